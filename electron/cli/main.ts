@@ -1,0 +1,43 @@
+/**
+ * The headless `keyturn` command, on the same services and registry as the
+ * console. Exit codes (README, "Exit codes"): 0 ok, 1 unexpected, 2 bad input
+ * or usage, 3 not found, 4 conflict or busy, 5 ledger refused, 6 tool missing,
+ * 7 an operation failed.
+ */
+import { Command, CommanderError } from 'commander';
+import { appVersion } from '../services/app-version.ts';
+import { registerClusterCommands } from './cluster-commands.ts';
+import { createCliContext } from './context.ts';
+import { registerLedgerCommands } from './ledger-commands.ts';
+import { registerLabCommands } from './lab-commands.ts';
+import { processIo, type Io } from './output.ts';
+import { registerToolchainCommands } from './toolchain-commands.ts';
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const ctx = createCliContext(io);
+  const program = new Command('keyturn')
+    .description('Upgrade Keycloak clusters with zero downtime, and roll them back.')
+    .version(appVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerClusterCommands(program, ctx);
+  registerLedgerCommands(program, ctx);
+  registerToolchainCommands(program, ctx);
+  registerLabCommands(program, ctx);
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      ctx.close();
+      // help and version exit 0; every other commander complaint is a usage error
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+    }
+    throw err;
+  } finally {
+    ctx.close();
+  }
+  return ctx.exitCode;
+}

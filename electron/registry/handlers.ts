@@ -1,0 +1,19 @@
+/**
+ * The one handler registry, spread from per-domain maps. Electron IPC and the
+ * browser bridge both serve exactly this object, so they cannot drift apart.
+ */
+import type { Services } from '../services/services.ts';
+import { appHandlers } from './app-handlers.ts';
+import { clusterHandlers } from './cluster-handlers.ts';
+import type { Handlers } from './dispatch.ts';
+import { labHandlers } from './lab-handlers.ts';
+import { runHandlers } from './run-handlers.ts';
+
+export function createHandlers(s: Services): Handlers {
+  return {
+    ...appHandlers(s),
+    ...clusterHandlers(s),
+    ...runHandlers(s),
+    ...labHandlers(s),
+  };
+}

@@ -1,0 +1,16 @@
+/** Handlers of the `runs:*` channels: history and the event log, straight from the ledger. */
+import { clusterIdByName } from '../ledger/clusters-repo.ts';
+import { getRun, listEvents, listRuns } from '../ledger/runs-repo.ts';
+import type { Services } from '../services/services.ts';
+import type { Handlers } from './dispatch.ts';
+
+export function runHandlers(s: Services): Pick<Handlers, `runs:${string}` & keyof Handlers> {
+  return {
+    'runs:list': (input) => {
+      const clusterId = input?.cluster ? clusterIdByName(s.db, input.cluster) : undefined;
+      return listRuns(s.db, { ...(clusterId ? { clusterId } : {}), limit: input?.limit ?? 100 });
+    },
+    'runs:get': ({ id }) => getRun(s.db, id),
+    'runs:events': ({ runId, afterSeq, limit }) => listEvents(s.db, runId, afterSeq, limit),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Builds every service on plain dependencies (a ledger, an event bus, a home
+ * directory), so the same objects serve Electron IPC, the browser bridge, the
+ * CLI and the tests. Nothing here imports 'electron'.
+ */
+import { hostname } from 'node:os';
+import type { AppInfo } from '../../shared/contract/index.ts';
+import { openLedger, schemaVersion, type Ledger } from '../ledger/open-ledger.ts';
+import { markInterrupted } from '../ledger/runs-repo.ts';
+import { appVersion } from './app-version.ts';
+import { createClusterService } from './cluster-service.ts';
+import { EventBus } from './event-bus.ts';
+import { keyturnHome, ledgerPathIn } from './paths.ts';
+import { isOwnerAlive } from './process-owner.ts';
+
+export interface ServicesOptions {
+  /** Data directory; defaults to KEYTURN_HOME or the OS user-data dir. */
+  home?: string;
+  mode: AppInfo['mode'] | 'cli';
+}
+
+export function createServices(opts: ServicesOptions) {
+  const home = opts.home ?? keyturnHome();
+  const ledgerPath = ledgerPathIn(home);
+  const db: Ledger = openLedger(ledgerPath);
+  // Runs left "running" by a Keyturn that died are shown as interrupted, never as still going.
+  markInterrupted(db, isOwnerAlive);
+  const bus = new EventBus();
+  const owner = `${process.pid}@${hostname()}`;
+  return {
+    home,
+    ledgerPath,
+    db,
+    bus,
+    owner,
+    mode: opts.mode,
+    clusters: createClusterService(db),
+    appInfo: (): AppInfo => ({
+      version: appVersion(),
+      mode: opts.mode === 'cli' ? 'browser' : opts.mode,
+      home,
+      ledgerPath,
+      schemaVersion: schemaVersion(db),
+    }),
+    close: () => db.close(),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

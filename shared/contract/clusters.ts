@@ -1,0 +1,230 @@
+/**
+ * Clusters: what an operator registers, and how the fleet and detail views read it.
+ *
+ * `clusterSpecSchema` is also the format of `keyturn cluster add --file`
+ * (YAML or JSON) and of the register form: one definition, three entry points.
+ */
+import { z } from 'zod';
+import { defineCall } from './define.ts';
+import { emptyInput, hostSchema, idSchema, nameSchema, pathSchema, portSchema, secretRefSchema, textSchema, timestampSchema, versionSchema } from './common.ts';
+
+/** Keycloak option names as `kc.sh start` takes them, without the leading dashes. */
+export const optionKeySchema = z.string().max(128).regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a kc.sh option name such as cache-stack');
+
+/**
+ * Option names that carry secrets. They may not be given inline in
+ * `keycloak.options`; use `keycloak.secretOptions` with a reference instead.
+ */
+export const secretOptionPattern = /(password|secret|passphrase|credential|private-key|token)/;
+
+const optionsSchema = z
+  .record(optionKeySchema, z.string().max(4096, 'option values must be at most 4096 characters'))
+  .refine((o) => Object.keys(o).length <= 200, 'at most 200 options')
+  .superRefine((o, ctx) => {
+    for (const key of Object.keys(o)) {
+      if (secretOptionPattern.test(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `'${key}' is a secret and may not be written inline; move it to keycloak.secretOptions as { env: VAR } or { file: path }`,
+        });
+      }
+    }
+  });
+
+export const nodeSpecSchema = z.strictObject({
+  name: nameSchema,
+  host: hostSchema,
+  port: portSchema.default(22),
+  user: z.string().min(1, 'is required').max(64).regex(/^[a-z_][a-z0-9_.-]*$/i, 'must be a user name'),
+  keyPath: pathSchema.optional(),
+  /** Address Keycloak listens on (http, management); defaults to `host`. */
+  address: hostSchema.optional(),
+  httpPort: portSchema.default(8080),
+  managementPort: portSchema.default(9000),
+});
+export type NodeSpec = z.infer<typeof nodeSpecSchema>;
+
+export const databaseSpecSchema = z.strictObject({
+  host: hostSchema,
+  port: portSchema.default(5432),
+  name: z.string().min(1, 'is required').max(63).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database name'),
+  user: z.string().min(1, 'is required').max(63).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database user name'),
+  passwordRef: secretRefSchema.optional(),
+});
+
+/** How clients are steered between clusters (blue/green switch). */
+export const trafficSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('dns'),
+    /** The name clients use, e.g. sso.acme.example. */
+    name: hostSchema,
+    /** DNS server accepting RFC 2136 updates for the zone. */
+    server: hostSchema,
+    port: portSchema.default(53),
+    zone: hostSchema.optional(),
+    ttl: z.coerce.number().int().min(1).max(86400).default(60),
+    tsigKeyRef: secretRefSchema.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('haproxy'),
+    name: hostSchema,
+    /** Runtime API: a unix socket path or host:port. */
+    runtimeApi: z.string().min(1).max(4096),
+    backend: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an HAProxy backend name'),
+  }),
+]);
+
+/** The load balancer in front of the nodes, used to drain one node at a time. */
+export const loadBalancerSpecSchema = z.strictObject({
+  kind: z.literal('haproxy'),
+  runtimeApi: z.string().min(1).max(4096),
+  backend: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an HAProxy backend name'),
+});
+
+export const keycloakSpecSchema = z.strictObject({
+  version: versionSchema,
+  /** Public URL clients use, e.g. https://sso.acme.example. */
+  url: z.string().url('must be a URL such as https://sso.acme.example').max(2048).optional(),
+  /** Options exactly as `kc.sh start` gets them (features included, as `features: "a,b"`). */
+  options: optionsSchema.default({}),
+  /** Secret options by reference, e.g. `db-password: { env: ACME_DB_PASSWORD }`. */
+  secretOptions: z.record(optionKeySchema, secretRefSchema).default({}),
+  javaHome: pathSchema.optional(),
+});
+
+export const clusterSpecSchema = z
+  .strictObject({
+    name: nameSchema,
+    environment: z.enum(['production', 'staging', 'test', 'development', 'lab']).default('production'),
+    description: textSchema(2000).optional(),
+    keycloak: keycloakSpecSchema,
+    nodes: z.array(nodeSpecSchema).min(1, 'at least one node is required').max(64, 'at most 64 nodes'),
+    database: databaseSpecSchema,
+    traffic: trafficSpecSchema,
+    loadBalancer: loadBalancerSpecSchema.optional(),
+    terraform: z.strictObject({ dir: pathSchema, varFile: pathSchema.optional() }).optional(),
+    ansible: z.strictObject({ inventory: pathSchema, playbook: pathSchema }).optional(),
+    admin: z.strictObject({ username: z.string().min(1).max(128), passwordRef: secretRefSchema }).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.nodes.forEach((n, i) => {
+      if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node name '${n.name}' is used twice` });
+      seen.add(n.name);
+    });
+  });
+/** What an operator writes (defaults not yet applied). */
+export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
+/** A validated cluster spec with defaults applied. */
+export type ClusterSpec = z.output<typeof clusterSpecSchema>;
+
+export const hostKeySchema = z.strictObject({
+  algorithm: z.string(),
+  fingerprint: z.string(),
+  pinnedAt: timestampSchema,
+});
+
+export const nodeViewSchema = z.strictObject({
+  name: z.string(),
+  host: z.string(),
+  port: z.number(),
+  user: z.string(),
+  keyPath: z.string().nullable(),
+  hostKey: hostKeySchema.nullable(),
+});
+
+export const healthSchema = z.enum(['unknown', 'ready', 'degraded', 'down']);
+
+export const clusterSummarySchema = z.strictObject({
+  id: idSchema,
+  name: z.string(),
+  environment: z.string(),
+  version: z.string(),
+  nodeCount: z.number(),
+  health: healthSchema,
+  healthCheckedAt: timestampSchema.nullable(),
+  lastBackupAt: timestampSchema.nullable(),
+  lastRun: z
+    .strictObject({ id: idSchema, kind: z.string(), status: z.string(), finishedAt: timestampSchema.nullable() })
+    .nullable(),
+});
+export type ClusterSummary = z.infer<typeof clusterSummarySchema>;
+
+export const clusterDetailSchema = z.strictObject({
+  id: idSchema,
+  name: z.string(),
+  spec: clusterSpecSchema,
+  nodes: z.array(nodeViewSchema),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+export type ClusterDetail = z.infer<typeof clusterDetailSchema>;
+
+export const hostKeyScanSchema = z.strictObject({
+  node: z.string(),
+  host: z.string(),
+  port: z.number(),
+  algorithm: z.string().nullable(),
+  fingerprint: z.string().nullable(),
+  /** new: never pinned; match: same as pinned; changed: differs from pinned (stop!); unreachable: no answer. */
+  status: z.enum(['new', 'match', 'changed', 'unreachable']),
+  error: z.string().nullable(),
+});
+export type HostKeyScan = z.infer<typeof hostKeyScanSchema>;
+
+export const connectionTestSchema = z.strictObject({
+  node: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+});
+
+const byName = z.strictObject({ name: nameSchema });
+
+export const clusterCalls = {
+  'clusters:list': defineCall({
+    summary: 'All registered clusters with version, node count, health, last backup and last run.',
+    input: emptyInput,
+    output: z.array(clusterSummarySchema),
+    errors: [],
+  }),
+  'clusters:get': defineCall({
+    summary: 'One cluster with its full spec and pinned host keys.',
+    input: byName,
+    output: clusterDetailSchema,
+    errors: ['not-found'],
+  }),
+  'clusters:register': defineCall({
+    summary: 'Records a new cluster. Connects to nothing.',
+    input: z.strictObject({ spec: clusterSpecSchema }),
+    output: clusterDetailSchema,
+    errors: ['conflict'],
+  }),
+  'clusters:update': defineCall({
+    summary: 'Replaces the spec of a registered cluster (host keys of unchanged nodes are kept).',
+    input: z.strictObject({ name: nameSchema, spec: clusterSpecSchema }),
+    output: clusterDetailSchema,
+    errors: ['not-found', 'conflict', 'locked'],
+  }),
+  'clusters:remove': defineCall({
+    summary: 'Forgets a cluster and its history. Touches none of its hosts.',
+    input: byName,
+    output: z.strictObject({ removed: z.literal(true) }),
+    errors: ['not-found', 'locked'],
+  }),
+  'clusters:scanHostKeys': defineCall({
+    summary: "Reads each node's SSH host key (no login) so the operator can compare fingerprints before pinning.",
+    input: byName,
+    output: z.array(hostKeyScanSchema),
+    errors: ['not-found'],
+  }),
+  'clusters:pinHostKeys': defineCall({
+    summary: 'Pins the host keys the operator confirmed, then logs in to each node to test the connection.',
+    input: z.strictObject({
+      name: nameSchema,
+      confirm: z.array(z.strictObject({ node: nameSchema, fingerprint: z.string().min(1).max(200) })).max(64),
+    }),
+    output: z.array(connectionTestSchema),
+    errors: ['not-found', 'host-key-mismatch', 'host-key-unconfirmed'],
+  }),
+} as const;

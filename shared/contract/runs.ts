@@ -1,0 +1,84 @@
+/**
+ * Runs, steps and the event stream.
+ *
+ * Events are persisted before they are emitted and numbered per run (`seq`),
+ * so a renderer that reloads asks for `runs:events` since the last `seq` it
+ * has and rebuilds the same view: nothing lives only in the UI.
+ */
+import { z } from 'zod';
+import { defineCall } from './define.ts';
+import { idSchema, nameSchema, timestampSchema } from './common.ts';
+
+export const eventSourceSchema = z.enum(['engine', 'terraform', 'ansible', 'ssh', 'kcsh', 'probe']);
+export type EventSource = z.infer<typeof eventSourceSchema>;
+export const eventLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
+export type EventLevel = z.infer<typeof eventLevelSchema>;
+
+export const runEventSchema = z.strictObject({
+  runId: idSchema,
+  seq: z.number().int().nonnegative(),
+  at: timestampSchema,
+  source: eventSourceSchema,
+  node: z.string().nullable(),
+  level: eventLevelSchema,
+  /** What happened, e.g. `step.started`, `terraform.apply_complete`, `ansible.task_ok`, `log.line`. */
+  kind: z.string().max(128),
+  data: z.record(z.string(), z.unknown()),
+});
+export type RunEvent = z.infer<typeof runEventSchema>;
+
+export const runStatusSchema = z.enum(['pending', 'running', 'paused', 'succeeded', 'failed', 'aborted', 'interrupted']);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+export const stepStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']);
+
+export const runSummarySchema = z.strictObject({
+  id: idSchema,
+  clusterName: z.string().nullable(),
+  kind: z.string(),
+  strategy: z.string().nullable(),
+  status: runStatusSchema,
+  fromVersion: z.string().nullable(),
+  toVersion: z.string().nullable(),
+  createdAt: timestampSchema,
+  startedAt: timestampSchema.nullable(),
+  finishedAt: timestampSchema.nullable(),
+  error: z.strictObject({ code: z.string(), message: z.string(), hint: z.string() }).nullable(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const stepSchema = z.strictObject({
+  seq: z.number().int(),
+  kind: z.string(),
+  title: z.string(),
+  node: z.string().nullable(),
+  status: stepStatusSchema,
+  startedAt: timestampSchema.nullable(),
+  finishedAt: timestampSchema.nullable(),
+  error: z.string().nullable(),
+});
+export type Step = z.infer<typeof stepSchema>;
+
+export const runCalls = {
+  'runs:list': defineCall({
+    summary: 'Run history, newest first, optionally for one cluster.',
+    input: z.strictObject({ cluster: nameSchema.optional(), limit: z.number().int().min(1).max(500).default(100) }).optional(),
+    output: z.array(runSummarySchema),
+    errors: ['not-found'],
+  }),
+  'runs:get': defineCall({
+    summary: 'One run with its steps.',
+    input: z.strictObject({ id: idSchema }),
+    output: z.strictObject({ run: runSummarySchema, steps: z.array(stepSchema) }),
+    errors: ['not-found'],
+  }),
+  'runs:events': defineCall({
+    summary: 'Events of a run after `afterSeq`, to rebuild a live view after a reload.',
+    input: z.strictObject({
+      runId: idSchema,
+      afterSeq: z.number().int().min(-1).default(-1),
+      limit: z.number().int().min(1).max(5000).default(1000),
+    }),
+    output: z.array(runEventSchema),
+    errors: ['not-found'],
+  }),
+} as const;
