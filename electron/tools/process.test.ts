@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyturnError } from '../../shared/errors.ts';
+import { createRedactor } from './redact.ts';
+import { debianPackageFor, requireSuccess, runTool, type OutputStream } from './process.ts';
+
+/** Running (not gone, and not a zombie waiting for a reaper that this container's init may never be). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function rejection(p: Promise<unknown>): Promise<KeyturnError> {
+  const err = await p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(KeyturnError);
+  return err as KeyturnError;
+}
+
+describe('runTool', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keyturn-process-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('streams lines while the program runs, including a final partial line', async () => {
+    const seen: Array<{ stream: OutputStream; line: string; at: number }> = [];
+    const t0 = Date.now();
+    const result = await runTool({
+      tool: 'sh',
+      command: 'sh',
+      args: ['-c', 'echo one; sleep 0.6; echo two >&2; printf partial'],
+      onLine: (stream, line) => seen.push({ stream, line, at: Date.now() - t0 }),
+    });
+    expect(seen.map((s) => [s.stream, s.line])).toEqual([
+      ['stdout', 'one'],
+      ['stderr', 'two'],
+      ['stdout', 'partial'],
+    ]);
+    // "one" was delivered before the program slept, not when it ended.
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(400);
+    expect(result).toMatchObject({ exitCode: 0, signal: null, stdout: 'one\npartial', stderr: 'two' });
+    expect(result.durationMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it('returns a non-zero exit instead of throwing; requireSuccess turns it into tool-failed with the last stderr lines', async () => {
+    const result = await runTool({ tool: 'sh', command: 'sh', args: ['-c', 'echo first >&2; echo "disk full" >&2; exit 3'] });
+    expect(result.exitCode).toBe(3);
+    const err = await rejection(Promise.resolve().then(() => requireSuccess(result, 'copying the backup')));
+    expect(err.code).toBe('tool-failed');
+    expect(err.message).toContain('copying the backup failed');
+    expect(err.message).toContain('exited with code 3');
+    expect(err.message).toContain('disk full');
+    expect(err.hint.length).toBeGreaterThan(10);
+  });
+
+  it('passes arguments verbatim (no shell), feeds stdin and runs in cwd', async () => {
+    const evil = '$(touch pwned); `id` && echo ; rm -rf /';
+    const echoed = await runTool({ tool: 'printf', command: 'printf', args: ['%s', evil] });
+    expect(echoed.stdout).toBe(evil);
+    const cat = await runTool({ tool: 'cat', command: 'cat', args: [], input: 'from stdin\n' });
+    expect(cat.stdout).toBe('from stdin');
+    const pwd = await runTool({ tool: 'pwd', command: 'pwd', args: [], cwd: dir });
+    expect(pwd.stdout).toBe(dir);
+  });
+
+  it('reports a missing program as tool-missing with its Debian package', async () => {
+    const err = await rejection(runTool({ tool: 'backup', command: 'pg_dump', args: ['--version'], env: { PATH: '/nonexistent' } }));
+    expect(err.code).toBe('tool-missing');
+    expect(err.message).toContain('"pg_dump"');
+    expect(err.hint).toContain('postgresql-client');
+    const unknown = await rejection(runTool({ tool: 'x', command: 'keyturn-no-such-program', args: [] }));
+    expect(unknown.code).toBe('tool-missing');
+    expect(unknown.message).toContain('keyturn-no-such-program');
+    expect(debianPackageFor('/usr/sbin/named')).toBe('bind9');
+  });
+
+  it('reports a missing working directory as not-found rather than a missing program', async () => {
+    const err = await rejection(runTool({ tool: 'ls', command: 'ls', args: [], cwd: join(dir, 'nope') }));
+    expect(err.code).toBe('not-found');
+    expect(err.message).toContain(join(dir, 'nope'));
+  });
+
+  it('stops a program that runs past its timeout', async () => {
+    const t0 = Date.now();
+    const err = await rejection(runTool({ tool: 'slow thing', command: 'sleep', args: ['20'], timeoutMs: 300, killGraceMs: 500 }));
+    expect(err.code).toBe('timeout');
+    expect(err.message).toContain('slow thing');
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  it('on abort kills the whole process tree, not just the child', async () => {
+    const controller = new AbortController();
+    let grandchild = 0;
+    const run = runTool({
+      tool: 'tree',
+      command: 'sh',
+      args: ['-c', 'sleep 30 & echo $!; wait'],
+      signal: controller.signal,
+      killGraceMs: 2_000,
+      onLine: (_s, line) => {
+        grandchild = Number(line);
+        controller.abort();
+      },
+    });
+    const err = await rejection(run);
+    expect(err.code).toBe('aborted');
+    expect(grandchild).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(grandchild)).toBe(false);
+  });
+
+  it('escalates to SIGKILL when the program ignores SIGTERM', async () => {
+    const controller = new AbortController();
+    const t0 = Date.now();
+    const run = runTool({
+      tool: 'stubborn',
+      command: 'sh',
+      args: ['-c', 'trap "" TERM; echo ready; while :; do sleep 0.1; done'],
+      signal: controller.signal,
+      killGraceMs: 400,
+      onLine: () => controller.abort(),
+    });
+    const err = await rejection(run);
+    expect(err.code).toBe('aborted');
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(350);
+    expect(elapsed).toBeLessThan(5_000);
+  });
+
+  it('lets the program finish and rethrows when a line listener throws', async () => {
+    const lines: string[] = [];
+    const err = await runTool({
+      tool: 'sh',
+      command: 'sh',
+      args: ['-c', 'echo a; echo b; echo c'],
+      onLine: (_s, l) => {
+        lines.push(l);
+        throw new Error('listener bug');
+      },
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('listener bug');
+    expect(lines).toEqual(['a']);
+  });
+
+  it('refuses to start when the signal is already aborted', async () => {
+    const err = await rejection(runTool({ tool: 'never', command: 'true', args: [], signal: AbortSignal.abort() }));
+    expect(err.code).toBe('aborted');
+  });
+
+  it('redacts streamed lines and returned output', async () => {
+    const lines: string[] = [];
+    const result = await runTool({
+      tool: 'leaky',
+      command: 'sh',
+      args: ['-c', 'echo "token is hunter2hunter2"; echo "password=abc123" >&2'],
+      redact: createRedactor(['hunter2hunter2']),
+      onLine: (_s, l) => lines.push(l),
+    });
+    expect(lines).toEqual(['token is ***', 'password=***']);
+    expect(result.stdout).toBe('token is ***');
+    expect(result.stderr).toBe('password=***');
+  });
+});
