@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` runs in plain Node against real programs with small
+ * Three projects (e2e drives Debian's Chromium through browser mode): `unit` runs in plain Node against real programs with small
  * inputs; `integration` needs the lab (real Keycloak cluster) and runs it once
  * per suite through its global setup.
  */
@@ -26,6 +26,16 @@ export default defineConfig({
           hookTimeout: 1_800_000,
           fileParallelism: false,
           globalSetup: ['test/integration/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['e2e/**/*.spec.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -89,7 +89,7 @@ export function createClusterService(db: Ledger) {
             const r = await session.exec(['uname', '-srm'], { timeoutMs: 10_000 });
             results.push({ node: n.name, ok: r.exitCode === 0, detail: r.exitCode === 0 ? `logged in as ${n.user}: ${r.stdout.trim()}` : `login worked but a test command failed: ${r.stderr.trim()}` });
           } finally {
-            session.close();
+            await session.close();
           }
         } catch (err) {
           results.push({ node: n.name, ok: false, detail: `host key pinned; login failed: ${(err as Error).message}` });

@@ -8,7 +8,9 @@ import type { AppInfo } from '../../shared/contract/index.ts';
 import { openLedger, schemaVersion, type Ledger } from '../ledger/open-ledger.ts';
 import { markInterrupted } from '../ledger/runs-repo.ts';
 import { appVersion } from './app-version.ts';
-import { createClusterService } from './cluster-service.ts';
+import { createClusterService, type ClusterService } from './cluster-service.ts';
+import { createArtifactService, type ArtifactService } from './artifact-service.ts';
+import { createLabService, type LabService } from '../lab/lab-service.ts';
 import { EventBus } from './event-bus.ts';
 import { keyturnHome, ledgerPathIn } from './paths.ts';
 import { isOwnerAlive } from './process-owner.ts';
@@ -19,7 +21,23 @@ export interface ServicesOptions {
   mode: AppInfo['mode'] | 'cli';
 }
 
-export function createServices(opts: ServicesOptions) {
+/** Everything a transport or command needs; built once per process. */
+export interface Services {
+  home: string;
+  ledgerPath: string;
+  db: Ledger;
+  bus: EventBus;
+  /** `pid@hostname`, recorded on runs and locks. */
+  owner: string;
+  mode: ServicesOptions['mode'];
+  clusters: ClusterService;
+  artifacts: ArtifactService;
+  lab: LabService;
+  appInfo(): AppInfo;
+  close(): void;
+}
+
+export function createServices(opts: ServicesOptions): Services {
   const home = opts.home ?? keyturnHome();
   const ledgerPath = ledgerPathIn(home);
   const db: Ledger = openLedger(ledgerPath);
@@ -27,6 +45,7 @@ export function createServices(opts: ServicesOptions) {
   markInterrupted(db, isOwnerAlive);
   const bus = new EventBus();
   const owner = `${process.pid}@${hostname()}`;
+  const artifacts = createArtifactService(db, home);
   return {
     home,
     ledgerPath,
@@ -35,6 +54,8 @@ export function createServices(opts: ServicesOptions) {
     owner,
     mode: opts.mode,
     clusters: createClusterService(db),
+    artifacts,
+    lab: createLabService({ db, bus, owner, home, artifacts }),
     appInfo: (): AppInfo => ({
       version: appVersion(),
       mode: opts.mode === 'cli' ? 'browser' : opts.mode,
@@ -46,4 +67,3 @@ export function createServices(opts: ServicesOptions) {
   };
 }
 
-export type Services = ReturnType<typeof createServices>;
