@@ -1,4 +1,5 @@
 /** Run history, one run with its steps, and starting the lab (which is a run too). */
+import { useEffect, useRef } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RunStatus } from '../../../shared/contract/index.ts';
 import { api, unwrap } from './client.ts';
@@ -44,4 +45,20 @@ export function useLabUp() {
     mutationFn: () => unwrap(api().lab.up({})),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.runsAll() }),
   });
+}
+
+/**
+ * When a run ends, the fleet (health, last run, last backup; a sandbox build
+ * may have registered a cluster) and the run history have changed too.
+ */
+export function useRefreshWhenRunEnds(active: boolean) {
+  const qc = useQueryClient();
+  const wasActive = useRef(active);
+  useEffect(() => {
+    if (wasActive.current && !active) {
+      void qc.invalidateQueries({ queryKey: queryKeys.clusters() });
+      void qc.invalidateQueries({ queryKey: queryKeys.runsAll() });
+    }
+    wasActive.current = active;
+  }, [active, qc]);
 }

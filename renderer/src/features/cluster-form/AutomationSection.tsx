@@ -1,0 +1,34 @@
+/**
+ * The optional integrations: the load balancer used to drain one node at a
+ * time, and the Terraform / Ansible code that builds and configures the
+ * hosts. Each block is sent only when one of its fields is filled.
+ */
+import { useDraft } from './draft-store.ts';
+import { TextField } from './Fields.tsx';
+import { FormSection } from './FormSection.tsx';
+
+/** Load balancer, Terraform and Ansible. */
+export function AutomationSection() {
+  const lb = useDraft((s) => s.draft.loadBalancer);
+  const tf = useDraft((s) => s.draft.terraform);
+  const an = useDraft((s) => s.draft.ansible);
+  const { setLoadBalancer, setTerraform, setAnsible } = useDraft.getState();
+  return (
+    <>
+      <FormSection title="Load balancer" description="Optional. With an HAProxy runtime API, Keyturn drains each node before stopping it.">
+        <div className="form-grid form-grid-3">
+          <TextField id="lb-runtimeApi" label="HAProxy runtime API" optional value={lb.runtimeApi} onChange={(v) => setLoadBalancer({ runtimeApi: v })} placeholder="e.g. /run/haproxy/admin.sock" mono />
+          <TextField id="lb-backend" label="Backend" optional value={lb.backend} onChange={(v) => setLoadBalancer({ backend: v })} placeholder="e.g. keycloak" mono />
+        </div>
+      </FormSection>
+      <FormSection title="Provisioning" description="Optional. Needed for blue/green (build the green cluster) and to reinstall a node.">
+        <div className="form-grid form-grid-2">
+          <TextField id="terraform-dir" label="Terraform directory" optional value={tf.dir} onChange={(v) => setTerraform({ dir: v })} placeholder="e.g. /srv/infra/keycloak" mono />
+          <TextField id="terraform-varFile" label="Terraform var file" optional value={tf.varFile} onChange={(v) => setTerraform({ varFile: v })} placeholder="e.g. prod.tfvars" mono />
+          <TextField id="ansible-inventory" label="Ansible inventory" optional value={an.inventory} onChange={(v) => setAnsible({ inventory: v })} placeholder="e.g. /srv/infra/inventory.ini" mono />
+          <TextField id="ansible-playbook" label="Ansible playbook" optional value={an.playbook} onChange={(v) => setAnsible({ playbook: v })} placeholder="e.g. /srv/infra/keycloak.yml" mono />
+        </div>
+      </FormSection>
+    </>
+  );
+}

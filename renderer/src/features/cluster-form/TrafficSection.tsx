@@ -1,0 +1,51 @@
+/**
+ * How clients reach the cluster, which is what a blue/green switch flips:
+ * a DNS name updated with RFC 2136, or an HAProxy backend.
+ */
+import { useDraft } from './draft-store.ts';
+import { SecretRefField, SelectField, TextField } from './Fields.tsx';
+import { FormSection } from './FormSection.tsx';
+
+/** Traffic section; the fields follow the chosen kind. */
+export function TrafficSection() {
+  const t = useDraft((s) => s.draft.traffic);
+  const setTraffic = useDraft((s) => s.setTraffic);
+  return (
+    <FormSection title="Traffic" description="What a blue/green switch flips to move clients from one cluster to another.">
+      <div className="form-grid form-grid-3">
+        <SelectField<'dns' | 'haproxy'>
+          id="traffic-kind"
+          label="Switch by"
+          value={t.kind}
+          options={[
+            { value: 'dns', label: 'DNS record (RFC 2136 update)' },
+            { value: 'haproxy', label: 'HAProxy backend' },
+          ]}
+          onChange={(kind) => setTraffic({ kind })}
+        />
+        <TextField id="traffic-name" label="Name clients use" value={t.name} onChange={(v) => setTraffic({ name: v })} placeholder="e.g. sso.acme.example" mono />
+      </div>
+      {t.kind === 'dns' ? (
+        <div className="form-grid form-grid-5">
+          <TextField id="traffic-server" label="DNS server" value={t.server} onChange={(v) => setTraffic({ server: v })} placeholder="e.g. ns1.acme.internal" mono />
+          <TextField id="traffic-port" label="Port" value={t.port} onChange={(v) => setTraffic({ port: v })} placeholder="53" inputMode="numeric" mono />
+          <TextField id="traffic-zone" label="Zone" optional value={t.zone} onChange={(v) => setTraffic({ zone: v })} placeholder="e.g. acme.example" mono />
+          <TextField id="traffic-ttl" label="TTL (s)" value={t.ttl} onChange={(v) => setTraffic({ ttl: v })} placeholder="60" inputMode="numeric" mono />
+          <SecretRefField id="traffic-tsigKeyRef" label="TSIG key from" optional value={t.tsigKeyRef} onChange={(tsigKeyRef) => setTraffic({ tsigKeyRef })} />
+        </div>
+      ) : (
+        <div className="form-grid form-grid-3">
+          <TextField
+            id="traffic-runtimeApi"
+            label="Runtime API"
+            value={t.runtimeApi}
+            onChange={(v) => setTraffic({ runtimeApi: v })}
+            placeholder="e.g. /run/haproxy/admin.sock or 127.0.0.1:9999"
+            mono
+          />
+          <TextField id="traffic-backend" label="Backend" value={t.backend} onChange={(v) => setTraffic({ backend: v })} placeholder="e.g. keycloak" mono />
+        </div>
+      )}
+    </FormSection>
+  );
+}
