@@ -34,7 +34,7 @@ export function labOptions(out: LabOutputs): Record<string, string> {
   return { ...labBaseOptions, ...fromTerraform };
 }
 
-export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCredentials, version: string): ClusterSpec {
+export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCredentials, version: string, javaHome: string): ClusterSpec {
   const dbPasswordFile = secretFile(paths, 'db-password', creds.dbPassword);
   const adminPasswordFile = secretFile(paths, 'admin-password', creds.adminPassword);
   return clusterSpecSchema.parse({
@@ -46,6 +46,7 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
       url: out.public_url,
       options: labOptions(out),
       secretOptions: { 'db-password': { file: dbPasswordFile } },
+      javaHome,
     },
     nodes: out.nodes.map((n) => ({
       name: n.name,
@@ -56,6 +57,7 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
       address: n.address,
       httpPort: Number(new URL(n.http_url).port),
       managementPort: Number(new URL(n.management_url).port),
+      keycloakHome: `${n.node_root}/opt/keycloak`,
     })),
     database: { host: out.postgres.host, port: out.postgres.port, name: out.postgres.database, user: out.postgres.username, passwordRef: { file: dbPasswordFile } },
     traffic: { kind: 'dns', name: `${out.dns.record}`, server: out.dns.server, port: out.dns.port, zone: out.dns.zone, ttl: 1, tsigKeyRef: { file: out.dns.tsig_key_file } },

@@ -113,7 +113,8 @@ async function createRealm(paths: LabPaths, creds: LabCredentials, rec: RunRecor
 
 /** Records the lab as cluster `lab` and pins the host keys Terraform just created (trust on creation). */
 async function register(deps: LabServiceDeps, paths: LabPaths, out: LabOutputs, creds: LabCredentials, version: string): Promise<string> {
-  const spec = labClusterSpec(paths, out, creds, version);
+  const jdk = await findJdk(21);
+  const spec = labClusterSpec(paths, out, creds, version, jdk?.home ?? '/usr/lib/jvm/default-java');
   let exists = true;
   try {
     getCluster(deps.db, 'lab');

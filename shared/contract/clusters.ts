@@ -42,6 +42,8 @@ export const nodeSpecSchema = z.strictObject({
   address: hostSchema.optional(),
   httpPort: portSchema.default(8080),
   managementPort: portSchema.default(9000),
+  /** Keycloak installation directory on the node (where bin/kc.sh is). */
+  keycloakHome: pathSchema.default('/opt/keycloak'),
 });
 export type NodeSpec = z.infer<typeof nodeSpecSchema>;
 
