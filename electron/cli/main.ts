@@ -6,10 +6,12 @@
  */
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../services/app-version.ts';
+import { registerBackupCommands } from './backup-commands.ts';
 import { registerClusterCommands } from './cluster-commands.ts';
 import { createCliContext } from './context.ts';
 import { registerLedgerCommands } from './ledger-commands.ts';
 import { registerLabCommands } from './lab-commands.ts';
+import { registerPlanCommands } from './plan-commands.ts';
 import { processIo, type Io } from './output.ts';
 import { registerToolchainCommands } from './toolchain-commands.ts';
 
@@ -18,6 +20,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const program = new Command('keyturn')
     .description('Upgrade Keycloak clusters with zero downtime, and roll them back.')
     .version(appVersion())
+    // options after a subcommand belong to it: `lab up --version 26.7.0` is Keycloak's version, not ours
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -25,6 +29,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerLedgerCommands(program, ctx);
   registerToolchainCommands(program, ctx);
   registerLabCommands(program, ctx);
+  registerPlanCommands(program, ctx);
+  registerBackupCommands(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   try {

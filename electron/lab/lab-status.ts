@@ -25,12 +25,13 @@ async function nodeFacts(db: Ledger, n: LabNodeOutput, user: string, keyPath: st
   if (!pinned) return { version: null, jdk: null };
   const session = await connectSsh({ host: n.address, port: n.ssh_port, user, keyPath, pinnedFingerprint: pinned, timeoutMs: 5000 });
   try {
-    const script = 'readlink "$1/opt/keycloak"; jh=$(sed -n "s/^JAVA_HOME=//p" "$1/etc/keycloak/supervisor.env"); echo "$jh"; sed -n "s/^JAVA_VERSION=//p; s/^IMPLEMENTOR=//p" "$jh/release" | tr -d \'"\' | tr "\\n" " "';
+    const script = 'readlink "$1/opt/keycloak"; jh=$(sed -n "s/^JAVA_HOME=//p" "$1/etc/keycloak/supervisor.env"); echo "$jh"; grep -E "^(JAVA_VERSION|IMPLEMENTOR)=" "$jh/release"';
     const r = await session.exec(['sh', '-c', script, 'kc-facts', n.node_root], { timeoutMs: 5000 });
-    const [link = '', javaHome = '', release = ''] = r.stdout.split('\n');
+    const [link = '', javaHome = '', ...release] = r.stdout.split('\n');
+    const field = (k: string) => release.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1).replace(/"/g, '') ?? null;
     const version = /keycloak-(\d+\.\d+\.\d+[^/]*)$/.exec(link.trim())?.[1] ?? null;
-    const [javaVersion, ...vendor] = release.trim().split(' ');
-    return { version, jdk: javaHome ? `${vendor.join(' ') || 'JDK'} ${javaVersion ?? ''} (${javaHome})`.trim() : null };
+    const jdk = javaHome ? `${field('IMPLEMENTOR') ?? 'JDK'} ${field('JAVA_VERSION') ?? '?'} (${javaHome.trim()})` : null;
+    return { version, jdk };
   } finally {
     await session.close();
   }

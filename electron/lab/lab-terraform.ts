@@ -4,17 +4,42 @@
  * by path, so state lives with the lab and the shipped files stay read-only,
  * the way a customer's own root module would call theirs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { terraformOutput, type TerraformOutputValue } from '../tools/terraform.ts';
 import type { LabPaths } from './lab-paths.ts';
 
 /** Outputs of the lab module that Keyturn reads back. */
 export const labOutputs = ['nodes', 'ssh', 'ansible_inventory', 'ansible_extra_vars', 'keycloak_options', 'postgres', 'haproxy', 'dns', 'public_url'] as const;
 
+/** Outputs that carry the database password (a sensitive variable) must be marked so in the root module. */
+const sensitiveOutputs = new Set(['keycloak_options', 'ansible_extra_vars', 'postgres']);
+
 export interface LabModuleVars {
   nodeCount: number;
   sshUser: string;
+}
+
+/** True when every directory from `/` down to `dir` is searchable by other users. */
+function othersCanTraverse(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so the lab runs it as the `postgres` OS
+ * user, who must be able to reach its data directory. Under a private home
+ * (/root, a 0700 temp dir) the data goes to a per-lab directory in /var/tmp
+ * instead of loosening the operator's own directory permissions.
+ */
+export function postgresDataDir(paths: LabPaths): string {
+  mkdirSync(paths.stateDir, { recursive: true });
+  if (othersCanTraverse(paths.stateDir)) return '';
+  const tag = createHash('sha256').update(paths.stateDir).digest('hex').slice(0, 12);
+  return `/var/tmp/keyturn-lab-${tag}/data`;
 }
 
 /** Writes `main.tf.json` (module call + re-exported outputs). Secrets go in as terraform variables from a 0600 var file. */
@@ -30,9 +55,10 @@ export function writeRootModule(paths: LabPaths, vars: LabModuleVars): void {
         node_count: vars.nodeCount,
         ssh_user: vars.sshUser,
         db_password: '${var.db_password}',
+        postgres_data_dir: postgresDataDir(paths),
       },
     },
-    output: Object.fromEntries(labOutputs.map((o) => [o, { value: `\${module.lab.${o}}`, ...(o === 'postgres' ? { sensitive: true } : {}) }])),
+    output: Object.fromEntries(labOutputs.map((o) => [o, { value: `\${module.lab.${o}}`, ...(sensitiveOutputs.has(o) ? { sensitive: true } : {}) }])),
   };
   writeFileSync(join(paths.terraformDir, 'main.tf.json'), `${JSON.stringify(root, null, 2)}\n`);
 }

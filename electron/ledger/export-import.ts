@@ -18,9 +18,12 @@ const tables = {
   cluster_options: ['cluster_id', 'key', 'value', 'secret_ref_json'],
   artifacts: ['id', 'kind', 'version', 'path', 'sha256', 'size', 'source', 'created_at'],
   runs: ['id', 'cluster_id', 'kind', 'strategy', 'status', 'from_state_json', 'to_state_json', 'error_json', 'owner', 'created_at', 'started_at', 'finished_at'],
-  backups: ['id', 'cluster_id', 'run_id', 'path', 'format', 'sha256', 'size', 'keycloak_version', 'created_at', 'verified_at'],
+  backups: ['id', 'cluster_id', 'run_id', 'path', 'format', 'sha256', 'size', 'keycloak_version', 'created_at', 'verified_at', 'changelog_json', 'database_json', 'verification_json'],
   steps: ['run_id', 'seq', 'kind', 'title', 'node', 'params_json', 'status', 'started_at', 'finished_at', 'error'],
   events: ['run_id', 'seq', 'at', 'source', 'node', 'level', 'kind', 'data_json'],
+  probe_samples: ['run_id', 'at_ms', 'ok', 'status', 'reason', 'latency_ms', 'address'],
+  compatibility_metadata: ['id', 'cluster_id', 'run_id', 'keycloak_version', 'options_sha256', 'source', 'node', 'path', 'sha256', 'content_json', 'duration_ms', 'created_at'],
+  plans: ['run_id', 'cluster_id', 'from_version', 'to_version', 'exit_code', 'recommended', 'plan_json', 'created_at'],
 } as const;
 type TableName = keyof typeof tables;
 
@@ -31,7 +34,8 @@ export const ledgerExportSchema = z.strictObject({
   format: z.literal('keyturn-ledger'),
   schemaVersion: z.number().int().min(1),
   exportedAt: z.string(),
-  tables: z.strictObject(Object.fromEntries(Object.keys(tables).map((t) => [t, z.array(rowSchema)])) as Record<TableName, z.ZodArray<typeof rowSchema>>),
+  // A table missing from the document (an export made before that table existed) imports as empty.
+  tables: z.strictObject(Object.fromEntries(Object.keys(tables).map((t) => [t, z.array(rowSchema).default([])])) as Record<TableName, z.ZodDefault<z.ZodArray<typeof rowSchema>>>),
 });
 export type LedgerExport = z.infer<typeof ledgerExportSchema>;
 
@@ -83,8 +87,8 @@ export function importLedger(db: Ledger, raw: unknown, opts: { skipExisting?: bo
   const skippedRuns = new Set(doc.tables.runs.filter((r) => skip.has(String(r.cluster_id))).map((r) => String(r.id)));
   const keep = (t: TableName, r: Record<string, unknown>): boolean => {
     if (t === 'clusters') return !skip.has(String(r.id));
-    if (t === 'nodes' || t === 'cluster_options' || t === 'backups' || t === 'runs') return !skip.has(String(r.cluster_id));
-    if (t === 'steps' || t === 'events') return !skippedRuns.has(String(r.run_id));
+    if (t === 'nodes' || t === 'cluster_options' || t === 'backups' || t === 'runs' || t === 'compatibility_metadata' || t === 'plans') return !skip.has(String(r.cluster_id));
+    if (t === 'steps' || t === 'events' || t === 'probe_samples') return !skippedRuns.has(String(r.run_id));
     return true;
   };
   try {

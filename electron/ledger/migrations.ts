@@ -133,6 +133,68 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'planner: update-compatibility metadata per deployment, computed plans',
+    sql: `
+      -- kc.sh update-compatibility metadata of a deployment (version + options), as Keycloak wrote it;
+      -- options_sha256 says which recorded options it describes, so stale metadata is never reused
+      CREATE TABLE compatibility_metadata (
+        id TEXT PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        run_id TEXT REFERENCES runs(id) ON DELETE SET NULL,
+        keycloak_version TEXT NOT NULL,
+        options_sha256 TEXT NOT NULL CHECK (length(options_sha256) = 64),
+        source TEXT NOT NULL CHECK (source IN ('node','local')),
+        node TEXT,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+        content_json TEXT NOT NULL CHECK (json_valid(content_json)),
+        duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),
+        created_at TEXT NOT NULL,
+        CHECK ((source = 'node') = (node IS NOT NULL))
+      );
+      CREATE INDEX compatibility_metadata_by_cluster ON compatibility_metadata (cluster_id, created_at);
+
+      -- the plan a 'plan' run computed: check result, reasons, strategies (no secret values)
+      CREATE TABLE plans (
+        run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        from_version TEXT NOT NULL,
+        to_version TEXT NOT NULL,
+        exit_code INTEGER NOT NULL,
+        recommended TEXT CHECK (recommended IS NULL OR recommended IN ('rolling','blue-green','recreate')),
+        plan_json TEXT NOT NULL CHECK (json_valid(plan_json)),
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'backups: changelog state, database and last verification; probe_samples for the availability prober',
+    sql: `
+      -- the Liquibase DATABASECHANGELOG state at dump time: a rollback compares the live one with it
+      ALTER TABLE backups ADD COLUMN changelog_json TEXT CHECK (changelog_json IS NULL OR json_valid(changelog_json));
+      -- host, port, name, user and server version the dump was taken from (never the password)
+      ALTER TABLE backups ADD COLUMN database_json TEXT CHECK (database_json IS NULL OR json_valid(database_json));
+      -- the outcome of the last verification, passed or failed
+      ALTER TABLE backups ADD COLUMN verification_json TEXT CHECK (verification_json IS NULL OR json_valid(verification_json));
+      CREATE INDEX backups_by_cluster ON backups (cluster_id, created_at);
+
+      -- one row per probe request during a run, written in batches (one transaction per second)
+      CREATE TABLE probe_samples (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        at_ms INTEGER NOT NULL,
+        ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+        status INTEGER,
+        reason TEXT,
+        latency_ms REAL NOT NULL CHECK (latency_ms >= 0),
+        address TEXT,
+        CHECK ((ok = 1) = (reason IS NULL))
+      );
+      CREATE INDEX probe_samples_by_run ON probe_samples (run_id, at_ms);
+    `,
+  },
 ];
 
 /** The newest schema this build of Keyturn understands. */

@@ -4,9 +4,12 @@
  */
 import type { Services } from '../services/services.ts';
 import { appHandlers } from './app-handlers.ts';
+import { backupHandlers } from './backup-handlers.ts';
 import { clusterHandlers } from './cluster-handlers.ts';
 import type { Handlers } from './dispatch.ts';
 import { labHandlers } from './lab-handlers.ts';
+import { planHandlers } from './plan-handlers.ts';
+import { probeHandlers } from './probe-handlers.ts';
 import { runHandlers } from './run-handlers.ts';
 
 export function createHandlers(s: Services): Handlers {
@@ -15,5 +18,8 @@ export function createHandlers(s: Services): Handlers {
     ...clusterHandlers(s),
     ...runHandlers(s),
     ...labHandlers(s),
+    ...planHandlers(s),
+    ...backupHandlers(s),
+    ...probeHandlers(s),
   };
 }

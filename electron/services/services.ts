@@ -10,7 +10,9 @@ import { markInterrupted } from '../ledger/runs-repo.ts';
 import { appVersion } from './app-version.ts';
 import { createClusterService, type ClusterService } from './cluster-service.ts';
 import { createArtifactService, type ArtifactService } from './artifact-service.ts';
+import { createBackupService, type BackupService } from './backup-service.ts';
 import { createLabService, type LabService } from '../lab/lab-service.ts';
+import { createPlanService, type PlanService } from './plan-service.ts';
 import { EventBus } from './event-bus.ts';
 import { keyturnHome, ledgerPathIn } from './paths.ts';
 import { isOwnerAlive } from './process-owner.ts';
@@ -33,6 +35,8 @@ export interface Services {
   clusters: ClusterService;
   artifacts: ArtifactService;
   lab: LabService;
+  plan: PlanService;
+  backups: BackupService;
   appInfo(): AppInfo;
   close(): void;
 }
@@ -56,6 +60,8 @@ export function createServices(opts: ServicesOptions): Services {
     clusters: createClusterService(db),
     artifacts,
     lab: createLabService({ db, bus, owner, home, artifacts }),
+    plan: createPlanService({ db, bus, owner, home, artifacts }),
+    backups: createBackupService({ db, home }),
     appInfo: (): AppInfo => ({
       version: appVersion(),
       mode: opts.mode === 'cli' ? 'browser' : opts.mode,

@@ -1,0 +1,75 @@
+/**
+ * `keyturn backup create|list|verify`: the same backups the engine takes
+ * before an upgrade, by hand. Exit codes follow `exitCodeFor`: 3 unknown
+ * cluster or backup, 6 pg_dump/pg_restore/psql missing, 7 the dump, restore
+ * or integrity check failed.
+ */
+import type { Command } from 'commander';
+import type { Backup } from '../../shared/contract/index.ts';
+import { invoke } from '../registry/dispatch.ts';
+import type { CliContext } from './context.ts';
+import { printJson, table } from './output.ts';
+
+/** 1536 -> "1.5 KiB": sizes people can compare at a glance. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+const changelogText = (b: Backup) => (!b.changelog ? '-' : b.changelog.present ? `${b.changelog.count} (${b.changelog.last?.id ?? '?'})` : 'none');
+const verifiedText = (b: Backup) => (b.verifiedAt ? b.verifiedAt : b.lastVerification && !b.lastVerification.ok ? 'FAILED' : 'no');
+
+export function registerBackupCommands(program: Command, ctx: CliContext): void {
+  const backup = program.command('backup').description("back up a cluster's database (pg_dump) and verify backups");
+
+  backup
+    .command('create')
+    .description("dump the cluster's database now (custom format, 0600, sha256 recorded)")
+    .requiredOption('-c, --cluster <name>', 'registered cluster')
+    .option('--json', 'print the backup as JSON')
+    .action(async (o: { cluster: string; json?: boolean }) => {
+      await ctx.run(o.json, async ({ handlers, io }) => {
+        const b = await invoke(handlers, 'backups:create', { cluster: o.cluster });
+        if (o.json) return printJson(io, b);
+        const db = b.database;
+        io.out(`Backed up cluster '${b.clusterName}'${db ? ` (${db.user}@${db.host}:${db.port}/${db.name})` : ''}\n`);
+        io.out(`  id         ${b.id}\n  file       ${b.path}\n  size       ${formatBytes(b.size)}\n  sha256     ${b.sha256}\n  changelog  ${changelogText(b)}\n`);
+        io.out(`Verify it restores: keyturn backup verify ${b.id}\n`);
+      });
+    });
+
+  backup
+    .command('list')
+    .description("list a cluster's backups, newest first")
+    .requiredOption('-c, --cluster <name>', 'registered cluster')
+    .option('--json', 'print JSON')
+    .action(async (o: { cluster: string; json?: boolean }) => {
+      await ctx.run(o.json, async ({ handlers, io }) => {
+        const list = await invoke(handlers, 'backups:list', { cluster: o.cluster });
+        if (o.json) return printJson(io, list);
+        if (list.length === 0) return io.out(`No backups of '${o.cluster}' yet. Take one with: keyturn backup create --cluster ${o.cluster}\n`);
+        table(io, ['ID', 'CREATED', 'KEYCLOAK', 'SIZE', 'CHANGELOG', 'VERIFIED', 'FILE'],
+          list.map((b) => [b.id, b.createdAt, b.keycloakVersion, formatBytes(b.size), changelogText(b), verifiedText(b), b.path]));
+      });
+    });
+
+  backup
+    .command('verify')
+    .description('check the sha256, restore into a scratch database on the same server, run sanity queries, drop it')
+    .argument('<id>', 'backup id (keyturn backup list)')
+    .option('--json', 'print the verified backup as JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      await ctx.run(o.json, async ({ handlers, io }) => {
+        const b = await invoke(handlers, 'backups:verify', { id });
+        if (o.json) return printJson(io, b);
+        const v = b.lastVerification;
+        io.out(`Backup ${b.id} verified: sha256 matches, it restores, ${v?.realms ?? 0} realm(s), ${v?.changelogRows ?? 0} change set(s)${v?.changelogMatches ? ' (same changelog as recorded)' : ''}, in ${((v?.durationMs ?? 0) / 1000).toFixed(1)} s.\n`);
+      });
+    });
+}

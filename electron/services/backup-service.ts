@@ -1,0 +1,201 @@
+/**
+ * Backups of a cluster's database: the first step of every upgrade and the
+ * way back from one.
+ *
+ * `create` either returns a complete, recorded backup or throws having left
+ * nothing behind (no file, no row): the engine starts changing a cluster only
+ * after it returns. The dump's changelog state is recorded with it so a
+ * rollback can tell whether the schema moved on since (`compareWithLive`).
+ * `verify` proves a dump restores, on a scratch database of the same server,
+ * and that it is still the file that was recorded.
+ */
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Backup, BackupVerification, ChangelogState, ClusterSpec } from '../../shared/contract/index.ts';
+import { KeyturnError, toErrorShape } from '../../shared/errors.ts';
+import { getBackup, insertBackup, listBackups, recordVerification } from '../ledger/backups-repo.ts';
+import { nowIso } from '../ledger/clock.ts';
+import { clusterIdByName, getCluster } from '../ledger/clusters-repo.ts';
+import type { Ledger } from '../ledger/open-ledger.ts';
+import { sha256File } from '../tools/keycloak-dist.ts';
+import { changelogState, compareChangelog, type ChangelogReading, type ChangelogRelation } from '../tools/postgres-changelog.ts';
+import { describeTarget, pgDump, pgRestore, pgServerVersion, tableRowCount, withScratchDatabase, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { resolveSecretRef } from './secret-refs.ts';
+
+export const BACKUP_FORMAT = 'pg_dump-custom';
+
+export interface BackupServiceDeps {
+  db: Ledger;
+  home: string;
+  /** Where `{env}` secret references are read (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CreateBackupOptions extends PgCallOptions {
+  /** The run taking the backup (an upgrade's first step). */
+  runId?: string;
+}
+
+/** `2026-11-21T09-18-00.123Z`: sortable, and safe in file names on every OS. */
+const fileStamp = (iso: string) => iso.replace(/:/g, '-');
+
+/**
+ * Removes `*.partial-<pid>-*` files whose Keyturn process is gone: what a
+ * dump interrupted by a crash (kill -9, power loss) leaves behind.
+ */
+async function removeStalePartials(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = /\.partial-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1];
+    if (pid && !pidAlive(Number(pid))) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The scratch database a verification restores into: `keyturn_verify_<first 8 hex of the id>`. */
+export const verifyDatabaseName = (backupId: string): string => `keyturn_verify_${backupId.replace(/-/g, '').slice(0, 8).toLowerCase()}`;
+
+export function createBackupService(deps: BackupServiceDeps) {
+  const { db, home } = deps;
+
+  /** The database of a cluster, with its password read from its reference now. */
+  async function connectionFor(spec: ClusterSpec): Promise<PgConnection> {
+    const d = spec.database;
+    const password = d.passwordRef ? await resolveSecretRef(d.passwordRef, `The database password of cluster '${spec.name}'`, deps.env) : undefined;
+    return { host: d.host, port: d.port, database: d.name, user: d.user, password };
+  }
+  const schemaOf = (spec: ClusterSpec): string | undefined => spec.keycloak.options['db-schema'];
+
+  async function recordFailure(b: Backup, started: number, err: unknown): Promise<never> {
+    const v: BackupVerification = { ok: false, at: nowIso(), realms: null, changelogRows: null, changelogMatches: null, durationMs: Math.round(performance.now() - started), error: toErrorShape(err).message };
+    recordVerification(db, b.id, v);
+    throw err;
+  }
+
+  /** Throws `artifact-failed` unless the dump is still the file that was recorded. */
+  async function checkFile(b: Backup): Promise<void> {
+    const info = await stat(b.path).catch(() => null);
+    if (!info?.isFile()) {
+      throw new KeyturnError('artifact-failed', `The dump of backup ${b.id} is missing: ${b.path} does not exist.`, `Restore the file from wherever it was copied to, or take a new backup: keyturn backup create --cluster ${b.clusterName}`);
+    }
+    const actual = await sha256File(b.path);
+    if (actual !== b.sha256 || info.size !== b.size) {
+      throw new KeyturnError('artifact-failed', `The dump of backup ${b.id} (${b.path}) is not the file that was recorded: its sha256 is ${actual} (${info.size} bytes), recorded ${b.sha256} (${b.size} bytes).`,
+        `The file changed after it was taken: do not restore it. Take a new backup (keyturn backup create --cluster ${b.clusterName}) and find out what changed the file.`, { actual, expected: b.sha256 });
+    }
+  }
+
+  return {
+    /** A cluster's backups, newest first. */
+    list(clusterName: string): Backup[] {
+      return listBackups(db, clusterIdByName(db, clusterName));
+    },
+
+    get: (id: string): Backup => getBackup(db, id),
+
+    /**
+     * Dumps the cluster's database to `<home>/backups/<cluster>/<timestamp>.dump`
+     * (0600) and records it with its sha256, size and changelog state. The
+     * changelog is read before and after the dump; if it moved (a node was
+     * migrating), the dump is discarded and this throws `conflict`.
+     */
+    async create(clusterName: string, opts: CreateBackupOptions = {}): Promise<Backup> {
+      const detail = getCluster(db, clusterName);
+      const spec = detail.spec;
+      const conn = await connectionFor(spec);
+      const schema = schemaOf(spec);
+      const before = await changelogState(conn, { ...opts, ...(schema ? { schema } : {}) });
+      const serverVersion = await pgServerVersion(conn, opts);
+      const createdAt = nowIso();
+      const dir = join(home, 'backups', detail.name);
+      await removeStalePartials(dir);
+      const dest = join(dir, `${fileStamp(createdAt)}.dump`);
+      const dump = await pgDump(conn, dest, opts);
+      try {
+        const after = await changelogState(conn, { ...opts, ...(schema ? { schema } : {}) });
+        if (after.digest !== before.digest) {
+          throw new KeyturnError('conflict', `The schema of ${describeTarget(conn)} changed while it was being dumped (changelog ${before.count} -> ${after.count} change sets); the dump was discarded.`,
+            'A Keycloak node is migrating the database. Wait until every node is ready, then back up again.');
+        }
+        return insertBackup(db, {
+          clusterId: detail.id,
+          runId: opts.runId ?? null,
+          path: dump.path,
+          format: BACKUP_FORMAT,
+          sha256: dump.sha256,
+          size: dump.size,
+          keycloakVersion: spec.keycloak.version,
+          database: { host: conn.host, port: conn.port, name: conn.database, user: conn.user, serverVersion },
+          changelog: stripPrefix(before),
+          createdAt,
+        });
+      } catch (err) {
+        await unlink(dump.path).catch(() => undefined);
+        throw err;
+      }
+    },
+
+    /**
+     * Checks the dump's sha256, restores it into `keyturn_verify_<id>` on the
+     * cluster's database server, counts realms and change sets, compares the
+     * changelog with the recorded one, and drops the scratch database. The
+     * outcome is recorded either way; a failure also throws.
+     */
+    async verify(id: string, opts: PgCallOptions = {}): Promise<Backup> {
+      const b = getBackup(db, id);
+      const started = performance.now();
+      try {
+        await checkFile(b);
+        const spec = getCluster(db, b.clusterName).spec;
+        const conn = await connectionFor(spec);
+        const schema = schemaOf(spec);
+        const so = { ...opts, ...(schema ? { schema } : {}) };
+        const found = await withScratchDatabase(conn, verifyDatabaseName(b.id), async (scratch) => {
+          await pgRestore(scratch, b.path, opts);
+          return { realms: await tableRowCount(scratch, 'realm', so), changelog: await changelogState(scratch, so) };
+        }, opts);
+        const changelogMatches = b.changelog ? b.changelog.digest === found.changelog.digest : null;
+        if (changelogMatches === false) {
+          throw new KeyturnError('artifact-failed', `Backup ${b.id} restores, but its changelog (${found.changelog.count} change sets) is not the one recorded when it was taken (${b.changelog?.count ?? 0}).`,
+            'The dump does not hold the database state it claims. Take a new backup before any upgrade or rollback relies on it.');
+        }
+        if (found.changelog.present && !found.realms) {
+          throw new KeyturnError('artifact-failed', `Backup ${b.id} restores, but its Keycloak database has no realms (REALM table ${found.realms === null ? 'missing' : 'empty'}).`,
+            'A Keycloak database always has the master realm: this dump is not a usable Keycloak backup. Check spec.database and take a new backup.');
+        }
+        const v: BackupVerification = { ok: true, at: nowIso(), realms: found.realms, changelogRows: found.changelog.count, changelogMatches, durationMs: Math.round(performance.now() - started), error: null };
+        return recordVerification(db, b.id, v);
+      } catch (err) {
+        return recordFailure(b, started, err);
+      }
+    },
+
+    /**
+     * How the live database's schema history relates to a backup's: `same`
+     * (restarting the old version is enough), `ahead` (a newer version
+     * migrated it: rollback means restoring this dump), or worse.
+     */
+    async compareWithLive(id: string, opts: PgCallOptions = {}): Promise<{ relation: ChangelogRelation; newChangeSets: number; backup: ChangelogState; live: ChangelogState }> {
+      const b = getBackup(db, id);
+      if (!b.changelog) throw new KeyturnError('not-found', `Backup ${b.id} has no recorded changelog state.`, 'Verify it (keyturn backup verify) or take a new backup.');
+      const spec = getCluster(db, b.clusterName).spec;
+      const schema = schemaOf(spec);
+      const live = await changelogState(await connectionFor(spec), { ...opts, ...(schema ? { schema } : {}), prefixCount: b.changelog.count });
+      return { ...compareChangelog(b.changelog, live), backup: b.changelog, live: stripPrefix(live) };
+    },
+  };
+}
+
+function stripPrefix(r: ChangelogReading): ChangelogState {
+  return { present: r.present, count: r.count, last: r.last, digest: r.digest };
+}
+
+export type BackupService = ReturnType<typeof createBackupService>;

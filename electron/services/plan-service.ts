@@ -1,0 +1,183 @@
+/**
+ * The strategy planner: Keycloak's own answer for a target, with the why,
+ * the choice between strategies and the way back.
+ *
+ * A plan is a recorded run (kind `plan`) so the console's Pre-flight step
+ * shows kc.sh's output live and a reload loses nothing: metadata of the
+ * running deployment (stored, live node, or local), `update-compatibility
+ * check` with the target's kc.sh in a scratch copy and the complete target
+ * options, then the explanation and strategies (pure domain code), stored in
+ * the ledger with the run.
+ */
+import type { Plan, PlanInput } from '../../shared/contract/index.ts';
+import { explain } from '../../shared/domain/compatibility.ts';
+import { diffOptions } from '../../shared/domain/rolling-rules.ts';
+import { applyEdits, startOptions } from '../../shared/domain/start-options.ts';
+import { planStrategies, type ClusterFacts } from '../../shared/domain/strategy.ts';
+import { classifyChange } from '../../shared/domain/versions.ts';
+import { KeyturnError } from '../../shared/errors.ts';
+import { beginRun, type RecorderDeps, type RunRecorder } from '../engine/run-recorder.ts';
+import { getCluster } from '../ledger/clusters-repo.ts';
+import { getPlan, insertPlan } from '../ledger/plans-repo.ts';
+import { getRun } from '../ledger/runs-repo.ts';
+import { checkCompatibility } from '../tools/kcsh.ts';
+import { tailLines } from '../tools/process.ts';
+import { prepareScratch, withScratchLock } from '../tools/kcsh-scratch.ts';
+import type { ArtifactService } from './artifact-service.ts';
+import { localJavaHome, obtainMetadata, scratchRoot, type CaptureContext } from './metadata-capture.ts';
+import { secretOptionEnv } from './secret-refs.ts';
+import { planVersions } from './plan-versions.ts';
+
+export interface PlanServiceDeps extends RecorderDeps {
+  home: string;
+  artifacts: ArtifactService;
+}
+
+const metadataStep = (from: string) => ({ kind: 'plan.metadata', title: `Compatibility metadata of the running deployment (Keycloak ${from})` });
+const planSteps = (from: string, to: string) => [
+  metadataStep(from),
+  { kind: 'plan.check', title: `update-compatibility check with Keycloak ${to} in a scratch copy` },
+  { kind: 'plan.strategy', title: 'Explain the result and choose a strategy' },
+];
+
+/** Cluster-wide options for display: secret ones by name only. */
+function visibleOptions(options: Record<string, string>, secretKeys: string[]): Record<string, string> {
+  return { ...options, ...Object.fromEntries(secretKeys.map((k) => [k, '(secret)'])) };
+}
+
+function clusterFacts(detail: ReturnType<typeof getCluster>): ClusterFacts {
+  const t = detail.spec.traffic;
+  return {
+    nodes: detail.spec.nodes.map((n) => n.name),
+    loadBalancer: detail.spec.loadBalancer !== undefined,
+    traffic: t.kind === 'dns' ? { kind: 'dns', name: t.name, ttl: t.ttl } : { kind: 'haproxy', name: t.name },
+    terraform: detail.spec.terraform !== undefined,
+  };
+}
+
+function checkFailed(plan: Plan): KeyturnError {
+  return new KeyturnError('tool-failed', `kc.sh update-compatibility check with Keycloak ${plan.to} failed (exit ${plan.check.exitCode}): ${tailLines(plan.check.output, 3)}`,
+    'Read the check output in the plan; correct the option or the metadata it names, then plan again.');
+}
+
+export function createPlanService(deps: PlanServiceDeps) {
+  /** Resolves what a run needs before it starts, so a bad input fails the call, not a run. */
+  async function prepare(cluster: string) {
+    const detail = getCluster(deps.db, cluster);
+    const secrets = await secretOptionEnv(detail.spec.keycloak.secretOptions);
+    return { detail, secrets };
+  }
+
+  function startRun(detail: ReturnType<typeof getCluster>, kind: string, toState: Record<string, unknown>, steps: { kind: string; title: string }[], secrets: string[]): RunRecorder {
+    return beginRun(deps, `plan:${detail.id}`, { clusterId: detail.id, kind, fromState: { version: detail.spec.keycloak.version }, toState }, steps, secrets);
+  }
+
+  async function execute(rec: RunRecorder, ctx: CaptureContext, input: PlanInput, signal?: AbortSignal): Promise<Plan> {
+    const { detail } = ctx;
+    const spec = detail.spec;
+    const from = spec.keycloak.version;
+    const secretKeys = Object.keys(spec.keycloak.secretOptions);
+    const toOptions = applyEdits(spec.keycloak.options, input);
+
+    const { record } = await rec.step(0, () => obtainMetadata(deps, ctx, { refresh: input.refreshMetadata ?? false }));
+    const refNode = spec.nodes.find((n) => n.name === record.node) ?? spec.nodes[0]!;
+
+    const check = await rec.step(1, async () => {
+      const [javaHome, artifact] = await Promise.all([localJavaHome(), deps.artifacts.ensure(input.to, signal ? { signal } : {})]);
+      const root = scratchRoot(deps.home);
+      return withScratchLock(root, input.to, async () => {
+        const copy = await prepareScratch({ root, version: input.to, zipPath: artifact.path, sha256: artifact.sha256, ...(signal ? { signal } : {}) });
+        rec.event('engine', 'plan.scratch', 'info', { message: `Scratch copy of Keycloak ${input.to}: ${copy.state} (${copy.home})`, version: input.to, state: copy.state, home: copy.home });
+        const outcome = await checkCompatibility(copy.home, record.path, {
+          javaHome,
+          options: startOptions({ options: toOptions }, refNode),
+          secretEnv: ctx.secretEnv,
+          onLine: (stream, line) => { if (line.trim()) rec.event('kcsh', 'kcsh.line', stream === 'stderr' ? 'info' : 'debug', { phase: 'check', stream, line, message: line }); },
+          ...(signal ? { signal } : {}),
+        });
+        rec.event('kcsh', 'kcsh.exit', outcome.verdict === 'error' ? 'error' : 'info', { phase: 'check', exitCode: outcome.exitCode, verdict: outcome.verdict, durationMs: outcome.durationMs, message: `kc.sh update-compatibility check exited ${outcome.exitCode} (${outcome.verdict}) in ${(outcome.durationMs / 1000).toFixed(1)} s` });
+        return { ...outcome, scratch: copy.state === 'cold' || outcome.rebuilt ? 'cold' as const : 'warm' as const };
+      }, signal ? { signal } : {});
+    });
+
+    return rec.step(2, async () => {
+      const change = classifyChange(from, input.to);
+      const reasons = explain({ from, to: input.to, fromOptions: spec.keycloak.options, toOptions, exitCode: check.exitCode, output: check.output });
+      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(detail) });
+      const plan: Plan = {
+        runId: rec.runId,
+        cluster: detail.name,
+        from,
+        to: input.to,
+        change: { kind: change.kind, direction: change.direction, label: change.label },
+        options: { from: visibleOptions(spec.keycloak.options, secretKeys), to: visibleOptions(toOptions, secretKeys), changed: diffOptions(spec.keycloak.options, toOptions) },
+        check: {
+          exitCode: check.exitCode, verdict: check.verdict, output: check.output, durationMs: check.durationMs, scratch: check.scratch, command: check.command,
+          metadataSource: record.source, metadataNode: record.node, metadataTakenAt: record.takenAt, metadataDurationMs: record.runId === rec.runId ? record.durationMs : 0,
+        },
+        ...strategies,
+        reasons,
+        createdAt: new Date().toISOString(),
+      };
+      insertPlan(deps.db, detail.id, plan);
+      rec.event('engine', 'plan.computed', plan.check.verdict === 'error' ? 'error' : 'info', { message: plan.recommendation, exitCode: plan.check.exitCode, verdict: plan.check.verdict, recommended: plan.recommended });
+      return plan;
+    });
+  }
+
+  return {
+    /** Starts a plan run; `done` resolves with the plan (also stored for `get`). */
+    async start(input: PlanInput, signal?: AbortSignal): Promise<{ runId: string; done: Promise<Plan> }> {
+      const { detail, secrets } = await prepare(input.cluster);
+      const rec = startRun(detail, 'plan', { version: input.to, set: input.set ?? {}, unset: input.unset ?? [], features: input.features ?? null, featuresDisabled: input.featuresDisabled ?? null }, planSteps(detail.spec.keycloak.version, input.to), secrets.values);
+      const ctx: CaptureContext = { detail, secretEnv: secrets.env, rec, ...(signal ? { signal } : {}) };
+      const done = execute(rec, ctx, input, signal).then(
+        (plan) => {
+          // The plan is stored and returned either way: a failed check is shown with kc.sh's output, and the run says it failed.
+          if (plan.check.verdict === 'error') rec.fail(checkFailed(plan));
+          else rec.succeed({ message: plan.recommendation, recommended: plan.recommended, exitCode: plan.check.exitCode });
+          return plan;
+        },
+        (err: unknown) => {
+          rec.fail(err);
+          throw err;
+        },
+      );
+      return { runId: rec.runId, done };
+    },
+
+    /** Start and wait: the CLI's `keyturn plan` and `plan:compute`. */
+    async compute(input: PlanInput, signal?: AbortSignal): Promise<Plan> {
+      return (await this.start(input, signal)).done;
+    },
+
+    /** The plan of a finished run; a failed or unfinished run says so. */
+    get(runId: string): Plan {
+      const plan = getPlan(deps.db, runId);
+      if (plan) return plan;
+      const { run } = getRun(deps.db, runId);
+      if (run.kind !== 'plan') throw new KeyturnError('not-found', `Run ${runId} is a ${run.kind} run, not a plan.`, 'Open the plan run of the wizard instead.');
+      if (run.error) throw new KeyturnError('not-found', `Plan run ${runId} computed no plan: ${run.error.message}`, run.error.hint);
+      throw new KeyturnError('not-found', `Plan run ${runId} is ${run.status}; its plan is not ready yet.`, 'Wait for the run.succeeded event of this run, then ask again.');
+    },
+
+    /** (Re)captures metadata of a cluster as its own recorded run. */
+    async captureMetadata(input: { cluster: string; node?: string; local?: boolean }, signal?: AbortSignal) {
+      const { detail, secrets } = await prepare(input.cluster);
+      const rec = startRun(detail, 'metadata', { version: detail.spec.keycloak.version }, [metadataStep(detail.spec.keycloak.version)], secrets.values);
+      try {
+        const { record } = await rec.step(0, () => obtainMetadata(deps, { detail, secretEnv: secrets.env, rec, ...(signal ? { signal } : {}) }, { refresh: true, ...(input.node ? { node: input.node } : {}), ...(input.local ? { local: true } : {}) }));
+        rec.succeed({ message: `Metadata of Keycloak ${record.version} recorded (${record.source}${record.node ? ` ${record.node}` : ''})` });
+        const { optionsSha256: _o, content: _c, ...view } = record;
+        return view;
+      } catch (err) {
+        rec.fail(err);
+        throw err;
+      }
+    },
+
+    versions: (input: { cluster?: string; refresh?: boolean } = {}) => planVersions(deps.db, deps.artifacts, input),
+  };
+}
+
+export type PlanService = ReturnType<typeof createPlanService>;
