@@ -23,6 +23,8 @@ let failedSteps = 0;
 if (step('type-check (tsc -b: shared, node, web projects)', [bin('typescript', 'bin/tsc'), '-b']) !== 0) failedSteps++;
 if (step('lint (eslint, layering rules)', [bin('eslint', 'bin/eslint.js'), '.']) !== 0) failedSteps++;
 if (step('build the console UI (vite)', [bin('vite', 'bin/vite.js'), 'build', '--logLevel', 'warn']) !== 0) failedSteps++;
+if (step('build Electron main and the sandboxed preload', [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.electron.json']) !== 0 ||
+    step('bundle preload', [join(root, 'scripts', 'bundle-preload.js')]) !== 0) failedSteps++;
 
 mkdirSync(join(root, 'test-results'), { recursive: true });
 const report = join(root, 'test-results', 'vitest.json');

@@ -36,7 +36,7 @@ function followRun(bus: EventBus, io: Io, verbose: boolean, quiet: boolean): () 
   return bus.subscribe((e: RunEvent) => {
     const isKcsh = e.kind === 'kcsh.line';
     if (quiet && !verbose && e.level !== 'error') return;
-    if (!verbose && !shown.test(e.kind) && e.level !== 'error') return;
+    if (!verbose && ((!shown.test(e.kind) && e.level !== 'error') || e.level === 'debug')) return;
     const msg = typeof e.data.message === 'string' ? e.data.message : e.kind;
     io.err(isKcsh ? `  kc.sh${e.node ? ` [${e.node}]` : ''} | ${msg}\n` : `${e.at.slice(11, 19)} ${e.source.padEnd(7)}${e.node ? ` [${e.node}]` : ''} ${msg}\n`);
   });

@@ -32,20 +32,31 @@ export interface RunRecorder {
   addSecrets(...values: string[]): void;
   succeed(summary?: Record<string, unknown>): void;
   fail(err: unknown): void;
+  /** Stops here without failing: status `paused`, lock released, a later Resume continues. */
+  pause(reason: string): void;
 }
 
 const heartbeatMs = 5_000;
 
 /** Creates the run with its steps, takes the lock on `scope` and starts the heartbeat. */
 export function beginRun(deps: RecorderDeps, scope: string, run: Omit<NewRun, 'owner'>, steps: NewStep[], secrets: string[] = []): RunRecorder {
+  const runId = createRun(deps.db, { ...run, owner: deps.owner }, steps);
+  return attachRun(deps, scope, runId, steps, secrets);
+}
+
+/**
+ * Takes over an existing run (a new one, or a paused/interrupted one being
+ * resumed): lock, owner, status `running`, heartbeat.
+ */
+export function attachRun(deps: RecorderDeps, scope: string, runId: string, steps: NewStep[], secrets: string[] = []): RunRecorder {
   const { db, bus, owner } = deps;
-  const runId = createRun(db, { ...run, owner }, steps);
   try {
     acquireLock(db, scope, runId, owner, { isOwnerAlive });
   } catch (err) {
     setRunStatus(db, runId, 'failed', toErrorShape(err));
     throw err;
   }
+  db.prepare('UPDATE runs SET owner = ? WHERE id = ?').run(owner, runId);
   setRunStatus(db, runId, 'running');
   const known = new Set(secrets.filter((s) => s.length >= 4));
   const redact = (s: string) => {
@@ -96,12 +107,19 @@ export function beginRun(deps: RecorderDeps, scope: string, run: Omit<NewRun, 'o
       rec.event('engine', 'run.succeeded', 'info', { message: 'Run succeeded', ...summary });
       finish();
     },
+    pause(reason) {
+      if (finished) return;
+      setRunStatus(db, runId, 'paused');
+      rec.event('engine', 'run.paused', 'info', { message: reason });
+      finish();
+    },
     fail(err) {
       if (finished) return;
       const e = toErrorShape(err);
       const safe = { ...e, message: redact(e.message), hint: redact(e.hint) };
-      setRunStatus(db, runId, err instanceof KeyturnError && err.code === 'aborted' ? 'aborted' : 'failed', safe);
-      rec.event('engine', 'run.failed', 'error', { message: safe.message, code: safe.code, hint: safe.hint });
+      const aborted = err instanceof KeyturnError && err.code === 'aborted';
+      setRunStatus(db, runId, aborted ? 'aborted' : 'failed', safe);
+      rec.event('engine', aborted ? 'run.aborted' : 'run.failed', aborted ? 'warn' : 'error', { message: safe.message, code: safe.code, hint: safe.hint });
       finish();
     },
   };

@@ -37,6 +37,7 @@ export function labOptions(out: LabOutputs): Record<string, string> {
 export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCredentials, version: string, javaHome: string): ClusterSpec {
   const dbPasswordFile = secretFile(paths, 'db-password', creds.dbPassword);
   const adminPasswordFile = secretFile(paths, 'admin-password', creds.adminPassword);
+  const clientSecretFile = secretFile(paths, 'client-secret', creds.clientSecret);
   return clusterSpecSchema.parse({
     name: 'lab',
     environment: 'lab',
@@ -63,7 +64,12 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
     traffic: { kind: 'dns', name: `${out.dns.record}`, server: out.dns.server, port: out.dns.port, zone: out.dns.zone, ttl: 1, tsigKeyRef: { file: out.dns.tsig_key_file } },
     loadBalancer: { kind: 'haproxy', runtimeApi: out.haproxy.admin_socket, backend: out.haproxy.backend },
     terraform: { dir: paths.terraformDir },
-    ansible: { inventory: paths.inventoryFile, playbook: join(paths.resources, 'ansible', 'install-keycloak.yml') },
+    ansible: {
+      inventory: paths.inventoryFile,
+      playbook: join(paths.resources, 'ansible', 'install-keycloak.yml'),
+      stopPlaybook: join(paths.resources, 'ansible', 'stop-keycloak.yml'),
+    },
+    probe: { realm: creds.realm, clientId: creds.clientId, clientSecretRef: { file: clientSecretFile }, allowedNetworks: ['127.0.0.0/8'] },
     admin: { username: creds.adminUser, passwordRef: { file: adminPasswordFile } },
   });
 }

@@ -48,6 +48,12 @@ export function parseClusterSpec(raw: unknown, origin: string): ClusterSpec {
   const abs = (p: string) => (isAbsolute(p) || p.startsWith('~') ? p : resolve(base, p));
   for (const n of spec.nodes) if (n.keyPath) n.keyPath = abs(n.keyPath);
   if (spec.terraform) spec.terraform = { ...spec.terraform, dir: abs(spec.terraform.dir), ...(spec.terraform.varFile ? { varFile: abs(spec.terraform.varFile) } : {}) };
-  if (spec.ansible) spec.ansible = { inventory: abs(spec.ansible.inventory), playbook: abs(spec.ansible.playbook) };
+  if (spec.ansible) {
+    spec.ansible = {
+      inventory: abs(spec.ansible.inventory),
+      playbook: abs(spec.ansible.playbook),
+      ...(spec.ansible.stopPlaybook ? { stopPlaybook: abs(spec.ansible.stopPlaybook) } : {}),
+    };
+  }
   return spec;
 }

@@ -23,6 +23,7 @@ import { prepareScratch, withScratchLock } from '../tools/kcsh-scratch.ts';
 import { connectSsh } from '../tools/ssh.ts';
 import { findJdk } from '../tools/toolchain.ts';
 import type { ArtifactService } from './artifact-service.ts';
+import { kcshLineSink } from './kcsh-events.ts';
 
 export interface CaptureDeps {
   db: Ledger;
@@ -56,14 +57,6 @@ export async function localJavaHome(): Promise<string> {
   return jdk.home;
 }
 
-function lineSink(ctx: CaptureContext, phase: string, node: string | null) {
-  return (stream: 'stdout' | 'stderr', line: string) => {
-    if (line.trim() === '') return;
-    const level = /\bERROR\b/.test(line) ? 'error' : /\bWARN(ING)?\b/.test(line) ? 'warn' : 'info';
-    ctx.rec.event('kcsh', 'kcsh.line', level, { phase, stream, line, message: line }, node);
-  };
-}
-
 async function store(deps: CaptureDeps, ctx: CaptureContext, outcome: MetadataOutcome, source: 'node' | 'local', node: string | null): Promise<StoredMetadata> {
   const { detail } = ctx;
   const dir = join(deps.home, 'metadata', detail.id);
@@ -94,7 +87,7 @@ export async function captureFromNode(deps: CaptureDeps, ctx: CaptureContext, no
       javaHome: ctx.detail.spec.keycloak.javaHome,
       options: startOptions(ctx.detail.spec.keycloak, node),
       secretEnv: ctx.secretEnv,
-      onLine: lineSink(ctx, 'metadata', node.name),
+      onLine: kcshLineSink(ctx.rec, 'metadata', node.name),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     return await store(deps, ctx, outcome, 'node', node.name);
@@ -118,7 +111,7 @@ export async function captureLocally(deps: CaptureDeps, ctx: CaptureContext): Pr
       ctx.rec.event('engine', 'plan.scratch', 'info', { message: `Scratch copy of Keycloak ${version}: ${copy.state} (${copy.home})`, version, state: copy.state, home: copy.home });
       return localMetadata(copy.home, version, file, {
         javaHome, options: startOptions(spec.keycloak, spec.nodes[0]!), secretEnv: ctx.secretEnv,
-        onLine: lineSink(ctx, 'metadata', null), ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onLine: kcshLineSink(ctx.rec, 'metadata', null), ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
     }, ctx.signal ? { signal: ctx.signal } : {});
     return await store(deps, ctx, outcome, 'local', null);

@@ -24,6 +24,7 @@ import { checkCompatibility } from '../tools/kcsh.ts';
 import { tailLines } from '../tools/process.ts';
 import { prepareScratch, withScratchLock } from '../tools/kcsh-scratch.ts';
 import type { ArtifactService } from './artifact-service.ts';
+import { kcshLineSink } from './kcsh-events.ts';
 import { localJavaHome, obtainMetadata, scratchRoot, type CaptureContext } from './metadata-capture.ts';
 import { secretOptionEnv } from './secret-refs.ts';
 import { planVersions } from './plan-versions.ts';
@@ -92,7 +93,7 @@ export function createPlanService(deps: PlanServiceDeps) {
           javaHome,
           options: startOptions({ options: toOptions }, refNode),
           secretEnv: ctx.secretEnv,
-          onLine: (stream, line) => { if (line.trim()) rec.event('kcsh', 'kcsh.line', stream === 'stderr' ? 'info' : 'debug', { phase: 'check', stream, line, message: line }); },
+          onLine: kcshLineSink(rec, 'check', null),
           ...(signal ? { signal } : {}),
         });
         rec.event('kcsh', 'kcsh.exit', outcome.verdict === 'error' ? 'error' : 'info', { phase: 'check', exitCode: outcome.exitCode, verdict: outcome.verdict, durationMs: outcome.durationMs, message: `kc.sh update-compatibility check exited ${outcome.exitCode} (${outcome.verdict}) in ${(outcome.durationMs / 1000).toFixed(1)} s` });
@@ -120,7 +121,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         createdAt: new Date().toISOString(),
       };
       insertPlan(deps.db, detail.id, plan);
-      rec.event('engine', 'plan.computed', plan.check.verdict === 'error' ? 'error' : 'info', { message: plan.recommendation, exitCode: plan.check.exitCode, verdict: plan.check.verdict, recommended: plan.recommended });
+      rec.event('engine', 'plan.computed', plan.check.verdict === 'error' ? 'error' : 'info', { message: `Plan computed: ${plan.recommended ?? 'no strategy'} (check exit ${plan.check.exitCode})`, exitCode: plan.check.exitCode, verdict: plan.check.verdict, recommended: plan.recommended });
       return plan;
     });
   }

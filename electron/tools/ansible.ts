@@ -8,13 +8,12 @@
  * the host, the task and ansible's own message rather than "exit code 2".
  * Extra vars go through a private temp file so secrets never appear in argv.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { EventLevel } from '../../shared/contract/runs.ts';
 import { KeyturnError } from '../../shared/errors.ts';
-import { redactDeep } from './redact.ts';
+import { asRecord, numberOrZero, parseJsonObject } from './json-record.ts';
+import { withPrivateJsonFile } from './private-json-file.ts';
 import { runTool, tailLines, type OutputStream } from './process.ts';
+import { collectToolEvents } from './tool-events.ts';
 
 /** One step of a playbook run, ready to become a run event (`source: 'ansible'`). */
 export interface AnsibleEvent {
@@ -95,7 +94,7 @@ export function parseAnsibleLine(line: string, stream: OutputStream = 'stdout'):
 
   if (short === 'stats') {
     const stats = asRecord(obj['stats']) ?? {};
-    const bad = Object.values(stats).some((s) => num(asRecord(s)?.['failures']) > 0 || num(asRecord(s)?.['unreachable']) > 0);
+    const bad = Object.values(stats).some((s) => numberOrZero(asRecord(s)?.['failures']) > 0 || numberOrZero(asRecord(s)?.['unreachable']) > 0);
     const recap = Object.entries(stats).map(([h, s]) => `${h} ${Object.entries(asRecord(s) ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
     return { kind: 'ansible.stats', level: bad ? 'error' : 'info', message: `Recap: ${recap.join('; ') || 'no hosts'}`, data: { ...base, stats } };
   }
@@ -132,26 +131,14 @@ export function parseAnsibleLine(line: string, stream: OutputStream = 'stdout'):
  */
 export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<AnsibleRunSummary> {
   const redact = options.redact ?? ((s: string) => s);
-  const events: AnsibleEvent[] = [];
-  const onLine = (stream: OutputStream, line: string) => {
-    const parsed = parseAnsibleLine(line, stream);
-    if (parsed === null) return;
-    const event = redactDeep(parsed, redact);
-    events.push(event);
-    options.onEvent?.(event);
-  };
+  const { events, onLine } = collectToolEvents(parseAnsibleLine, redact, options.onEvent);
 
-  const varsDir = options.extraVars ? await mkdtemp(join(tmpdir(), 'keyturn-ansible-')) : null;
-  try {
+  return withPrivateJsonFile(options.extraVars, { prefix: 'keyturn-ansible-', fileName: 'extra-vars.json' }, async (varsFile) => {
     const args = ['-i', options.inventory];
     if (options.limit) args.push('--limit', options.limit);
     if (options.privateKey) args.push('--private-key', options.privateKey);
     if (options.user) args.push('--user', options.user);
-    if (varsDir !== null) {
-      const file = join(varsDir, 'extra-vars.json');
-      await writeFile(file, JSON.stringify(options.extraVars), { mode: 0o600 });
-      args.push('-e', `@${file}`);
-    }
+    if (varsFile !== undefined) args.push('-e', `@${varsFile}`);
     args.push(options.playbook);
 
     const result = await runTool({
@@ -181,9 +168,7 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
         : 'Fix the cause ansible reports above on the named host, then run the step again; the playbook is safe to repeat.',
       { exitCode: result.exitCode, failures, stats },
     );
-  } finally {
-    if (varsDir !== null) await rm(varsDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
@@ -201,7 +186,7 @@ function hostFailures(events: readonly AnsibleEvent[], stats: Record<string, Rec
       if (e.kind === kind && e.host !== undefined) byHost.set(e.host, [...(byHost.get(e.host) ?? []), e]);
     }
     for (const [host, list] of byHost) {
-      const counted = haveStats ? list.slice(list.length - Math.min(list.length, num(stats[host]?.[statKey]))) : list;
+      const counted = haveStats ? list.slice(list.length - Math.min(list.length, numberOrZero(stats[host]?.[statKey]))) : list;
       for (const e of counted) out.push({ host, task: e.task ?? '?', msg: String(e.data['msg'] ?? ''), unreachable: statKey === 'unreachable' });
     }
   }
@@ -215,21 +200,4 @@ function resultMessage(result: Record<string, unknown>, failed: boolean): string
   const stderr = typeof result['stderr'] === 'string' ? tailLines(result['stderr'], 3) : '';
   const rc = typeof result['rc'] === 'number' ? ` (rc=${result['rc']})` : '';
   return `${msg || 'failed'}${rc}${stderr ? `: ${stderr.replace(/\n/g, ' | ')}` : ''}`;
-}
-
-function parseJsonObject(text: string): Record<string, unknown> | null {
-  if (!text.startsWith('{')) return null;
-  try {
-    return asRecord(JSON.parse(text));
-  } catch {
-    return null;
-  }
-}
-
-function asRecord(v: unknown): Record<string, unknown> | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : 0;
 }

@@ -12,6 +12,7 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { KeyturnError } from '../../shared/errors.ts';
+import { pause } from './abortable-pause.ts';
 
 /** A unix socket path (`/run/haproxy/admin.sock`, `unix@/path`) or `host:port` (`ipv4@`, `[v6]:port`). */
 export type RuntimeApi = string;
@@ -241,17 +242,4 @@ export async function waitForNoSessions(api: RuntimeApi, backend: string, server
     }
     await pause(Math.min(intervalMs, Math.max(0, deadline - Date.now())), signal);
   }
-}
-
-/** setTimeout that an abort cuts short (the caller re-checks the signal). */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

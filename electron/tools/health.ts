@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { KeyturnError } from '../../shared/errors.ts';
+import { pause } from './abortable-pause.ts';
 
 export type HealthPath = '/health/ready' | '/health/live' | '/health/started';
 
@@ -148,19 +149,6 @@ export async function waitForReady({ path = '/health/ready', timeoutMs, interval
     await pause(intervalMs, signal);
     if (signal?.aborted) throw abortedError(`Waiting for ${node} to be ready`);
   }
-}
-
-/** setTimeout that an abort cuts short. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 const SAMPLE = /^([A-Za-z_:][A-Za-z0-9_:]*)(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+(\S+)(?:\s+-?\d+)?$/;

@@ -7,13 +7,12 @@
  * show "terraform_data.node1: Creating..." live and name the failing
  * resource when something breaks.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { EventLevel } from '../../shared/contract/runs.ts';
 import { KeyturnError } from '../../shared/errors.ts';
-import { redactDeep } from './redact.ts';
+import { asRecord, numberOrZero, parseJsonObject } from './json-record.ts';
+import { withPrivateJsonFile } from './private-json-file.ts';
 import { requireSuccess, runTool, tailLines, type OutputStream } from './process.ts';
+import { collectToolEvents } from './tool-events.ts';
 
 /** One step of terraform's progress, ready to become a run event (`source: 'terraform'`). */
 export interface TerraformEvent {
@@ -120,25 +119,19 @@ export async function terraformOutput(options: Pick<TerraformOptions, 'dir' | 'e
 
 async function runJson(verb: 'apply' | 'destroy', options: TerraformOptions): Promise<TerraformRunSummary> {
   const { events, onLine, redact } = collect(options);
-  const varFileDir = options.secretVars && Object.keys(options.secretVars).length > 0 ? await mkdtemp(join(tmpdir(), 'keyturn-tfvars-')) : null;
-  try {
+  const secretVars = options.secretVars && Object.keys(options.secretVars).length > 0 ? options.secretVars : undefined;
+  return withPrivateJsonFile(secretVars, { prefix: 'keyturn-tfvars-', fileName: 'secret.tfvars.json' }, async (varFile) => {
     const args = [verb, '-auto-approve', '-input=false', '-json', ...varArgs(options.vars)];
-    if (varFileDir !== null) {
-      const file = join(varFileDir, 'secret.tfvars.json');
-      await writeFile(file, JSON.stringify(options.secretVars), { mode: 0o600 });
-      args.push(`-var-file=${file}`);
-    }
+    if (varFile !== undefined) args.push(`-var-file=${varFile}`);
     const result = await runTool({ ...toolBase(options, `terraform ${verb}`), args, onLine });
     if (result.exitCode !== 0) throw failure(`terraform ${verb}`, options.dir, events, redact(result.stderr));
     const summary = [...events].reverse().find((e) => e.kind === 'terraform.change_summary');
     const changes = asRecord(summary?.data['changes']);
     return {
-      changes: changes ? { add: num(changes['add']), change: num(changes['change']), remove: num(changes['remove']), import: num(changes['import']) } : null,
+      changes: changes ? { add: numberOrZero(changes['add']), change: numberOrZero(changes['change']), remove: numberOrZero(changes['remove']), import: numberOrZero(changes['import']) } : null,
       durationMs: result.durationMs,
     };
-  } finally {
-    if (varFileDir !== null) await rm(varFileDir, { recursive: true, force: true });
-  }
+  });
 }
 
 function toolBase(options: Pick<TerraformOptions, 'dir' | 'env' | 'signal' | 'timeoutMs'>, tool: string) {
@@ -152,18 +145,10 @@ function toolBase(options: Pick<TerraformOptions, 'dir' | 'env' | 'signal' | 'ti
   };
 }
 
-/** Parses lines raw (redacting first could break the JSON), then redacts the event before anyone sees it. */
+/** The events of one terraform command (parsed raw, then redacted), and the redactor its error message uses. */
 function collect(options: TerraformOptions) {
-  const events: TerraformEvent[] = [];
   const redact = options.redact ?? ((s: string) => s);
-  const onLine = (stream: OutputStream, line: string) => {
-    const parsed = parseTerraformLine(line, stream);
-    if (parsed === null) return;
-    const event = redactDeep(parsed, redact);
-    events.push(event);
-    options.onEvent?.(event);
-  };
-  return { events, onLine, redact };
+  return { ...collectToolEvents(parseTerraformLine, redact, options.onEvent), redact };
 }
 
 function varArgs(vars: TerraformOptions['vars']): string[] {
@@ -202,23 +187,6 @@ function addressOf(obj: Record<string, unknown>): string | undefined {
   }
   const diagAddr = asRecord(obj['diagnostic'])?.['address'];
   return typeof diagAddr === 'string' ? diagAddr : undefined;
-}
-
-function parseJsonObject(text: string): Record<string, unknown> | null {
-  if (!text.startsWith('{')) return null;
-  try {
-    return asRecord(JSON.parse(text));
-  } catch {
-    return null;
-  }
-}
-
-function asRecord(v: unknown): Record<string, unknown> | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : 0;
 }
 
 function stripAnsi(s: string): string {

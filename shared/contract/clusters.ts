@@ -106,7 +106,28 @@ export const clusterSpecSchema = z
     traffic: trafficSpecSchema,
     loadBalancer: loadBalancerSpecSchema.optional(),
     terraform: z.strictObject({ dir: pathSchema, varFile: pathSchema.optional() }).optional(),
-    ansible: z.strictObject({ inventory: pathSchema, playbook: pathSchema }).optional(),
+    ansible: z
+      .strictObject({
+        inventory: pathSchema,
+        playbook: pathSchema,
+        /** Stops Keycloak on the hosts it is limited to; needed when a rollback must restore the database. */
+        stopPlaybook: pathSchema.optional(),
+      })
+      .optional(),
+    /**
+     * How the availability prober reaches the cluster during a run: a
+     * confidential client allowed the client-credentials grant, and the
+     * networks the public name may resolve to (requests go nowhere else).
+     */
+    probe: z
+      .strictObject({
+        realm: z.string().min(1).max(255),
+        clientId: z.string().min(1).max(255),
+        clientSecretRef: secretRefSchema,
+        ratePerSecond: z.coerce.number().int().min(1).max(200).default(20),
+        allowedNetworks: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR such as 10.1.0.0/16')).min(1).max(16).default(['127.0.0.0/8']),
+      })
+      .optional(),
     admin: z.strictObject({ username: z.string().min(1).max(128), passwordRef: secretRefSchema }).optional(),
   })
   .superRefine((spec, ctx) => {

@@ -5,8 +5,11 @@
  */
 import type { z } from 'zod';
 import { appCalls } from './app.ts';
+import { backupCalls } from './backups.ts';
 import { clusterCalls } from './clusters.ts';
 import { labCalls } from './lab.ts';
+import { planCalls } from './plan.ts';
+import { probeCalls } from './probe.ts';
 import { runCalls, runEventSchema } from './runs.ts';
 import { toolchainCalls } from './toolchain.ts';
 import type { Envelope } from './define.ts';
@@ -17,6 +20,9 @@ export const contract = {
   ...runCalls,
   ...toolchainCalls,
   ...labCalls,
+  ...backupCalls,
+  ...probeCalls,
+  ...planCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -60,4 +66,7 @@ export * from './clusters.ts';
 export * from './runs.ts';
 export * from './toolchain.ts';
 export * from './lab.ts';
+export * from './backups.ts';
+export * from './probe.ts';
+export * from './plan.ts';
 export * from './common.ts';

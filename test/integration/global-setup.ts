@@ -26,14 +26,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (leftovers.length) throw new Error(`Lab addresses are already in use before the suite starts: ${leftovers.join(', ')}. Stop the other lab (keyturn lab down) first.`);
 
   let peakKb = 0;
+  // Everything the lab runs mentions its directory, or /var/tmp/keyturn-lab-* for PostgreSQL under a private home.
+  const labRss = () => [...processesUnder(labDir), ...processesUnder('/var/tmp/keyturn-lab-')].reduce((sum, p) => sum + p.rssKb, 0);
   const sampler = setInterval(() => {
-    peakKb = Math.max(peakKb, processesUnder(labDir).reduce((sum, p) => sum + p.rssKb, 0));
+    peakKb = Math.max(peakKb, labRss());
   }, 2000);
   const started = Date.now();
   const up = await keyturn(home, ['lab', 'up', '--version', version, '--nodes', '2']);
   const upSeconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
-  peakKb = Math.max(peakKb, processesUnder(labDir).reduce((sum, p) => sum + p.rssKb, 0));
+  peakKb = Math.max(peakKb, labRss());
   if (up.exitCode !== 0) {
     await keyturn(home, ['lab', 'down']);
     throw new Error(`keyturn lab up failed (exit ${up.exitCode}):\n${up.stderr.slice(-4000)}\n${up.stdout}`);

@@ -1,0 +1,38 @@
+/**
+ * The extra-vars Keyturn passes to a cluster's install playbook: the version
+ * and its distribution, the JDK, and the complete Keycloak options including
+ * secret ones resolved just now. They travel in a 0600 file (never argv) and
+ * every resolved secret is redacted from the events.
+ */
+import type { ClusterDetail } from '../../../shared/contract/index.ts';
+import { resolveSecretRef } from '../../services/secret-refs.ts';
+import { findJdk } from '../../tools/toolchain.ts';
+import { KeyturnError } from '../../../shared/errors.ts';
+
+export interface InstallVars {
+  extraVars: Record<string, unknown>;
+  secrets: string[];
+}
+
+export async function installVars(cluster: ClusterDetail, version: string, zip: string): Promise<InstallVars> {
+  const spec = cluster.spec;
+  const secrets: string[] = [];
+  const options: Record<string, string> = { ...spec.keycloak.options };
+  for (const [key, ref] of Object.entries(spec.keycloak.secretOptions)) {
+    const value = await resolveSecretRef(ref, `Keycloak option '${key}' of cluster '${cluster.name}'`);
+    options[key] = value;
+    secrets.push(value);
+  }
+  const javaHome = spec.keycloak.javaHome ?? (await findJdk(21))?.home;
+  if (!javaHome) throw new KeyturnError('tool-missing', 'No JDK 21 or newer is known for this cluster.', 'Set keycloak.javaHome in the cluster spec to the JDK on the nodes.');
+  return {
+    extraVars: {
+      keycloak_version: version,
+      keycloak_zip: zip,
+      keycloak_java_home: javaHome,
+      keycloak_options: options,
+      keycloak_expected_cluster_size: spec.nodes.length,
+    },
+    secrets,
+  };
+}

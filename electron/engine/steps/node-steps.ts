@@ -1,0 +1,110 @@
+/**
+ * One node's rolling replacement, as separate idempotent steps so a crash in
+ * the middle resumes at the right place: drain it in the load balancer,
+ * install the target version with the cluster's playbook limited to it,
+ * wait for /health/ready (not /health/started: from 26.6 `started` is UP
+ * before migrations finish), check it rejoined the cluster, enable it again.
+ */
+import { KeyturnError } from '../../../shared/errors.ts';
+import { runPlaybook } from '../../tools/ansible.ts';
+import { disableServer, enableServer, showServers, waitForNoSessions } from '../../tools/haproxy.ts';
+import { clusterSize, waitForReady } from '../../tools/health.ts';
+import { loadBalancerOf, nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
+import { installVars } from './install-options.ts';
+
+function requireNode(ctx: StepContext) {
+  if (!ctx.node) throw new KeyturnError('internal', 'A node step has no node.', 'Abort the run and start a new one.');
+  return ctx.node;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new KeyturnError('aborted', 'Stopped while waiting.', 'Resume the run to continue.'));
+    }, { once: true });
+  });
+
+/** Takes the node out of the load balancer and lets requests in flight finish. */
+export const drainNode: StepImpl = async (ctx) => {
+  const node = requireNode(ctx);
+  const lb = loadBalancerOf(ctx.cluster);
+  ctx.nodeState(node.name, 'draining', `Disabling ${node.name} in ${lb.backend}`);
+  await disableServer(lb.runtimeApi, lb.backend, node.name, { signal: ctx.signal });
+  await waitForNoSessions(lb.runtimeApi, lb.backend, node.name, { timeoutMs: 60_000, signal: ctx.signal });
+  ctx.rec.event('engine', 'lb.drained', 'info', { message: `${node.name} drained: no requests in flight`, backend: lb.backend }, node.name);
+};
+
+/** Runs the cluster's install playbook limited to this node; the playbook stops, installs and starts it. */
+export const installNode: StepImpl = async (ctx) => {
+  const node = requireNode(ctx);
+  const version = param(ctx, 'to');
+  const ansible = ctx.cluster.spec.ansible;
+  if (!ansible) throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no Ansible inventory and playbook.`, 'Add ansible: { inventory, playbook } to the cluster.');
+  const artifact = await ctx.deps.artifacts.ensure(version, { signal: ctx.signal });
+  const vars = await installVars(ctx.cluster, version, artifact.path);
+  ctx.rec.addSecrets(...vars.secrets);
+  ctx.nodeState(node.name, 'stopping', `Installing Keycloak ${version} on ${node.name}`);
+  await runPlaybook({
+    playbook: ansible.playbook,
+    inventory: ansible.inventory,
+    limit: node.name,
+    extraVars: vars.extraVars,
+    signal: ctx.signal,
+    timeoutMs: 30 * 60_000,
+    redact: (s) => vars.secrets.reduce((acc, v) => acc.split(v).join('***'), s),
+    onEvent: (e) => {
+      const task = e.task ?? '';
+      if (e.kind === 'ansible.task_start' || e.kind === 'ansible.task_ok') {
+        if (/stop/i.test(task)) ctx.nodeState(node.name, 'stopping', task);
+        else if (/copy|unpack|build|write|install|point/i.test(task)) ctx.nodeState(node.name, 'installing', task);
+        else if (/start|wait until ready/i.test(task)) ctx.nodeState(node.name, 'starting', task);
+      }
+      ctx.rec.event('ansible', e.kind, e.level, { message: e.message, ...(e.task ? { task: e.task } : {}), ...e.data }, e.host ?? node.name);
+    },
+  });
+};
+
+/** Waits for /health/ready on the node's management port. */
+export const waitNodeReady: StepImpl = async (ctx) => {
+  const node = requireNode(ctx);
+  ctx.nodeState(node.name, 'starting', 'Waiting for /health/ready');
+  await waitForReady({ address: nodeAddress(node), managementPort: node.managementPort, timeoutMs: 300_000, intervalMs: 1000, signal: ctx.signal });
+  ctx.nodeState(node.name, 'ready', `${node.name} is ready`);
+};
+
+/** Waits until the node sees every node of the cluster in its cache view. */
+export const verifyNodeJoined: StepImpl = async (ctx) => {
+  const node = requireNode(ctx);
+  const expected = ctx.cluster.spec.nodes.length;
+  const deadline = Date.now() + 120_000;
+  let size: number | null = null;
+  while (Date.now() < deadline) {
+    size = await clusterSize({ address: nodeAddress(node), managementPort: node.managementPort, signal: ctx.signal }).catch(() => null);
+    if (size === expected) {
+      ctx.nodeState(node.name, 'joined', `${node.name} joined: cluster size ${size}`);
+      return;
+    }
+    await sleep(1000, ctx.signal);
+  }
+  throw new KeyturnError('timeout', `${node.name} sees a cluster of ${size ?? 'unknown'} members, not ${expected}, after 120 s.`,
+    "The node runs but did not join the others: check its cache settings (cache-stack, bind address) and the JGROUPS_PING table. Rollback puts the old version back.");
+};
+
+/** Puts the node back in the load balancer and waits until the balancer's health check sees it UP. */
+export const enableNode: StepImpl = async (ctx) => {
+  const node = requireNode(ctx);
+  const lb = loadBalancerOf(ctx.cluster);
+  await enableServer(lb.runtimeApi, lb.backend, node.name, { signal: ctx.signal });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const server = (await showServers(lb.runtimeApi, lb.backend, { signal: ctx.signal })).find((s) => s.name === node.name);
+    if (server && server.adminState === 'ready' && /^UP/.test(server.status)) {
+      ctx.rec.event('engine', 'lb.enabled', 'info', { message: `${node.name} is back in ${lb.backend} (${server.status})` }, node.name);
+      return;
+    }
+    await sleep(500, ctx.signal);
+  }
+  throw new KeyturnError('timeout', `The load balancer does not see ${node.name} UP 60 s after enabling it.`, "Check HAProxy's health check of the node (/health/ready on the management port).");
+};

@@ -1,0 +1,83 @@
+/**
+ * Upgrades, their controls and rollback.
+ *
+ * A run is started, then steered: Pause takes effect at the next node
+ * boundary, Abort after the current step, Resume continues an interrupted or
+ * paused run after reconciling what is really running. Rollback is planned
+ * first (what it will do and what it costs) and only then started.
+ */
+import { z } from 'zod';
+import { defineCall } from './define.ts';
+import { idSchema, nameSchema, versionSchema } from './common.ts';
+
+export const nodeStateSchema = z.enum(['waiting', 'draining', 'stopping', 'installing', 'starting', 'ready', 'joined', 'failed']);
+export type NodeState = z.infer<typeof nodeStateSchema>;
+
+export const upgradeStrategySchema = z.enum(['rolling', 'auto']);
+
+export const rollbackPlanSchema = z.strictObject({
+  cluster: z.string(),
+  /** The upgrade run this rollback undoes. */
+  runId: idSchema,
+  /** rolling-back: the schema is unchanged, nodes go back one at a time; restore: the schema changed, the backup must be restored. */
+  mode: z.enum(['rolling-back', 'restore']),
+  fromVersion: z.string(),
+  toVersion: z.string(),
+  schemaChanged: z.boolean(),
+  backup: z.strictObject({ id: idSchema, createdAt: z.string(), size: z.number() }).nullable(),
+  /** Said up front: what the rollback costs. */
+  downtime: z.string(),
+  lostWrites: z.string(),
+  steps: z.array(z.string()),
+  /** The operator must confirm (always for restore). */
+  needsConfirmation: z.boolean(),
+  explanation: z.string(),
+});
+export type RollbackPlan = z.infer<typeof rollbackPlanSchema>;
+
+const started = z.strictObject({ runId: idSchema });
+
+export const upgradeCalls = {
+  'upgrade:start': defineCall({
+    summary: 'Starts an upgrade of a cluster to a version; progress arrives as run events.',
+    input: z.strictObject({
+      cluster: nameSchema,
+      to: versionSchema,
+      strategy: upgradeStrategySchema.default('auto'),
+      /** Pause after the first node so the operator can look before going on. */
+      canary: z.boolean().default(false),
+    }),
+    output: started,
+    errors: ['not-found', 'locked', 'invalid-input', 'ssh-failed', 'host-key-unconfirmed', 'tool-failed'],
+  }),
+  'runs:pause': defineCall({
+    summary: 'Asks a run to pause at the next node boundary.',
+    input: z.strictObject({ runId: idSchema }),
+    output: z.strictObject({ requested: z.literal(true) }),
+    errors: ['not-found', 'conflict'],
+  }),
+  'runs:abort': defineCall({
+    summary: 'Asks a run to stop after its current step.',
+    input: z.strictObject({ runId: idSchema }),
+    output: z.strictObject({ requested: z.literal(true) }),
+    errors: ['not-found', 'conflict'],
+  }),
+  'runs:resume': defineCall({
+    summary: 'Continues a paused or interrupted run after reconciling the real state of the cluster.',
+    input: z.strictObject({ runId: idSchema }),
+    output: started,
+    errors: ['not-found', 'conflict', 'locked'],
+  }),
+  'rollback:plan': defineCall({
+    summary: "What a rollback of the cluster's last upgrade would do and cost, before doing it.",
+    input: z.strictObject({ cluster: nameSchema }),
+    output: rollbackPlanSchema,
+    errors: ['not-found'],
+  }),
+  'rollback:start': defineCall({
+    summary: 'Stops forward progress and rolls the last upgrade back as planned.',
+    input: z.strictObject({ cluster: nameSchema, confirm: z.boolean().default(false) }),
+    output: started,
+    errors: ['not-found', 'locked', 'invalid-input'],
+  }),
+} as const;

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { PlanReason, Verdict } from '../contract/plan.ts';
+import { planStrategies, type ClusterFacts } from './strategy.ts';
+import { classifyChange } from './versions.ts';
+
+const lab: ClusterFacts = { nodes: ['n1', 'n2'], loadBalancer: true, traffic: { kind: 'dns', name: 'sso.lab.test', ttl: 1 }, terraform: true };
+const exitOf: Record<Verdict, number> = { rolling: 0, recreate: 3, 'rolling-disabled': 4, error: 2 };
+const cacheStack: PlanReason = { kind: 'option', subject: 'cache-stack', from: 'jdbc-ping', to: 'tcp', message: 'x', forcesRecreate: true };
+
+function plan(verdict: Verdict, opts: { from?: string; to?: string; cluster?: Partial<ClusterFacts>; reasons?: PlanReason[] } = {}) {
+  return planStrategies({
+    change: classifyChange(opts.from ?? '26.7.0', opts.to ?? '26.7.3'),
+    exitCode: exitOf[verdict],
+    verdict,
+    reasons: opts.reasons ?? [],
+    cluster: { ...lab, ...opts.cluster },
+  });
+}
+const byName = (p: ReturnType<typeof plan>, n: string) => p.strategies.find((s) => s.name === n)!;
+
+describe('planStrategies', () => {
+  it('always lists the three strategies, exactly one recommended when there is an answer', () => {
+    for (const v of ['rolling', 'recreate', 'rolling-disabled'] as Verdict[]) {
+      const p = plan(v);
+      expect(p.strategies.map((s) => s.name)).toEqual(['rolling', 'blue-green', 'recreate']);
+      expect(p.strategies.filter((s) => s.recommended)).toHaveLength(1);
+      expect(p.strategies.find((s) => s.recommended)!.available).toBe(true);
+    }
+  });
+
+  it('recommends rolling on exit 0 with two nodes: no downtime, node by node', () => {
+    const p = plan('rolling');
+    expect(p.recommended).toBe('rolling');
+    const r = byName(p, 'rolling');
+    expect(r.downtime.seconds).toBe(0);
+    expect(r.steps.filter((s) => s.kind === 'node.stop').map((s) => s.node)).toEqual(['n1', 'n2']);
+    expect(r.steps.filter((s) => s.kind === 'lb.drain')).toHaveLength(2);
+    expect(r.steps[0]!.kind).toBe('backup.database');
+    // going back from a patch upgrade is a downgrade: not rolling, stated with its cost
+    expect(r.rollback.summary).toMatch(/never rolling/);
+    expect(r.rollback.downtime.seconds).toBeGreaterThan(0);
+  });
+
+  it('makes an option-only rolling change reversible without downtime', () => {
+    const r = byName(plan('rolling', { to: '26.7.0' }), 'rolling');
+    expect(r.rollback.downtime.seconds).toBe(0);
+    expect(r.steps.find((s) => s.kind === 'node.apply')!.title).toMatch(/Apply the target options/);
+  });
+
+  it('does not roll a single node even when Keycloak allows it', () => {
+    const p = plan('rolling', { cluster: { nodes: ['n1'] } });
+    expect(byName(p, 'rolling')).toMatchObject({ available: false, why: expect.stringMatching(/at least two nodes/) as string });
+    expect(p.recommended).toBe('blue-green');
+    expect(p.recommendation).toMatch(/single node/);
+  });
+
+  it('recommends blue/green on exit 3 and names what forces recreate', () => {
+    const p = plan('recreate', { to: '26.7.0', reasons: [cacheStack] });
+    expect(p.recommended).toBe('blue-green');
+    expect(byName(p, 'rolling').why).toMatch(/exit 3.*cache-stack/);
+    expect(p.recommendation).toMatch(/cache-stack/);
+    const bg = byName(p, 'blue-green');
+    expect(bg.downtime.seconds).toBe(1);
+    expect(bg.downtime.text).toMatch(/TTL \(1 s\)/);
+    expect(bg.steps.map((s) => s.kind)).toEqual(expect.arrayContaining(['green.provision', 'green.clone', 'green.isolate', 'traffic.switch']));
+    expect(bg.rollback.summary).toMatch(/back to blue/);
+    expect(bg.backup.kind).toBe('database-clone');
+  });
+
+  it('falls back to recreate without Terraform, with the outage stated up front', () => {
+    const p = plan('recreate', { from: '26.5.6', to: '26.7.0', cluster: { terraform: false } });
+    expect(p.recommended).toBe('recreate');
+    expect(byName(p, 'blue-green')).toMatchObject({ available: false, why: expect.stringMatching(/Terraform/) as string });
+    const rc = byName(p, 'recreate');
+    expect(rc.downtime.seconds).toBe(135); // stop + start + schema migration of a minor upgrade
+    expect(rc.downtime.text).toMatch(/Full outage/);
+    expect(rc.steps.find((s) => s.kind === 'node.start')!.title).toMatch(/n1 first \(it migrates the database schema\)/);
+    expect(p.recommendation).toMatch(/full outage/);
+  });
+
+  it('uses an HAProxy switch for blue/green when traffic is steered there', () => {
+    const bg = byName(plan('recreate', { cluster: { traffic: { kind: 'haproxy', name: 'sso.acme.example' } } }), 'blue-green');
+    expect(bg.downtime.seconds).toBe(0);
+    expect(bg.steps.find((s) => s.kind === 'traffic.switch')!.title).toMatch(/HAProxy/);
+  });
+
+  it('plans a restore for a downgrade', () => {
+    const p = plan('recreate', { from: '26.7.3', to: '26.7.0', cluster: { terraform: false } });
+    expect(byName(p, 'recreate').steps.map((s) => s.kind)).toContain('backup.restore');
+    expect(byName(p, 'blue-green').steps.map((s) => s.kind)).toContain('backup.restore');
+  });
+
+  it('explains exit 4 by the disabled rolling-updates feature', () => {
+    expect(byName(plan('rolling-disabled'), 'rolling').why).toMatch(/rolling-updates feature is disabled/);
+  });
+
+  it('recommends nothing and offers nothing when the check failed', () => {
+    const p = plan('error');
+    expect(p.recommended).toBeNull();
+    expect(p.strategies.every((s) => !s.available && !s.recommended)).toBe(true);
+    expect(p.recommendation).toMatch(/No strategy.*exit 2.*invalid option/);
+  });
+
+  it('states the cost of rolling without a load balancer', () => {
+    const r = byName(plan('rolling', { cluster: { loadBalancer: false } }), 'rolling');
+    expect(r.available).toBe(true);
+    expect(r.why).toMatch(/Without a load balancer/);
+    expect(r.steps.some((s) => s.kind.startsWith('lb.'))).toBe(false);
+  });
+
+  it('requires a backup for every strategy and says how to go back from each', () => {
+    for (const s of plan('rolling').strategies) {
+      expect(s.backup.required).toBe(true);
+      expect(s.rollback.steps.length).toBeGreaterThan(0);
+      expect(s.rollback.dataLoss).not.toBe('');
+    }
+  });
+});

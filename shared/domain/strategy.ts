@@ -1,0 +1,158 @@
+/**
+ * From Keycloak's verdict and the cluster's facts to the strategies an
+ * operator can choose from: rolling, blue/green and recreate, each with its
+ * downtime, steps, backup and way back, and one recommendation with its why.
+ *
+ * The rules, in the order they decide:
+ * - a failed check (exit 1, 2, other) makes nothing available: Keyturn does
+ *   not guess a strategy from an error;
+ * - rolling needs kc.sh's exit 0 and at least two nodes (one serves while the
+ *   other restarts);
+ * - blue/green needs a traffic switch (DNS or HAProxy) and Terraform to build
+ *   green; it works for any change because blue is never touched;
+ * - recreate is always possible, and its downtime is stated up front.
+ * Pure; downtime figures are estimates and say so.
+ */
+import type { PlanReason, Strategy, StrategyName, Verdict } from '../contract/plan.ts';
+import { describeExitCode } from './compatibility.ts';
+import { blueGreenSteps, recreateSteps, rollingSteps, type StepFacts } from './strategy-steps.ts';
+
+/** Seconds a graceful stop takes (cache rebalance); Keycloak's shutdown-timeout bounds it. */
+export const stopSeconds = 15;
+/** Seconds from start to /health/ready for one node on a small host (the lab: 2 slow cores). */
+export const startSeconds = 60;
+/** Extra seconds when the first node of a minor/major version migrates the schema. */
+export const migrationSeconds = 60;
+
+export interface ClusterFacts extends Omit<StepFacts, 'change'> {
+  /** Terraform configuration to build a green copy. */
+  terraform: boolean;
+}
+
+export interface StrategyInput {
+  change: StepFacts['change'];
+  exitCode: number;
+  verdict: Verdict;
+  reasons: readonly PlanReason[];
+  cluster: ClusterFacts;
+}
+
+export interface StrategyPlan {
+  strategies: Strategy[];
+  recommended: StrategyName | null;
+  recommendation: string;
+}
+
+const secondsText = (s: number) => (s >= 90 ? `about ${Math.round(s / 60)} min` : `about ${s} s`);
+
+function recreateOutage(f: StepFacts): number {
+  return stopSeconds + startSeconds + (f.change.kind === 'minor' || f.change.kind === 'major' ? migrationSeconds : 0);
+}
+
+/** The subjects that force a recreate, for one readable line: "keycloak.version, cache-stack". */
+function forcing(reasons: readonly PlanReason[]): string {
+  const subjects = [...new Set(reasons.filter((r) => r.forcesRecreate && r.kind !== 'kcsh').map((r) => r.subject))];
+  const fromKcsh = [...new Set(reasons.filter((r) => r.forcesRecreate && r.kind === 'kcsh').map((r) => r.subject))];
+  return (subjects.length ? subjects : fromKcsh).join(', ') || 'see kc.sh output';
+}
+
+function rolling(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommended'> {
+  const { verdict, exitCode, change } = input;
+  const enoughNodes = f.nodes.length >= 2;
+  const available = verdict === 'rolling' && enoughNodes;
+  const why = verdict === 'error'
+    ? `The compatibility check failed (exit ${exitCode}: ${describeExitCode(exitCode)}).`
+    : verdict === 'recreate'
+      ? `Keycloak's check says no (exit 3) because of: ${forcing(input.reasons)}.`
+      : verdict === 'rolling-disabled'
+        ? "Keycloak's check says no (exit 4): the rolling-updates feature is disabled."
+        : !enoughNodes
+          ? 'Keycloak allows it (exit 0), but a rolling update needs at least two nodes: one serves while the other restarts.'
+          : `Keycloak's check allows it (exit 0): nodes restart one at a time while the others serve.${f.loadBalancer ? '' : ' Without a load balancer to drain nodes, requests reaching a restarting node fail until clients retry.'}`;
+  const back = change.kind === 'same';
+  const outage = recreateOutage({ ...f, change });
+  return {
+    name: 'rolling', available, why,
+    downtime: f.loadBalancer ? { seconds: 0, text: 'None: one node at a time leaves the load balancer, restarts and rejoins while the others serve.' }
+      : { seconds: 0, text: `None for clients that retry; each restarting node refuses requests for ${secondsText(startSeconds)}.` },
+    steps: rollingSteps(f),
+    backup: { required: true, kind: 'database-dump', what: 'A pg_dump of the database before the first node changes.', why: back ? 'An option change does not touch the schema, but a node that fails to start must never cost data.' : `Keycloak ${change.to} may migrate the schema when its first node starts; going back past that point needs this dump.` },
+    rollback: back
+      ? { summary: 'Roll the options back node by node: the reverse change is rolling too.', steps: ['Apply the previous options to each upgraded node, one at a time, as the rollout did'], downtime: { seconds: 0, text: 'None.' }, dataLoss: 'None.' }
+      : {
+        summary: `Going back to ${change.from} is a downgrade, which is never rolling: stop every node, reinstall ${change.from}, restore the dump only if the schema changed, start.`,
+        steps: ['Stop every node', `Reinstall Keycloak ${change.from} with the previous options`, 'Compare DATABASECHANGELOG with the backup; restore the dump if they differ', 'Start the nodes and verify'],
+        downtime: { seconds: outage, text: `Full outage, ${secondsText(outage)} (estimate), longer if the dump must be restored.` },
+        dataLoss: 'None if the schema did not change; otherwise writes made since the backup.',
+      },
+  };
+}
+
+function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit<Strategy, 'recommended'> {
+  const { verdict, exitCode } = input;
+  const available = verdict !== 'error' && terraform;
+  const ttl = f.traffic.kind === 'dns' ? f.traffic.ttl : 0;
+  const why = verdict === 'error'
+    ? `The compatibility check failed (exit ${exitCode}: ${describeExitCode(exitCode)}); fix that before choosing any strategy.`
+    : !terraform
+      ? 'Needs a Terraform configuration for the cluster to build the green copy; none is registered.'
+      : `Works for any change: green is built beside blue with ${f.change.kind === 'same' ? 'the target options' : `Keycloak ${input.change.to} and the target options`}, and ${f.traffic.name} switches over once green is verified.`;
+  const switchText = f.traffic.kind === 'dns' ? `within the DNS TTL (${ttl} s)` : 'at once (HAProxy backend switch)';
+  return {
+    name: 'blue-green', available, why,
+    downtime: { seconds: ttl, text: `No outage: clients move to green ${switchText}. Changes written to blue after the database clone (new users, consents, sessions) do not reach green unless writes are paused for the switch.` },
+    steps: blueGreenSteps(f),
+    backup: { required: true, kind: 'database-clone', what: "A clone of blue's database for green, plus a pg_dump of blue.", why: "Green starts from a copy; blue's database is never touched, so blue itself is the way back." },
+    rollback: {
+      summary: `Switch ${f.traffic.name} back to blue: blue was never changed.`,
+      steps: [`Point ${f.traffic.name} back at blue`, 'Keep green stopped for inspection, then destroy it'],
+      downtime: { seconds: ttl, text: `None: clients return to blue ${switchText}.` },
+      dataLoss: "Writes made on green after the switch (green's database is separate from blue's).",
+    },
+  };
+}
+
+function recreate(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommended'> {
+  const { verdict, exitCode, change } = input;
+  const outage = recreateOutage(f);
+  const why = verdict === 'error'
+    ? `The compatibility check failed (exit ${exitCode}: ${describeExitCode(exitCode)}); the same options would fail to start the nodes.`
+    : `Always possible, with a full outage: every node stops before Keycloak ${change.to} starts${change.kind === 'minor' || change.kind === 'major' ? ' and migrates the schema' : ''}.`;
+  return {
+    name: 'recreate', available: verdict !== 'error', why,
+    downtime: { seconds: outage, text: `Full outage, ${secondsText(outage)} (estimate: ${stopSeconds} s stop + ${startSeconds} s start${outage > stopSeconds + startSeconds ? ` + ${migrationSeconds} s schema migration` : ''}). Sessions survive only with persistent-user-sessions (on by default since 26.0).` },
+    steps: recreateSteps(f),
+    backup: { required: true, kind: 'database-dump', what: 'A pg_dump of the database while the cluster still serves.', why: 'Migrations are forward-only: going back means this dump plus the old installation.' },
+    rollback: {
+      summary: `Stop every node, reinstall Keycloak ${change.from}, restore the dump if the schema changed, start.`,
+      steps: ['Stop every node', `Reinstall Keycloak ${change.from} with the previous options`, 'Compare DATABASECHANGELOG with the backup; restore the dump if they differ', 'Start the nodes and verify'],
+      downtime: { seconds: outage, text: `Full outage again, ${secondsText(outage)} (estimate), longer if the dump must be restored.` },
+      dataLoss: 'Writes made after the upgrade, if the dump must be restored.',
+    },
+  };
+}
+
+/** Every strategy with its availability, and the recommended one with its reason. */
+export function planStrategies(input: StrategyInput): StrategyPlan {
+  const { cluster, change, verdict, exitCode } = input;
+  const f: StepFacts = { change, nodes: cluster.nodes, loadBalancer: cluster.loadBalancer, traffic: cluster.traffic };
+  const all = [rolling(input, f), blueGreen(input, f, cluster.terraform), recreate(input, f)];
+  let recommended: StrategyName | null = null;
+  let recommendation: string;
+  const byName = (n: StrategyName) => all.find((s) => s.name === n)!;
+  if (verdict === 'error') {
+    recommendation = `No strategy: kc.sh update-compatibility check failed (exit ${exitCode}: ${describeExitCode(exitCode)}). Read its output, fix the option or the metadata, and plan again.`;
+  } else if (byName('rolling').available) {
+    recommended = 'rolling';
+    recommendation = 'Rolling: Keycloak confirms the change can roll (exit 0), so nodes restart one at a time with no outage and no second environment.';
+  } else if (byName('blue-green').available) {
+    recommended = 'blue-green';
+    recommendation = verdict === 'rolling'
+      ? 'Blue/green: Keycloak would allow rolling, but the cluster has a single node; a verified green copy avoids the outage of restarting it.'
+      : `Blue/green: rolling is ruled out (${forcing(input.reasons)}), and a verified green copy behind one traffic switch avoids recreate's outage of ${secondsText(byName('recreate').downtime.seconds)}.`;
+  } else {
+    recommended = 'recreate';
+    recommendation = `Recreate: ${verdict === 'rolling' ? 'the cluster has a single node' : `rolling is ruled out (${forcing(input.reasons)})`} and blue/green needs a Terraform configuration; plan for a full outage of ${secondsText(byName('recreate').downtime.seconds)}.`;
+  }
+  return { strategies: all.map((s) => ({ ...s, recommended: s.name === recommended })), recommended, recommendation };
+}
