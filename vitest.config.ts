@@ -1,4 +1,15 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * Integration files share one lab and each leaves it in a known state for the
+ * next (lab, then plan, then rolling): they run in file-name order.
+ */
+class ByFileNameSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    return [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
+  }
+}
 
 /**
  * Three projects (e2e drives Debian's Chromium through browser mode): `unit` runs in plain Node against real programs with small
@@ -7,11 +18,13 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    sequence: { sequencer: ByFileNameSequencer },
     projects: [
       {
         test: {
           name: 'unit',
           environment: 'node',
+          sequence: { groupOrder: 0 },
           include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.ts', 'test/unit/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -21,6 +34,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           environment: 'node',
+          // last and alone: the lab takes the machine's two cores, and timing-sensitive unit tests must not share them
+          sequence: { groupOrder: 2 },
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 900_000,
           hookTimeout: 1_800_000,
@@ -32,6 +47,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           environment: 'node',
+          sequence: { groupOrder: 1 },
           include: ['e2e/**/*.spec.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

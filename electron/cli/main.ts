@@ -14,6 +14,7 @@ import { registerLabCommands } from './lab-commands.ts';
 import { registerPlanCommands } from './plan-commands.ts';
 import { processIo, type Io } from './output.ts';
 import { registerToolchainCommands } from './toolchain-commands.ts';
+import { registerUpgradeCommands } from './upgrade-commands.ts';
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const ctx = createCliContext(io);
@@ -31,6 +32,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerLabCommands(program, ctx);
   registerPlanCommands(program, ctx);
   registerBackupCommands(program, ctx);
+  registerUpgradeCommands(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   try {

@@ -3,7 +3,7 @@ import type { RunEvent } from '../../shared/contract/index.ts';
 import type { EventBus } from '../services/event-bus.ts';
 import type { Io } from './output.ts';
 
-const shown = /^(step\.|run\.|lab\.|terraform\.(apply_start|apply_complete|apply_errored|provision_errored|diagnostic)|ansible\.(task_start|task_failed|host_unreachable|play_start))/;
+const shown = /^(step\.|run\.|lab\.|probe\.summary|rollback\.|upgrade\.|backup\.|terraform\.(apply_start|apply_complete|apply_errored|provision_errored|diagnostic)|ansible\.(task_start|task_failed|host_unreachable|play_start))/;
 
 function line(e: RunEvent): string {
   const t = e.at.slice(11, 19);

@@ -195,6 +195,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX probe_samples_by_run ON probe_samples (run_id, at_ms);
     `,
   },
+  {
+    version: 4,
+    name: 'runs.control: pause and abort requests any Keyturn process can make',
+    sql: `
+      -- read by the executor between steps; set by runs:pause / runs:abort from any process
+      ALTER TABLE runs ADD COLUMN control TEXT CHECK (control IS NULL OR control IN ('pause', 'abort'));
+    `,
+  },
 ];
 
 /** The newest schema this build of Keyturn understands. */

@@ -11,6 +11,7 @@ import { labHandlers } from './lab-handlers.ts';
 import { planHandlers } from './plan-handlers.ts';
 import { probeHandlers } from './probe-handlers.ts';
 import { runHandlers } from './run-handlers.ts';
+import { upgradeHandlers } from './upgrade-handlers.ts';
 
 export function createHandlers(s: Services): Handlers {
   return {
@@ -21,5 +22,6 @@ export function createHandlers(s: Services): Handlers {
     ...planHandlers(s),
     ...backupHandlers(s),
     ...probeHandlers(s),
+    ...upgradeHandlers(s),
   };
 }

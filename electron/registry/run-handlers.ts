@@ -4,7 +4,7 @@ import { getRun, listEvents, listRuns } from '../ledger/runs-repo.ts';
 import type { Services } from '../services/services.ts';
 import type { Handlers } from './dispatch.ts';
 
-export function runHandlers(s: Services): Pick<Handlers, Exclude<`runs:${string}` & keyof Handlers, 'runs:probeSummary' | 'runs:probeSeries'>> {
+export function runHandlers(s: Services): Pick<Handlers, Exclude<`runs:${string}` & keyof Handlers, 'runs:probeSummary' | 'runs:probeSeries' | 'runs:pause' | 'runs:abort' | 'runs:resume'>> {
   return {
     'runs:list': (input) => {
       const clusterId = input?.cluster ? clusterIdByName(s.db, input.cluster) : undefined;

@@ -19,7 +19,7 @@ import { clusterIdByName, getCluster } from '../ledger/clusters-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { sha256File } from '../tools/keycloak-dist.ts';
 import { changelogState, compareChangelog, type ChangelogReading, type ChangelogRelation } from '../tools/postgres-changelog.ts';
-import { describeTarget, pgDump, pgRestore, pgServerVersion, tableRowCount, withScratchDatabase, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { describeTarget, pgDump, pgRestore, pgServerVersion, psqlQuery, tableRowCount, withScratchDatabase, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
 import { resolveSecretRef } from './secret-refs.ts';
 
 export const BACKUP_FORMAT = 'pg_dump-custom';
@@ -176,6 +176,22 @@ export function createBackupService(deps: BackupServiceDeps) {
       } catch (err) {
         return recordFailure(b, started, err);
       }
+    },
+
+    /**
+     * Puts the cluster's database back to this backup: verifies the file's
+     * digest, empties the schema and restores the dump in one transaction.
+     * Only for a rollback with every Keycloak node stopped: the caller makes
+     * sure of that first.
+     */
+    async restoreOver(id: string, opts: PgCallOptions = {}): Promise<void> {
+      const b = getBackup(db, id);
+      await checkFile(b);
+      const spec = getCluster(db, b.clusterName).spec;
+      const conn = await connectionFor(spec);
+      const schema = schemaOf(spec) ?? 'public';
+      await psqlQuery(conn, `DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '""')}" CASCADE; CREATE SCHEMA "${schema.replace(/"/g, '""')}";`, opts);
+      await pgRestore(conn, b.path, opts);
     },
 
     /**

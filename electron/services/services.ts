@@ -13,6 +13,8 @@ import { createArtifactService, type ArtifactService } from './artifact-service.
 import { createBackupService, type BackupService } from './backup-service.ts';
 import { createLabService, type LabService } from '../lab/lab-service.ts';
 import { createPlanService, type PlanService } from './plan-service.ts';
+import { createUpgradeService, type UpgradeService } from '../engine/upgrade-service.ts';
+import { createRollbackService, type RollbackService } from '../engine/rollback-service.ts';
 import { EventBus } from './event-bus.ts';
 import { keyturnHome, ledgerPathIn } from './paths.ts';
 import { isOwnerAlive } from './process-owner.ts';
@@ -37,6 +39,8 @@ export interface Services {
   lab: LabService;
   plan: PlanService;
   backups: BackupService;
+  upgrades: UpgradeService;
+  rollbacks: RollbackService;
   appInfo(): AppInfo;
   close(): void;
 }
@@ -50,6 +54,10 @@ export function createServices(opts: ServicesOptions): Services {
   const bus = new EventBus();
   const owner = `${process.pid}@${hostname()}`;
   const artifacts = createArtifactService(db, home);
+  const plan = createPlanService({ db, bus, owner, home, artifacts });
+  const backups = createBackupService({ db, home });
+  // The engine records metadata after every deploy so the next plan starts from what really runs.
+  const engineDeps = { db, bus, owner, home, artifacts, backups, captureMetadata: (cluster: string) => plan.captureMetadata({ cluster }) };
   return {
     home,
     ledgerPath,
@@ -60,8 +68,10 @@ export function createServices(opts: ServicesOptions): Services {
     clusters: createClusterService(db),
     artifacts,
     lab: createLabService({ db, bus, owner, home, artifacts }),
-    plan: createPlanService({ db, bus, owner, home, artifacts }),
-    backups: createBackupService({ db, home }),
+    plan,
+    backups,
+    upgrades: createUpgradeService(engineDeps, plan),
+    rollbacks: createRollbackService(engineDeps),
     appInfo: (): AppInfo => ({
       version: appVersion(),
       mode: opts.mode === 'cli' ? 'browser' : opts.mode,

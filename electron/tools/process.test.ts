@@ -176,3 +176,37 @@ describe('runTool', () => {
     expect(result.stderr).toBe('password=***');
   });
 });
+
+describe('children of a Keyturn that dies', () => {
+  it('are killed with it (kill -9 of the engine leaves no playbook running on its own)', async () => {
+    const { execa } = await import('execa');
+    const { writeFile } = await import('node:fs/promises');
+    const d = await mkdtemp(join(tmpdir(), 'keyturn-pdeath-'));
+    try {
+      const pidFile = join(d, 'child.pid');
+      const script = join(d, 'engine.mts');
+      await writeFile(script, `
+        import { runTool } from ${JSON.stringify(join(process.cwd(), 'electron/tools/process.ts'))};
+        await runTool({ tool: 'sleeper', command: 'sh', args: ['-c', 'echo $$ > ${pidFile}; exec sleep 60'] });
+      `);
+      const engine = execa(process.execPath, ['--import', 'tsx', script], { reject: false, cwd: process.cwd() });
+      let childPid = 0;
+      for (let i = 0; i < 100 && !childPid; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        try {
+          childPid = Number(readFileSync(pidFile, 'utf8').trim());
+        } catch {
+          // not started yet
+        }
+      }
+      expect(childPid).toBeGreaterThan(0);
+      expect(isAlive(childPid)).toBe(true);
+      engine.kill('SIGKILL');
+      await engine;
+      for (let i = 0; i < 50 && isAlive(childPid); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(isAlive(childPid)).toBe(false);
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,7 +8,9 @@
  * that takes the whole process tree down, and failures that say what to
  * install or what went wrong instead of a raw `spawn ENOENT`.
  */
-import { stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { execa } from 'execa';
 import { KeyturnError } from '../../shared/errors.ts';
@@ -140,7 +142,11 @@ export async function runTool(options: RunToolOptions): Promise<ToolResult> {
       yield text;
     };
 
-  const subprocess = execa(command, [...args], {
+  // A child must not outlive Keyturn: after a kill -9 of the engine, a half-done playbook
+  // would otherwise keep changing a node while the resumed run starts its own.
+  const launcher = await dieWithParentLauncher(command, env?.PATH ?? process.env.PATH ?? '');
+  if (launcher === 'missing') throw spawnError(tool, command, 'ENOENT', 'not found');
+  const subprocess = execa(launcher ? launcher.command : command, launcher ? [...launcher.prefix, launcher.target, ...args] : [...args], {
     cwd,
     env,
     extendEnv: true,
@@ -242,6 +248,42 @@ function abortedError(tool: string): KeyturnError {
     'Nothing else will run. Check the run log for how far it got, then resume or roll back.',
     { tool },
   );
+}
+
+let setprivPath: Promise<string | null> | null = null;
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, fsConstants.X_OK);
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Finds `command` the way the shell would (absolute, relative, or on PATH). */
+async function resolveCommand(command: string, path: string): Promise<string | null> {
+  if (command.includes('/')) return (await isExecutable(command)) ? command : null;
+  for (const dir of path.split(delimiter)) {
+    if (dir && (await isExecutable(join(dir, command)))) return join(dir, command);
+  }
+  return null;
+}
+
+/**
+ * On Linux, util-linux's `setpriv --pdeathsig KILL` makes the kernel kill the
+ * child when Keyturn dies. Returns null where it isn't available (the child
+ * then runs directly), 'missing' when `command` itself does not exist
+ * (setpriv would hide the ENOENT behind its own exit code).
+ */
+async function dieWithParentLauncher(command: string, path: string): Promise<{ command: string; prefix: string[]; target: string } | null | 'missing'> {
+  if (process.platform !== 'linux') return null;
+  setprivPath ??= resolveCommand('setpriv', `${process.env.PATH ?? ''}${delimiter}/usr/bin${delimiter}/bin`);
+  const setpriv = await setprivPath;
+  if (!setpriv) return null;
+  const target = await resolveCommand(command, path);
+  if (!target) return 'missing';
+  return { command: setpriv, prefix: ['--pdeathsig', 'KILL', '--'], target };
 }
 
 function spawnError(tool: string, command: string, code: string, detail: string): KeyturnError {

@@ -15,6 +15,8 @@ import './styles/badges.css';
 import './styles/tables.css';
 import './styles/forms.css';
 import './styles/run.css';
+import './styles/rollout.css';
+import './styles/wizard.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html is missing <div id="root">');

@@ -12,6 +12,7 @@ import { planCalls } from './plan.ts';
 import { probeCalls } from './probe.ts';
 import { runCalls, runEventSchema } from './runs.ts';
 import { toolchainCalls } from './toolchain.ts';
+import { upgradeCalls } from './upgrade.ts';
 import type { Envelope } from './define.ts';
 
 export const contract = {
@@ -23,6 +24,7 @@ export const contract = {
   ...backupCalls,
   ...probeCalls,
   ...planCalls,
+  ...upgradeCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -66,6 +68,7 @@ export * from './clusters.ts';
 export * from './runs.ts';
 export * from './toolchain.ts';
 export * from './lab.ts';
+export * from './upgrade.ts';
 export * from './backups.ts';
 export * from './probe.ts';
 export * from './plan.ts';

@@ -4,11 +4,15 @@
  * down at the end with a check that nothing is left listening or running.
  */
 import { execa } from 'execa';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LabInfo {
   home: string;
+  version: string;
+}
+
+export interface LabMetrics {
   version: string;
   upSeconds: number;
   peakRssMb: number;
@@ -49,4 +53,30 @@ export function processesUnder(dir: string): { pid: number; cmd: string; rssKb: 
     }
   }
   return out;
+}
+
+/**
+ * Brings the suite's lab up unless it already is (the first integration file
+ * does it; the others find it up). Measures the time and the peak memory of
+ * everything the lab runs, into test-results/lab-metrics.json.
+ */
+export async function ensureLabUp(lab: LabInfo): Promise<LabMetrics | null> {
+  const status = await keyturn(lab.home, ['lab', 'status', '--json']);
+  if (status.exitCode === 0 && (JSON.parse(status.stdout) as { state: string }).state === 'up') return null;
+  const leftovers = await labSockets();
+  if (leftovers.length) throw new Error(`Lab addresses are already in use: ${leftovers.join(', ')}. Stop the other lab (keyturn lab down) first.`);
+  const labDir = join(lab.home, 'lab');
+  const rss = () => [...processesUnder(labDir), ...processesUnder('/var/tmp/keyturn-lab-')].reduce((sum, p) => sum + p.rssKb, 0);
+  let peakKb = 0;
+  const sampler = setInterval(() => (peakKb = Math.max(peakKb, rss())), 2000);
+  const started = Date.now();
+  const up = await keyturn(lab.home, ['lab', 'up', '--version', lab.version, '--nodes', '2']);
+  clearInterval(sampler);
+  peakKb = Math.max(peakKb, rss());
+  if (up.exitCode !== 0) throw new Error(`keyturn lab up failed (exit ${up.exitCode}):\n${up.stderr.slice(-4000)}\n${up.stdout}`);
+  const metrics: LabMetrics = { version: lab.version, upSeconds: Math.round((Date.now() - started) / 1000), peakRssMb: Math.round(peakKb / 1024) };
+  mkdirSync(join(process.cwd(), 'test-results'), { recursive: true });
+  writeFileSync(join(process.cwd(), 'test-results', 'lab-metrics.json'), JSON.stringify(metrics, null, 2));
+  process.stdout.write(`\n[lab] up in ${metrics.upSeconds} s, peak RSS ${metrics.peakRssMb} MB, Keycloak ${lab.version}\n`);
+  return metrics;
 }

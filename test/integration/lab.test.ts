@@ -5,12 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolve as resolveDns } from '../../electron/tools/dns.ts';
 import { requestViaDns } from '../../electron/tools/http-via-dns.ts';
-import { keyturn, processesUnder } from './lab-harness.ts';
+import { keyturn, processesUnder, ensureLabUp } from './lab-harness.ts';
 
 const lab = inject('lab');
+
+beforeAll(async () => {
+  await ensureLabUp(lab);
+}, 30 * 60_000);
 
 interface Status {
   state: string;

@@ -5,10 +5,14 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
-import { keyturn } from './lab-harness.ts';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { keyturn, ensureLabUp } from './lab-harness.ts';
 
 const lab = inject('lab');
+
+beforeAll(async () => {
+  await ensureLabUp(lab);
+}, 30 * 60_000);
 const target = '26.7.3';
 
 interface PlanJson {

@@ -25,6 +25,7 @@ export const preflight: StepImpl = async (ctx) => {
       problems.push(`${node.name}: SSH to ${node.user}@${node.host}:${node.port} failed: ${(err as Error).message}`);
       continue;
     }
+    if (ctx.params.requireReady === false) continue;
     const health = await checkHealth({ address: nodeAddress(node), managementPort: node.managementPort, path: '/health/ready', timeoutMs: 5000 });
     if (health.status !== 'UP') problems.push(`${node.name}: /health/ready is ${health.status}`);
   }

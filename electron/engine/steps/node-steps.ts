@@ -100,7 +100,8 @@ export const enableNode: StepImpl = async (ctx) => {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const server = (await showServers(lb.runtimeApi, lb.backend, { signal: ctx.signal })).find((s) => s.name === node.name);
-    if (server && server.adminState === 'ready' && /^UP/.test(server.status)) {
+    // Plain "UP": not "UP 1/2" (a failed check pending), so the next node is drained only once this one is solid.
+    if (server && server.adminState === 'ready' && server.status === 'UP') {
       ctx.rec.event('engine', 'lb.enabled', 'info', { message: `${node.name} is back in ${lb.backend} (${server.status})` }, node.name);
       return;
     }

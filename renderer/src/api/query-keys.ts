@@ -23,4 +23,10 @@ export const queryKeys = {
   toolchain: () => key('toolchain:status'),
   labDoctor: () => key('lab:doctor'),
   labStatus: () => key('lab:status'),
+  planVersions: (cluster: string) => key('plan:versions', { cluster }),
+  plan: (runId: string) => key('plan:get', { runId }),
+  backups: (cluster: string) => key('backups:list', { cluster }),
+  probeSummary: (runId: string) => key('runs:probeSummary', { runId }),
+  probeSeries: (runId: string) => key('runs:probeSeries', { runId }),
+  rollbackPlan: (cluster: string) => key('rollback:plan', { cluster }),
 } as const;

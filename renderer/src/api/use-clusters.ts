@@ -20,11 +20,12 @@ export function useClusters() {
   });
 }
 
-/** One cluster's spec and pinned host keys. */
-export function useCluster(name: string) {
+/** One cluster's spec and pinned host keys; `enabled` false for views that may have no cluster (a run without one). */
+export function useCluster(name: string, enabled = true) {
   return useQuery({
     queryKey: queryKeys.cluster(name),
     queryFn: () => unwrap(api().clusters.get({ name })),
+    enabled: enabled && name !== '',
   });
 }
 

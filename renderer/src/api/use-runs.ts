@@ -25,11 +25,12 @@ export function useRuns(cluster?: string) {
   });
 }
 
-/** One run and its steps; polled while active because step transitions are not all events. */
-export function useRun(id: string) {
+/** One run and its steps; polled while active because step transitions are not all events. `enabled` false when there is no run yet. */
+export function useRun(id: string, enabled = true) {
   return useQuery({
     queryKey: queryKeys.run(id),
     queryFn: () => unwrap(api().runs.get({ id })),
+    enabled: enabled && id !== '',
     refetchInterval: (q) => {
       if (q.state.status === 'error') return false;
       const status = q.state.data?.run.status;

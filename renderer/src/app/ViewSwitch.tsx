@@ -6,6 +6,7 @@ import { FleetView } from '../features/fleet/FleetView.tsx';
 import { RunView } from '../features/runs/RunView.tsx';
 import { RunsView } from '../features/runs/RunsView.tsx';
 import { ToolchainView } from '../features/toolchain/ToolchainView.tsx';
+import { UpgradeWizardView } from '../features/upgrade/UpgradeWizardView.tsx';
 import { useNav } from './nav-store.ts';
 
 /** Renders the current view. */
@@ -24,6 +25,8 @@ export function ViewSwitch() {
       return <RunView key={view.runId} runId={view.runId} />;
     case 'runs':
       return <RunsView />;
+    case 'upgrade':
+      return <UpgradeWizardView key={`upgrade:${view.cluster}`} cluster={view.cluster} />;
     case 'toolchain':
       return <ToolchainView />;
     case 'about':

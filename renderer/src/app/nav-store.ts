@@ -2,6 +2,11 @@
  * Which screen is showing. UI-only state, so it lives in zustand rather than
  * react-query; there is no router because the Electron app has no address
  * bar and the browser-mode URL carries the access token, not a route.
+ *
+ * The current view is remembered in sessionStorage and restored only when
+ * the page is *reloaded* (F5, a renderer restart): a reload in the middle of
+ * an upgrade must land back on the upgrade, while opening the console's URL
+ * afresh starts at the fleet.
  */
 import { create } from 'zustand';
 
@@ -12,6 +17,7 @@ export type View =
   | { name: 'register' }
   | { name: 'edit'; cluster: string }
   | { name: 'run'; runId: string }
+  | { name: 'upgrade'; cluster: string }
   | { name: 'runs' }
   | { name: 'toolchain' }
   | { name: 'about' };
@@ -30,10 +36,32 @@ interface NavState {
 }
 
 const HISTORY_LIMIT = 50;
+const VIEW_KEY = 'keyturn.view';
+
+/** True when this page load is a reload of the same tab (not a fresh visit). */
+function isReload(): boolean {
+  try {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    return nav?.type === 'reload';
+  } catch {
+    return false;
+  }
+}
+
+function initialView(): View {
+  try {
+    const saved = isReload() ? sessionStorage.getItem(VIEW_KEY) : null;
+    const view = saved ? (JSON.parse(saved) as View) : null;
+    if (view && typeof view === 'object' && typeof view.name === 'string') return view;
+  } catch {
+    // A corrupt or unavailable sessionStorage only costs the restore.
+  }
+  return { name: 'fleet' };
+}
 
 /** The navigation store. `navigate` pushes, `replace` doesn't, `back` pops (or goes to `fallback`). */
 export const useNav = create<NavState>((set) => ({
-  view: { name: 'fleet' },
+  view: initialView(),
   history: [],
   navigate: (view) =>
     set((s) => ({ view, history: [...s.history, s.view].slice(-HISTORY_LIMIT) })),
@@ -52,6 +80,7 @@ export function sectionOf(view: View): Section {
     case 'cluster':
     case 'register':
     case 'edit':
+    case 'upgrade':
       return 'fleet';
     case 'run':
     case 'runs':
@@ -62,3 +91,12 @@ export function sectionOf(view: View): Section {
       return 'about';
   }
 }
+
+useNav.subscribe((s, prev) => {
+  if (s.view === prev.view) return;
+  try {
+    sessionStorage.setItem(VIEW_KEY, JSON.stringify(s.view));
+  } catch {
+    // Not remembering the view is harmless.
+  }
+});

@@ -12,6 +12,7 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { formatAge } from '../../lib/time.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { RunsTable } from '../runs/RunsTable.tsx';
+import { ClusterRunBanner, runNeedingAttention } from './ClusterRunBanner.tsx';
 import { HostKeyCheck } from './HostKeyCheck.tsx';
 import { NodesTable } from './NodesTable.tsx';
 import { RemoveCluster } from './RemoveCluster.tsx';
@@ -24,6 +25,7 @@ export function ClusterDetailView({ name }: { name: string }) {
   const runs = useRuns(name);
   const { navigate, replace } = useNav.getState();
   useNow();
+  const attention = runs.data ? runNeedingAttention(runs.data) : null;
 
   return (
     <section className="view" data-testid="cluster-detail">
@@ -59,9 +61,20 @@ export function ClusterDetailView({ name }: { name: string }) {
         }
         actions={
           detail.data && (
-            <button type="button" className="btn" data-testid="edit-cluster" onClick={() => navigate({ name: 'edit', cluster: name })}>
-              Edit
-            </button>
+            <>
+              <button type="button" className="btn" data-testid="edit-cluster" onClick={() => navigate({ name: 'edit', cluster: name })}>
+                Edit
+              </button>
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="start-upgrade"
+                title={attention ? `A ${attention.kind} of this cluster is ${attention.status}; the wizard shows it.` : 'Plan and run an upgrade of this cluster'}
+                onClick={() => navigate({ name: 'upgrade', cluster: name })}
+              >
+                Upgrade…
+              </button>
+            </>
           )
         }
       />
@@ -72,6 +85,7 @@ export function ClusterDetailView({ name }: { name: string }) {
         <QueryError query={detail} title={`Could not load ${name}`} />
       ) : (
         <div className="stack">
+          {runs.data && <ClusterRunBanner cluster={name} runs={runs.data} />}
           <SpecSummary spec={detail.data.spec} />
           <section className="panel">
             <h2 className="panel-title">Nodes</h2>

@@ -8,6 +8,14 @@ interface ClusterTableProps {
   onOpen: (name: string) => void;
 }
 
+/** A rollout left stopped in the middle: the row is marked so it can't be missed in a long fleet. */
+function attentionClass(c: ClusterSummary): string | undefined {
+  if (!c.lastRun || (c.lastRun.kind !== 'upgrade' && c.lastRun.kind !== 'rollback')) return undefined;
+  if (c.lastRun.status === 'interrupted' || c.lastRun.status === 'failed') return 'row-bad';
+  if (c.lastRun.status === 'paused') return 'row-warn';
+  return undefined;
+}
+
 /** One row per cluster. */
 export function ClusterTable({ clusters, onOpen }: ClusterTableProps) {
   return (
@@ -28,6 +36,7 @@ export function ClusterTable({ clusters, onOpen }: ClusterTableProps) {
           <tr
             key={c.id}
             data-testid={`cluster-row-${c.name}`}
+            className={attentionClass(c)}
             tabIndex={0}
             onClick={() => onOpen(c.name)}
             onKeyDown={(e) => {

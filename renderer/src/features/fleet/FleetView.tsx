@@ -11,6 +11,7 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { useNow } from '../../lib/use-now.ts';
 import { ClusterTable } from './ClusterTable.tsx';
 import { FirstRun } from './FirstRun.tsx';
+import { InterruptedRuns } from './InterruptedRuns.tsx';
 
 /** Fleet screen. */
 export function FleetView() {
@@ -41,6 +42,7 @@ export function FleetView() {
               </button>
             }
           />
+          <InterruptedRuns clusters={clusters.data} onOpen={(name) => navigate({ name: 'cluster', cluster: name })} />
           <ClusterTable clusters={clusters.data} onOpen={(name) => navigate({ name: 'cluster', cluster: name })} />
         </>
       )}

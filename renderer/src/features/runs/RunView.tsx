@@ -2,9 +2,11 @@
  * One run, live. The run and its steps come from `runs:get` (polled while the
  * run is active); the log comes from the ledger and the live stream
  * (`useRunEvents`). Nothing here is computed that main doesn't record: a
- * reload rebuilds exactly this view.
+ * reload rebuilds exactly this view. Upgrades and rollbacks get the rollout
+ * body (controls, node cards, prober); other runs the steps and the log.
  */
 import { useMemo } from 'react';
+import type { RunEvent, RunSummary, Step } from '../../../../shared/contract/index.ts';
 import { isActive, useRefreshWhenRunEnds, useRun } from '../../api/use-runs.ts';
 import { useRunEvents } from '../../api/use-run-events.ts';
 import { useNav } from '../../app/nav-store.ts';
@@ -18,6 +20,10 @@ import { EventLog } from './EventLog.tsx';
 import { foldLabProgress } from './lab-progress.ts';
 import { LabProgressPanel } from './LabProgressPanel.tsx';
 import { StepsList } from './StepsList.tsx';
+import { RolloutBody } from './rollout/RolloutBody.tsx';
+
+/** Run kinds that change a cluster node by node and can be steered. */
+const rolloutKinds = new Set(['upgrade', 'rollback']);
 
 /** Run screen. */
 export function RunView({ runId }: { runId: string }) {
@@ -76,6 +82,35 @@ export function RunView({ runId }: { runId: string }) {
         }
       />
 
+      {rolloutKinds.has(r.kind) ? (
+        events.isPending ? (
+          <Loading what="events" />
+        ) : (
+          <>
+            {events.isError && <QueryError query={events} title="Could not load the run's events" />}
+            <RolloutBody run={r} steps={run.data.steps} events={list} active={active} />
+          </>
+        )
+      ) : (
+        <GenericRunBody r={r} steps={run.data.steps} progress={progress} events={events} list={list} active={active} />
+      )}
+    </section>
+  );
+}
+
+interface GenericRunBodyProps {
+  r: RunSummary;
+  steps: Step[];
+  progress: ReturnType<typeof foldLabProgress>;
+  events: ReturnType<typeof useRunEvents>;
+  list: RunEvent[];
+  active: boolean;
+}
+
+/** Steps, provisioning progress and the log: lab builds, plans, metadata captures. */
+function GenericRunBody({ r, steps, progress, events, list, active }: GenericRunBodyProps) {
+  return (
+    <>
       {r.error && (
         <div className="banner banner-error" role="alert" data-testid="run-error">
           <div className="banner-body">
@@ -90,7 +125,7 @@ export function RunView({ runId }: { runId: string }) {
         <aside className="run-side">
           <section className="panel panel-tight">
             <h2 className="panel-title">Steps</h2>
-            <StepsList steps={run.data.steps} />
+            <StepsList steps={steps} />
           </section>
           <LabProgressPanel progress={progress} />
         </aside>
@@ -99,6 +134,6 @@ export function RunView({ runId }: { runId: string }) {
           {events.isPending ? <Loading what="events" /> : <EventLog events={list} live={active} />}
         </div>
       </div>
-    </section>
+    </>
   );
 }

@@ -1,0 +1,119 @@
+/** `keyturn upgrade`, `keyturn rollback` and `keyturn runs pause|abort|resume`. */
+import type { Command } from 'commander';
+import { upgradeCalls } from '../../shared/contract/upgrade.ts';
+import { KeyturnError } from '../../shared/errors.ts';
+import type { RunOutcome } from '../engine/executor.ts';
+import { summarize } from '../engine/probe-stats.ts';
+import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
+import { getRun } from '../ledger/runs-repo.ts';
+import type { CliContext, CliScope } from './context.ts';
+import { printJson } from './output.ts';
+import { printProgress } from './progress.ts';
+
+/** Exit code of a run that stopped without failing (paused by request or at the canary). */
+export const pausedExitCode = 8;
+
+async function follow(scope: CliScope, ctx: CliContext, start: () => Promise<{ runId: string; done: Promise<RunOutcome> }>, json: boolean, verbose: boolean): Promise<void> {
+  let runId: string | null = null;
+  const stop = printProgress(scope.services.bus, scope.io, () => runId, verbose);
+  let outcome: RunOutcome;
+  try {
+    const started = await start();
+    runId = started.runId;
+    scope.io.err(`run ${runId}\n`);
+    outcome = await started.done;
+  } finally {
+    stop();
+  }
+  const result = getRun(scope.services.db, runId);
+  const samples = listProbeSamples(scope.services.db, runId);
+  const probe = samples.length ? summarize(samples) : null;
+  if (json) printJson(scope.io, { ...result, probe });
+  else {
+    scope.io.out(`Run ${runId}: ${result.run.status}${result.run.toVersion ? ` (target ${result.run.toVersion})` : ''}\n`);
+    if (probe) scope.io.out(`Availability: ${probe.requests} requests, ${probe.failed} failed, p50 ${probe.p50Ms?.toFixed(0) ?? '-'} ms, p99 ${probe.p99Ms?.toFixed(0) ?? '-'} ms\n`);
+  }
+  if (outcome === 'paused') {
+    scope.io.err(`Paused. Continue with: keyturn runs resume ${runId}   (or roll back: keyturn rollback --cluster ${result.run.clusterName})\n`);
+    ctx.exitCode = pausedExitCode;
+  }
+}
+
+export function registerUpgradeCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('upgrade')
+    .description("upgrade a cluster node by node (rolling) when Keycloak's update-compatibility check allows it")
+    .requiredOption('--cluster <name>', 'registered cluster')
+    .requiredOption('--to <version>', 'target Keycloak version')
+    .option('--strategy <strategy>', 'rolling | auto (auto picks rolling when the check says 0)', 'auto')
+    .option('--canary', 'pause after the first node')
+    .option('--yes', 'confirm: required, this changes the cluster')
+    .option('--json', 'print the run as JSON at the end')
+    .option('--verbose', 'print every event')
+    .action(async (o: { cluster: string; to: string; strategy: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
+      await ctx.run(o.json, async (scope) => {
+        if (!o.yes) throw new KeyturnError('invalid-input', `Upgrading '${o.cluster}' to ${o.to} changes the cluster.`, `Look at the plan first (keyturn plan --cluster ${o.cluster} --to ${o.to}), then add --yes.`);
+        // The same schema as the console's call: one validation for every entry point.
+        const parsed = upgradeCalls['upgrade:start'].input.safeParse({ cluster: o.cluster, to: o.to, strategy: o.strategy, canary: o.canary ?? false });
+        if (!parsed.success) {
+          const i = parsed.error.issues[0];
+          throw new KeyturnError('invalid-input', `--${String(i?.path[0] ?? 'input')}: ${i?.message ?? 'invalid'}.`, 'Check the flags: --cluster NAME --to X.Y.Z --strategy rolling|auto.');
+        }
+        const input = parsed.data;
+        await follow(scope, ctx, () => scope.services.upgrades.start(input), o.json ?? false, o.verbose ?? false);
+      });
+    });
+
+  program
+    .command('rollback')
+    .description("undo the cluster's last upgrade: the old version back node by node, or a restore when the schema changed")
+    .requiredOption('--cluster <name>', 'registered cluster')
+    .option('--plan', 'only show what the rollback would do and cost')
+    .option('--confirm', 'confirm a rollback that restores the database (downtime, lost writes)')
+    .option('--json', 'print JSON')
+    .option('--verbose', 'print every event')
+    .action(async (o: { cluster: string; plan?: boolean; confirm?: boolean; json?: boolean; verbose?: boolean }) => {
+      await ctx.run(o.json, async (scope) => {
+        if (o.plan) {
+          const p = await scope.services.rollbacks.plan(o.cluster);
+          if (o.json) return printJson(scope.io, p);
+          scope.io.out(`Rollback of ${p.cluster}: ${p.fromVersion} -> ${p.toVersion} (${p.mode})\n${p.explanation}\nDowntime: ${p.downtime}\nLost writes: ${p.lostWrites}\n${p.steps.map((s) => `  - ${s}`).join('\n')}\n`);
+          return;
+        }
+        await follow(scope, ctx, () => scope.services.rollbacks.start(o.cluster, o.confirm ?? false), o.json ?? false, o.verbose ?? false);
+      });
+    });
+
+  const runs = program.commands.find((c) => c.name() === 'runs') ?? program.command('runs');
+  runs
+    .command('pause')
+    .argument('<id>')
+    .description('pause a running run at the next node boundary')
+    .action(async (id: string) => {
+      await ctx.run(false, async ({ services, io }) => {
+        services.upgrades.pause(id);
+        io.out(`Pause requested for run ${id}: it stops before the next node.\n`);
+      });
+    });
+  runs
+    .command('abort')
+    .argument('<id>')
+    .description('stop a run after its current step')
+    .action(async (id: string) => {
+      await ctx.run(false, async ({ services, io }) => {
+        services.upgrades.abort(id);
+        io.out(`Abort requested for run ${id}: it stops after its current step.\n`);
+      });
+    });
+  runs
+    .command('resume')
+    .argument('<id>')
+    .description('continue a paused or interrupted run after reconciling the real state')
+    .option('--json', 'print the run as JSON at the end')
+    .option('--verbose', 'print every event')
+    .action(async (id: string, o: { json?: boolean; verbose?: boolean }) => {
+      await ctx.run(o.json, async (scope) => {
+        await follow(scope, ctx, () => scope.services.upgrades.resume(id), o.json ?? false, o.verbose ?? false);
+      });
+    });
+}

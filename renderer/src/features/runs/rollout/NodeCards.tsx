@@ -1,0 +1,80 @@
+/**
+ * One card per node: its state in the rollout (word and colour), how long it
+ * has been in that state, the engine's last word about it, and its steps.
+ * Time in state is what tells "slow" from "stuck" at 3 a.m.
+ */
+import type { NodeState, RunSummary, Step } from '../../../../../shared/contract/index.ts';
+import { formatDuration } from '../../../lib/time.ts';
+import { nodeStepCounts, nodeVersion, type NodeStatus } from './node-states.ts';
+
+const stateLabel: Record<NodeState, string> = {
+  waiting: 'waiting',
+  draining: 'draining',
+  stopping: 'stopping',
+  installing: 'installing',
+  starting: 'starting',
+  ready: 'ready',
+  joined: 'joined',
+  failed: 'failed',
+};
+
+/** States in which the node is out of service or changing: its elapsed time ticks and pulses. */
+const moving = new Set<NodeState>(['draining', 'stopping', 'installing', 'starting', 'ready']);
+
+type Card = NodeStatus | { node: string; state: null };
+
+interface NodeCardsProps {
+  cards: Card[];
+  run: RunSummary;
+  steps: Step[];
+  /** The run is still going: elapsed times run until now, else until the run finished. */
+  live: boolean;
+}
+
+/** The grid of node cards. */
+export function NodeCards({ cards, run, steps, live }: NodeCardsProps) {
+  if (cards.length === 0) return null;
+  const end = live ? null : (run.finishedAt ?? null);
+  return (
+    <div className="node-grid" data-testid="node-cards">
+      {cards.map((c) => {
+        const state = c.state;
+        const status = state ? (c as NodeStatus) : null;
+        const counts = nodeStepCounts(steps, c.node);
+        const version = nodeVersion(state, run, status?.reconciledVersion ?? null);
+        return (
+          <article
+            key={c.node}
+            className={`node-card node-${state ?? 'none'}${live && state && moving.has(state) ? ' node-moving' : ''}`}
+            data-testid={`node-card-${c.node}`}
+            data-state={state ?? 'none'}
+          >
+            <header className="node-card-head">
+              <span className="mono strong">{c.node}</span>
+              <span className="node-state">
+                <span className="node-dot" aria-hidden="true" />
+                {state ? stateLabel[state] : 'no news'}
+              </span>
+            </header>
+            <div className="node-card-meta mono small">
+              <span title="Keycloak version, as far as this run knows">{version ?? '—'}</span>
+              {status && (
+                <span title={`in this state since ${status.since}`} data-testid={`node-elapsed-${c.node}`}>
+                  {formatDuration(status.since, end)}
+                </span>
+              )}
+              {counts.total > 0 && (
+                <span className="muted" title="This node's steps done / total">
+                  {counts.done}/{counts.total} steps
+                </span>
+              )}
+            </div>
+            <div className="node-card-msg small" title={status?.message ?? undefined}>
+              {status?.message ?? <span className="muted">{run.kind === 'rollback' ? 'Not touched by this rollback yet.' : 'No event about this node yet.'}</span>}
+            </div>
+          </article>
+        );
+      })}
+    </div>
+  );
+}

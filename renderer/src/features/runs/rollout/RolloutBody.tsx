@@ -1,0 +1,99 @@
+/**
+ * The live rollout of an upgrade or rollback run: what it is doing (controls,
+ * progress, one card per node), what clients see (prober chart and figures)
+ * and what every program said (steps and the filtered log). Everything is
+ * folded from `runs:get` and the run's events, so a reload rebuilds it.
+ * Used by the run screen and by the wizard's Run step.
+ */
+import { useMemo } from 'react';
+import type { RunEvent, RunSummary, Step } from '../../../../../shared/contract/index.ts';
+import { useCluster } from '../../../api/use-clusters.ts';
+import { EventLog } from '../EventLog.tsx';
+import { StepsList } from '../StepsList.tsx';
+import { foldNodeStates, nodeCards } from './node-states.ts';
+import { NodeCards } from './NodeCards.tsx';
+import { ProbePanel } from './ProbePanel.tsx';
+import { RunControls } from './RunControls.tsx';
+import { RunProgress } from './RunProgress.tsx';
+
+interface RolloutBodyProps {
+  run: RunSummary;
+  steps: Step[];
+  events: RunEvent[];
+  active: boolean;
+}
+
+function lastMessage(events: readonly RunEvent[], kind: string): string | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.kind === kind && typeof e.data.message === 'string') return e.data.message;
+  }
+  return null;
+}
+
+/** Why the run stopped, in words, with what the buttons below can do about it. */
+function StopBanner({ run, events }: { run: RunSummary; events: readonly RunEvent[] }) {
+  if (run.error && (run.status === 'failed' || run.status === 'aborted')) {
+    return (
+      <div className="banner banner-error" role="alert" data-testid="run-error">
+        <div className="banner-body">
+          <div className="banner-title">{run.status === 'aborted' ? 'Aborted' : 'Failed'}</div>
+          <div className="banner-message">{run.error.message}</div>
+          <div className="banner-hint">{run.error.hint}</div>
+          <div className="banner-code mono">{run.error.code}</div>
+        </div>
+      </div>
+    );
+  }
+  if (run.status === 'paused') {
+    return (
+      <div className="banner banner-warn" data-testid="run-paused-banner">
+        <div className="banner-body">
+          <div className="banner-title">Paused</div>
+          <div className="banner-message">{lastMessage(events, 'run.paused') ?? 'The run is paused at a node boundary.'}</div>
+          <div className="banner-hint">No node is changing now. Resume continues with the next node; Rollback undoes what was done.</div>
+        </div>
+      </div>
+    );
+  }
+  if (run.status === 'interrupted') {
+    return (
+      <div className="banner banner-error" role="alert" data-testid="run-interrupted-banner">
+        <div className="banner-body">
+          <div className="banner-title">Interrupted</div>
+          <div className="banner-message">The Keyturn process running this {run.kind} stopped before it finished; the cluster may be between versions.</div>
+          <div className="banner-hint">Resume checks what every node really runs, then continues. Rollback puts the previous version back.</div>
+        </div>
+      </div>
+    );
+  }
+  return null;
+}
+
+/** Controls, progress, node cards, prober and log of one run. */
+export function RolloutBody({ run, steps, events, active }: RolloutBodyProps) {
+  const cluster = useCluster(run.clusterName ?? '', run.clusterName !== null);
+  const specNodes = useMemo(() => cluster.data?.spec.nodes.map((n) => n.name) ?? [], [cluster.data]);
+  const cards = useMemo(() => nodeCards(specNodes, foldNodeStates(events)), [specNodes, events]);
+
+  return (
+    <div className="rollout" data-testid="rollout" data-run-status={run.status}>
+      <StopBanner run={run} events={events} />
+      <RunControls run={run} steps={steps} />
+      <RunProgress steps={steps} live={active} />
+      <NodeCards cards={cards} run={run} steps={steps} live={active} />
+      <ProbePanel runId={run.id} events={events} active={active} />
+      <div className="run-layout">
+        <aside className="run-side">
+          <section className="panel panel-tight">
+            <h2 className="panel-title">Steps</h2>
+            <StepsList steps={steps} />
+          </section>
+        </aside>
+        <div className="run-main">
+          <EventLog events={events} live={active} compact />
+        </div>
+      </div>
+    </div>
+  );
+}

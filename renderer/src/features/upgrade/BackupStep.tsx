@@ -1,0 +1,136 @@
+/**
+ * Step 4: the safety net, then the start. Every upgrade run takes a pg_dump
+ * of the cluster's database as its first change, so the way back exists
+ * before anything moves; the last backups are listed for context. A
+ * production cluster asks for its name, typed, before the button arms.
+ */
+import { useState } from 'react';
+import type { ClusterDetail, Plan } from '../../../../shared/contract/index.ts';
+import { useBackups } from '../../api/use-backups.ts';
+import { useStartUpgrade } from '../../api/use-upgrade.ts';
+import { Badge } from '../../components/Badges.tsx';
+import { ErrorPanel, QueryError } from '../../components/ErrorPanel.tsx';
+import { Loading } from '../../components/Loading.tsx';
+import { clause, sentences } from '../../lib/text.ts';
+import { formatAge, formatDateTime } from '../../lib/time.ts';
+import { useWizardStore, type WizardDraft } from './wizard-store.ts';
+
+const LAST_BACKUPS = 5;
+const size = (bytes: number) => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} kB`);
+
+/** The Backup step and the start button. */
+export function BackupStep({ detail, draft, plan }: { detail: ClusterDetail; draft: WizardDraft; plan: Plan }) {
+  const cluster = detail.name;
+  const update = useWizardStore((s) => s.update);
+  const backups = useBackups(cluster);
+  const start = useStartUpgrade();
+  const [typed, setTyped] = useState('');
+  const production = detail.spec.environment === 'production';
+  const strategy = plan.strategies.find((s) => s.name === draft.strategy);
+  const armed = (!production || typed === cluster) && draft.to !== null && !start.isPending;
+
+  const go = () => {
+    if (!armed || !draft.to) return;
+    start.mutate({ cluster, to: draft.to, strategy: 'rolling', canary: draft.canary }, { onSuccess: ({ runId }) => update(cluster, { runId, step: 'run' }) });
+  };
+
+  return (
+    <section className="panel wizard-panel" data-testid="wizard-backup">
+      <h2 className="panel-title">Backup</h2>
+      <p>
+        The run&apos;s first change is a <strong>pg_dump</strong> of <span className="mono">{detail.spec.database.name}</span> on{' '}
+        <span className="mono">{detail.spec.database.host}</span> (custom format, sha256 recorded). If it fails, nothing else happens. Rollback uses it when the new
+        version has migrated the schema.
+      </p>
+      {strategy && (
+        <p className="muted small">{sentences(strategy.backup.what, strategy.backup.why)}</p>
+      )}
+
+      <h3 className="wizard-subtitle">Last backups</h3>
+      {backups.isPending ? (
+        <Loading what="backups" />
+      ) : backups.isError ? (
+        <QueryError query={backups} title="Could not list backups" />
+      ) : backups.data.length === 0 ? (
+        <p className="muted small" data-testid="backups-none">No backup yet: the one this run takes will be the first.</p>
+      ) : (
+        <table className="table table-compact" data-testid="backups-table">
+          <thead>
+            <tr>
+              <th>Taken</th>
+              <th>Keycloak</th>
+              <th className="num">Size</th>
+              <th>Schema</th>
+              <th>Verified</th>
+              <th>By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {backups.data.slice(0, LAST_BACKUPS).map((b) => (
+              <tr key={b.id} data-testid={`backup-row-${b.id}`}>
+                <td title={formatDateTime(b.createdAt)}>{formatAge(b.createdAt)}</td>
+                <td className="mono">{b.keycloakVersion}</td>
+                <td className="num mono">{size(b.size)}</td>
+                <td className="mono small">{b.changelog ? `${b.changelog.count} change sets` : '—'}</td>
+                <td>
+                  {b.lastVerification ? (
+                    <Badge tone={b.lastVerification.ok ? 'ok' : 'bad'} title={b.lastVerification.error ?? undefined}>
+                      {b.lastVerification.ok ? `restored ${formatAge(b.verifiedAt)}` : 'failed'}
+                    </Badge>
+                  ) : (
+                    <span className="muted small">not verified</span>
+                  )}
+                </td>
+                <td className="small">{b.runId ? 'upgrade run' : 'manual'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <div className="start-summary" data-testid="start-summary">
+        <div className="strong">You are about to start</div>
+        <div>
+          <span className="mono">{cluster}</span>: Keycloak <span className="mono">{plan.from}</span> → <span className="mono">{draft.to}</span>, rolling, one node at a time
+          {draft.canary ? ', pausing after the first node (canary)' : ''}. Expected downtime: {clause(strategy?.downtime.text ?? 'none')}.
+        </div>
+        <div className="muted small">Keyturn runs the compatibility check once more before the first step; Pause, Abort and Rollback stay on screen throughout.</div>
+      </div>
+
+      <form
+        className="confirm-box"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go();
+        }}
+      >
+        {production && (
+          <label className="field">
+            <span className="field-label">
+              <span className="inline-gap">
+                <Badge tone="warn">production</Badge> Type <strong className="mono">{cluster}</strong> to confirm
+              </span>
+            </span>
+            <input
+              className="input mono"
+              data-testid="confirm-upgrade-input"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+            />
+          </label>
+        )}
+        <div className="inline-gap">
+          <button type="button" className="btn" onClick={() => update(cluster, { step: 'strategy' })} disabled={start.isPending}>
+            Back
+          </button>
+          <button type="submit" className="btn btn-primary" data-testid="start-run" disabled={!armed}>
+            {start.isPending ? 'Checking compatibility and starting…' : `Back up and upgrade to ${draft.to ?? '…'}`}
+          </button>
+        </div>
+        {start.isError && <ErrorPanel error={start.error} title="The upgrade did not start" />}
+      </form>
+    </section>
+  );
+}

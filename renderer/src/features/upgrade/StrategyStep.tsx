@@ -1,0 +1,60 @@
+/**
+ * Step 3: how to get there. The planner's strategies as cards, the
+ * recommended one pre-selected and marked; only a strategy this Keyturn can
+ * execute lets the wizard go on. Optional canary: pause after the first node
+ * so the operator can look at it before the rest follow.
+ */
+import type { Plan } from '../../../../shared/contract/index.ts';
+import { StrategyCard, canStart } from './StrategyCard.tsx';
+import { useWizardStore, type WizardDraft } from './wizard-store.ts';
+
+/** The Strategy step for a computed plan. */
+export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: string; draft: WizardDraft; plan: Plan; nodeCount: number }) {
+  const update = useWizardStore((s) => s.update);
+  const selectedName = draft.strategy ?? plan.recommended;
+  const selected = plan.strategies.find((s) => s.name === selectedName) ?? null;
+  const ok = selected !== null && canStart(selected);
+
+  return (
+    <section className="panel wizard-panel" data-testid="wizard-strategy">
+      <h2 className="panel-title">Strategy</h2>
+      <p className="recommendation">{plan.recommendation}</p>
+      <div className="strategy-grid" role="radiogroup" aria-label="Strategy">
+        {plan.strategies.map((s) => (
+          <StrategyCard key={s.name} strategy={s} selected={s.name === selectedName} onSelect={() => update(cluster, { strategy: s.name })} />
+        ))}
+      </div>
+
+      <label className="checkbox canary">
+        <input type="checkbox" data-testid="canary-toggle" checked={draft.canary} disabled={nodeCount < 2} onChange={(e) => update(cluster, { canary: e.target.checked })} />
+        <span>
+          <span className="strong">Canary: pause after the first node</span>
+          <span className="muted small block">
+            {nodeCount < 2
+              ? 'Needs at least two nodes.'
+              : 'The run stops once the first node is upgraded and back in the load balancer; look at it, then Resume or Rollback.'}
+          </span>
+        </span>
+      </label>
+
+      <div className="wizard-actions">
+        <button type="button" className="btn" onClick={() => update(cluster, { step: 'preflight' })}>
+          Back
+        </button>
+        <span className="spacer" />
+        {!ok && (
+          <span className="small text-warn" data-testid="strategy-blocked">
+            {selected === null
+              ? 'Keycloak allows no strategy for this change.'
+              : !selected.available
+                ? `${selected.name} is not possible for this change.`
+                : `${selected.name} is not available in this version of Keyturn.`}
+          </span>
+        )}
+        <button type="button" className="btn btn-primary" data-testid="wizard-next" disabled={!ok} onClick={() => update(cluster, { strategy: selectedName, step: 'backup' })}>
+          Next: backup
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * Read-side helpers for integration tests: what the ledger of the lab's
+ * KEYTURN_HOME says about runs, steps, events and probe samples, read the
+ * way an auditor would (a second process on the same WAL ledger file).
+ */
+import { join } from 'node:path';
+import { openLedger, type Ledger } from '../../electron/ledger/open-ledger.ts';
+
+export function withLedger<T>(home: string, fn: (db: Ledger) => T): T {
+  const db = openLedger(join(home, 'ledger.sqlite'));
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+export interface StepRow { seq: number; kind: string; node: string | null; status: string; error: string | null }
+
+export const stepsOf = (home: string, runId: string): StepRow[] =>
+  withLedger(home, (db) => db.prepare('SELECT seq, kind, node, status, error FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as StepRow[]);
+
+export const runStatus = (home: string, runId: string): string =>
+  withLedger(home, (db) => (db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string }).status);
+
+export const latestRun = (home: string, kind: string): { id: string; status: string } | undefined =>
+  withLedger(home, (db) => db.prepare('SELECT id, status FROM runs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(kind) as { id: string; status: string } | undefined);
+
+export const eventSeqs = (home: string, runId: string): number[] =>
+  withLedger(home, (db) => (db.prepare('SELECT seq FROM events WHERE run_id = ? ORDER BY seq').all(runId) as { seq: number }[]).map((r) => r.seq));
+
+export const probeCounts = (home: string, runId: string): { total: number; failed: number } =>
+  withLedger(home, (db) => {
+    const r = db.prepare('SELECT count(*) AS total, coalesce(sum(1 - ok), 0) AS failed FROM probe_samples WHERE run_id = ?').get(runId) as { total: number; failed: number };
+    return r;
+  });
+
+export const backupsOfRun = (home: string, runId: string): number =>
+  withLedger(home, (db) => (db.prepare('SELECT count(*) AS n FROM backups WHERE run_id = ?').get(runId) as { n: number }).n);

@@ -1,0 +1,165 @@
+/**
+ * Issue 5 on the real lab (Keycloak 26.7.0 -> 26.7.3 patch upgrade, rolling):
+ * faults first (an unreachable SSH host, a node that will not start), then a
+ * kill -9 of the engine after node 1 and a resume that completes. The
+ * availability prober runs through sso.lab.test during every run and its
+ * failures must be zero wherever the strategy promises zero downtime.
+ *
+ * The scenarios run in this order on one lab and leave it on 26.7.3.
+ */
+import { execa } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { showServers } from '../../electron/tools/haproxy.ts';
+import { clusterSpecSchema } from '../../shared/contract/index.ts';
+import { createServices } from '../../electron/services/services.ts';
+import { keyturn, ensureLabUp } from './lab-harness.ts';
+import { backupsOfRun, eventSeqs, latestRun, probeCounts, runStatus, stepsOf } from './lab-ledger.ts';
+
+const lab = inject('lab');
+
+beforeAll(async () => {
+  await ensureLabUp(lab);
+}, 30 * 60_000);
+const home = lab.home;
+const stateDir = join(home, 'lab', 'state');
+const haproxyApi = join(stateDir, 'haproxy', 'admin.sock');
+
+interface NodeStatus { name: string; version: string; ready: boolean }
+async function nodes(): Promise<NodeStatus[]> {
+  const r = await keyturn(home, ['lab', 'status', '--json']);
+  return (JSON.parse(r.stdout) as { nodes: NodeStatus[] }).nodes;
+}
+
+async function versions(): Promise<Record<string, string>> {
+  return Object.fromEntries((await nodes()).map((n) => [n.name, n.version]));
+}
+
+/** Changes the lab cluster's spec in the ledger, as the edit form would. */
+function editLab(change: (spec: ReturnType<typeof clusterSpecSchema.parse>) => void): void {
+  const s = createServices({ home, mode: 'cli' });
+  try {
+    const spec = structuredClone(s.clusters.get('lab').spec);
+    change(spec);
+    s.clusters.update('lab', clusterSpecSchema.parse(spec));
+  } finally {
+    s.close();
+  }
+}
+
+describe('rolling upgrade on the lab', () => {
+  it('reports an unreachable SSH host before anything changes', async () => {
+    const pidFile = join(stateDir, 'nodes', 'n2', 'run', 'sshd.pid');
+    const sshdConfig = join(stateDir, 'nodes', 'n2', 'etc', 'ssh', 'sshd_config');
+    process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', '26.7.3', '--yes']);
+      expect(r.exitCode, r.stderr).toBe(7);
+      expect(r.stderr).toMatch(/n2: SSH to .*127\.0\.10\.2:2222/);
+      expect(r.stderr).toMatch(/nothing was changed/i);
+      const run = latestRun(home, 'upgrade')!;
+      expect(runStatus(home, run.id)).toBe('failed');
+      const steps = stepsOf(home, run.id);
+      expect(steps[0]).toMatchObject({ kind: 'preflight', status: 'failed' });
+      expect(steps.slice(1).every((s) => s.status === 'pending')).toBe(true);
+      expect(backupsOfRun(home, run.id)).toBe(0);
+      const servers = await showServers(haproxyApi, 'keycloak');
+      expect(servers.map((s) => s.adminState)).toEqual(['ready', 'ready']);
+    } finally {
+      await execa('/usr/sbin/sshd', ['-f', sshdConfig]);
+    }
+    // with n2 reachable again: nothing was touched
+    expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
+  });
+
+  it('halts when a node will not start, keeps the cluster serving with zero failed requests, and rolls that node back', async () => {
+    const good = editLabPasswordRef(join(home, 'lab', 'secrets', 'db-password-broken'), 'not-the-database-password');
+    try {
+      const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', '26.7.3', '--yes', '--json']);
+      expect(r.exitCode).toBe(7);
+      expect(r.stderr).toMatch(/n1/);
+      const run = latestRun(home, 'upgrade')!;
+      expect(runStatus(home, run.id)).toBe('failed');
+      const failed = stepsOf(home, run.id).find((s) => s.status === 'failed')!;
+      expect(failed.node).toBe('n1');
+      expect(['node.install', 'node.ready']).toContain(failed.kind);
+      expect(stepsOf(home, run.id).filter((s) => s.node === 'n2').every((s) => s.status === 'pending')).toBe(true);
+      // the cluster kept serving through n2
+      expect(probeCounts(home, run.id)).toMatchObject({ failed: 0 });
+      expect(probeCounts(home, run.id).total).toBeGreaterThan(100);
+      const servers = await showServers(haproxyApi, 'keycloak');
+      expect(servers.find((s) => s.name === 'n2')).toMatchObject({ adminState: 'ready' });
+      // rollback is offered and says what it will do
+      const plan = JSON.parse((await keyturn(home, ['rollback', '--cluster', 'lab', '--plan', '--json'])).stdout) as { mode: string; toVersion: string; schemaChanged: boolean };
+      expect(plan).toMatchObject({ mode: 'rolling-back', toVersion: '26.7.0', schemaChanged: false });
+    } finally {
+      good();
+    }
+    const rb = await keyturn(home, ['rollback', '--cluster', 'lab', '--json']);
+    expect(rb.exitCode, rb.stderr).toBe(0);
+    const rbRun = JSON.parse(rb.stdout) as { run: { status: string }; probe: { failed: number } | null };
+    expect(rbRun.run.status).toBe('succeeded');
+    expect(rbRun.probe?.failed).toBe(0);
+    expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
+    expect((await nodes()).every((n) => n.ready)).toBe(true);
+    expect((await showServers(haproxyApi, 'keycloak')).map((s) => s.adminState)).toEqual(['ready', 'ready']);
+  });
+
+  it('survives kill -9 of the engine after node 1: restart, resume, completes with the ledger intact and zero failed requests', async () => {
+    const child = execa(process.execPath, [join(process.cwd(), 'bin', 'keyturn.js'), 'upgrade', '--cluster', 'lab', '--to', '26.7.3', '--yes'], { env: { KEYTURN_HOME: home }, reject: false });
+    let runId: string | undefined;
+    const deadline = Date.now() + 15 * 60_000;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      const run = latestRun(home, 'upgrade');
+      if (run && run.status === 'running') {
+        const enabled = stepsOf(home, run.id).find((s) => s.kind === 'node.enable' && s.node === 'n1');
+        if (enabled?.status === 'succeeded') {
+          runId = run.id;
+          break;
+        }
+      }
+      if (child.exitCode !== null) break;
+    }
+    expect(runId, 'node 1 never finished').toBeDefined();
+    child.kill('SIGKILL');
+    await child;
+    expect(await versions()).toMatchObject({ n1: '26.7.3' });
+
+    // a new Keyturn process finds the run interrupted, not running
+    const list = JSON.parse((await keyturn(home, ['runs', 'list', '--cluster', 'lab', '--json'])).stdout) as { id: string; status: string }[];
+    expect(list.find((r) => r.id === runId)?.status).toBe('interrupted');
+
+    const resumed = await keyturn(home, ['runs', 'resume', runId!, '--json']);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(runStatus(home, runId!)).toBe('succeeded');
+    expect(stepsOf(home, runId!).every((s) => s.status === 'succeeded')).toBe(true);
+    const seqs = eventSeqs(home, runId!);
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    expect(backupsOfRun(home, runId!)).toBe(1);
+    expect(probeCounts(home, runId!).failed).toBe(0);
+    expect(await versions()).toEqual({ n1: '26.7.3', n2: '26.7.3' });
+    const cluster = JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: { keycloak: { version: string } } };
+    expect(cluster.spec.keycloak.version).toBe('26.7.3');
+  });
+});
+
+/**
+ * Points the lab's Keycloak `db-password` option at a file with a wrong
+ * password (the database's own password reference stays right, so the backup
+ * works): the upgraded node then cannot connect and will not start. Returns
+ * the function that puts the right reference back.
+ */
+function editLabPasswordRef(file: string, wrong: string): () => void {
+  writeFileSync(file, wrong, { mode: 0o600 });
+  let original: unknown;
+  editLab((spec) => {
+    original = spec.keycloak.secretOptions['db-password'];
+    spec.keycloak.secretOptions['db-password'] = { file };
+  });
+  return () => editLab((spec) => {
+    spec.keycloak.secretOptions['db-password'] = original as { file: string };
+  });
+}
