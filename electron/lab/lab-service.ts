@@ -14,7 +14,8 @@ import { getCluster, insertCluster, pinHostKey, setClusterHealth, updateCluster 
 import type { RunRecorder } from '../engine/run-recorder.ts';
 import { beginRun, type RecorderDeps } from '../engine/run-recorder.ts';
 import type { ArtifactService } from '../services/artifact-service.ts';
-import { runPlaybook } from '../tools/ansible.ts';
+import { runPlaybook, type AnsibleEvent } from '../tools/ansible.ts';
+import { recordAnsibleEvent } from '../engine/ansible-events.ts';
 import { scanHostKey } from '../tools/ssh.ts';
 import { terraformApply, terraformDestroy, terraformInit } from '../tools/terraform.ts';
 import { findJdk, labPrerequisites } from '../tools/toolchain.ts';
@@ -50,10 +51,7 @@ function terraformSink(rec: RunRecorder) {
     rec.event('terraform', e.kind, e.level, { message: e.message, ...(e.resource ? { resource: e.resource } : {}), ...e.data });
 }
 
-function ansibleSink(rec: RunRecorder) {
-  return (e: { kind: string; level: 'debug' | 'info' | 'warn' | 'error'; host?: string; task?: string; message: string; data: Record<string, unknown> }) =>
-    rec.event('ansible', e.kind, e.level, { message: e.message, ...(e.task ? { task: e.task } : {}), ...e.data }, e.host ?? null);
-}
+const ansibleSink = (rec: RunRecorder) => (e: AnsibleEvent) => recordAnsibleEvent(rec, e);
 
 async function provision(paths: LabPaths, creds: LabCredentials, nodes: number, rec: RunRecorder, signal?: AbortSignal): Promise<LabOutputs> {
   writeRootModule(paths, { nodeCount: nodes, sshUser: userInfo().username });

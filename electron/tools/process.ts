@@ -8,9 +8,8 @@
  * that takes the whole process tree down, and failures that say what to
  * install or what went wrong instead of a raw `spawn ENOENT`.
  */
-import { constants as fsConstants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { findExecutable } from './executable.ts';
 import { constants as osConstants } from 'node:os';
 import { execa } from 'execa';
 import { KeyturnError } from '../../shared/errors.ts';
@@ -252,24 +251,6 @@ function abortedError(tool: string): KeyturnError {
 
 let setprivPath: Promise<string | null> | null = null;
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, fsConstants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Finds `command` the way the shell would (absolute, relative, or on PATH). */
-async function resolveCommand(command: string, path: string): Promise<string | null> {
-  if (command.includes('/')) return (await isExecutable(command)) ? command : null;
-  for (const dir of path.split(delimiter)) {
-    if (dir && (await isExecutable(join(dir, command)))) return join(dir, command);
-  }
-  return null;
-}
-
 /**
  * On Linux, util-linux's `setpriv --pdeathsig KILL` makes the kernel kill the
  * child when Keyturn dies. Returns null where it isn't available (the child
@@ -278,10 +259,10 @@ async function resolveCommand(command: string, path: string): Promise<string | n
  */
 async function dieWithParentLauncher(command: string, path: string): Promise<{ command: string; prefix: string[]; target: string } | null | 'missing'> {
   if (process.platform !== 'linux') return null;
-  setprivPath ??= resolveCommand('setpriv', `${process.env.PATH ?? ''}${delimiter}/usr/bin${delimiter}/bin`);
+  setprivPath ??= findExecutable('setpriv', ['/usr/bin', '/bin']);
   const setpriv = await setprivPath;
   if (!setpriv) return null;
-  const target = await resolveCommand(command, path);
+  const target = await findExecutable(command, [], path);
   if (!target) return 'missing';
   return { command: setpriv, prefix: ['--pdeathsig', 'KILL', '--'], target };
 }

@@ -6,11 +6,12 @@
  * pg_dump is missing *before* an upgrade needs a backup, with the package to
  * install. Detection never throws; a missing program is a status, not an error.
  */
-import { access, constants as fsConstants, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { Prerequisite } from '../../shared/contract/lab.ts';
 import type { ToolStatus } from '../../shared/contract/toolchain.ts';
+import { findExecutable, isExecutable } from './executable.ts';
 import { debianPackageFor, runTool } from './process.ts';
 
 /** How to find one program and read its version. */
@@ -74,25 +75,8 @@ async function postgresBinDirs(): Promise<string[]> {
     .map((m) => `/usr/lib/postgresql/${m}/bin`);
 }
 
-/** Finds an executable the way a shell would (PATH first), then in `extraDirs`. */
-export async function findExecutable(command: string, extraDirs: readonly string[] = []): Promise<string | null> {
-  if (command.includes('/')) return (await isExecutable(command)) ? command : null;
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean), ...extraDirs];
-  for (const dir of dirs) {
-    const candidate = join(dir, command);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, fsConstants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
+/** Re-exported: callers look for programs through the toolchain module. */
+export { findExecutable };
 
 /** Detects one program: where it is and which version it says it is (a short, time-limited call). */
 export async function detectTool(spec: ToolSpec): Promise<ToolStatus> {

@@ -5,12 +5,18 @@
  * availability prober runs through sso.lab.test during every run and its
  * failures must be zero wherever the strategy promises zero downtime.
  *
+ * Then the console (Chromium through browser mode) rolls that upgrade back
+ * with its Rollback button and drives the wizard through a new rolling
+ * upgrade, keeping screenshots of the live view in e2e/artifacts.
+ *
  * The scenarios run in this order on one lab and leave it on 26.7.3.
  */
 import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchChromium, screenshot, startConsole, type ConsoleHandle } from '../../e2e/support/console.ts';
 import { showServers } from '../../electron/tools/haproxy.ts';
 import { clusterSpecSchema } from '../../shared/contract/index.ts';
 import { createServices } from '../../electron/services/services.ts';
@@ -143,6 +149,84 @@ describe('rolling upgrade on the lab', () => {
     expect(await versions()).toEqual({ n1: '26.7.3', n2: '26.7.3' });
     const cluster = JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: { keycloak: { version: string } } };
     expect(cluster.spec.keycloak.version).toBe('26.7.3');
+  });
+});
+
+describe('the console on the lab (Chromium, browser mode)', () => {
+  let consoleHandle: ConsoleHandle;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    consoleHandle = await startConsole(home);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await consoleHandle?.stop();
+  });
+
+  async function waitForRun(kind: string, notId: string | undefined, until: (status: string) => boolean, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const run = latestRun(home, kind);
+      if (run && run.id !== notId && until(run.status)) return run.id;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error(`no ${kind} run reached the expected state within ${timeoutMs / 1000} s`);
+  }
+
+  it('rolls the last upgrade back with the Rollback button, saying first what it will do', async () => {
+    const upgrade = latestRun(home, 'upgrade')!;
+    const previous = latestRun(home, 'rollback')?.id;
+    await page.goto(consoleHandle.url);
+    await page.getByTestId('nav-runs').click();
+    await page.getByTestId(`run-row-${upgrade.id}`).click();
+    await page.getByTestId('run-rollback').click();
+    await page.getByTestId('rollback-plan').waitFor();
+    // the plan is computed in main (SSH to every node, the changelog compared with the backup)
+    await expect.poll(async () => page.getByTestId('rollback-plan').textContent(), { timeout: 120_000, interval: 500 }).toMatch(/26\.7\.0/);
+    expect(await page.getByTestId('rollback-plan').textContent()).toMatch(/one at a time|rolling/i);
+    await screenshot(page, 'rollback-plan');
+    await page.getByTestId('rollback-confirm').click();
+    const rollbackId = await waitForRun('rollback', previous, (s) => s === 'running' || s === 'succeeded', 120_000);
+    await page.getByTestId('node-card-n1').waitFor();
+    await waitForRun('rollback', previous, (s) => s !== 'running' && s !== 'pending', 15 * 60_000);
+    expect(runStatus(home, rollbackId)).toBe('succeeded');
+    await page.waitForTimeout(2000);
+    await screenshot(page, 'rollback-done');
+    expect(probeCounts(home, rollbackId).failed).toBe(0);
+    expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
+  });
+
+  it('drives a rolling upgrade through the wizard: target, pre-flight, strategy, backup, run, verify', async () => {
+    const previous = latestRun(home, 'upgrade')?.id;
+    await page.goto(consoleHandle.url);
+    await page.getByTestId('cluster-row-lab').click();
+    await page.getByTestId('start-upgrade').click();
+    await page.getByTestId('wizard-target').waitFor();
+    await page.getByTestId('target-version').selectOption('26.7.3');
+    await screenshot(page, 'wizard-target');
+    await page.getByTestId('wizard-target').getByTestId('wizard-next').click();
+    await page.getByTestId('preflight-exit-code').waitFor({ timeout: 10 * 60_000 });
+    expect(await page.getByTestId('preflight-exit-code').textContent()).toMatch(/\b0\b/);
+    await screenshot(page, 'wizard-preflight');
+    await page.getByTestId('wizard-preflight').getByTestId('wizard-next').click();
+    await page.getByTestId('strategy-card-rolling').waitFor();
+    await screenshot(page, 'wizard-strategy');
+    await page.getByTestId('wizard-strategy').getByTestId('wizard-next').click();
+    await page.getByTestId('start-run').click();
+    const runId = await waitForRun('upgrade', previous, (s) => s === 'running', 5 * 60_000);
+    await page.locator('[data-testid="node-card-n1"][data-state="installing"], [data-testid="node-card-n1"][data-state="starting"]').first().waitFor({ timeout: 10 * 60_000 });
+    await screenshot(page, 'rollout-live');
+    await page.getByTestId('wizard-verify').waitFor({ timeout: 15 * 60_000 });
+    await page.getByTestId('verify-probe-failed').waitFor({ timeout: 60_000 });
+    await screenshot(page, 'wizard-verify');
+    expect(runStatus(home, runId)).toBe('succeeded');
+    expect(await page.getByTestId('verify-probe-failed').textContent()).toBe('0');
+    expect(probeCounts(home, runId).failed).toBe(0);
+    expect(await versions()).toEqual({ n1: '26.7.3', n2: '26.7.3' });
   });
 });
 

@@ -8,6 +8,7 @@ import type { ClusterDetail } from '../../../shared/contract/index.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
 import { findJdk } from '../../tools/toolchain.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
+import type { StepContext } from '../engine-context.ts';
 
 export interface InstallVars {
   extraVars: Record<string, unknown>;
@@ -35,4 +36,16 @@ export async function installVars(cluster: ClusterDetail, version: string, zip: 
     },
     secrets,
   };
+}
+
+/**
+ * Everything an install playbook run needs for `version`: the verified
+ * distribution, the extra-vars with secrets resolved now, and a redactor for
+ * those secrets (also registered with the run's recorder).
+ */
+export async function prepareInstall(ctx: StepContext, version: string): Promise<{ extraVars: Record<string, unknown>; redact: (s: string) => string }> {
+  const artifact = await ctx.deps.artifacts.ensure(version, { signal: ctx.signal });
+  const vars = await installVars(ctx.cluster, version, artifact.path);
+  ctx.rec.addSecrets(...vars.secrets);
+  return { extraVars: vars.extraVars, redact: (s) => vars.secrets.reduce((acc, v) => acc.split(v).join('***'), s) };
 }

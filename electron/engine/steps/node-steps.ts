@@ -10,7 +10,8 @@ import { runPlaybook } from '../../tools/ansible.ts';
 import { disableServer, enableServer, showServers, waitForNoSessions } from '../../tools/haproxy.ts';
 import { clusterSize, waitForReady } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
-import { installVars } from './install-options.ts';
+import { recordAnsibleEvent } from '../ansible-events.ts';
+import { prepareInstall } from './install-options.ts';
 
 function requireNode(ctx: StepContext) {
   if (!ctx.node) throw new KeyturnError('internal', 'A node step has no node.', 'Abort the run and start a new one.');
@@ -42,18 +43,16 @@ export const installNode: StepImpl = async (ctx) => {
   const version = param(ctx, 'to');
   const ansible = ctx.cluster.spec.ansible;
   if (!ansible) throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no Ansible inventory and playbook.`, 'Add ansible: { inventory, playbook } to the cluster.');
-  const artifact = await ctx.deps.artifacts.ensure(version, { signal: ctx.signal });
-  const vars = await installVars(ctx.cluster, version, artifact.path);
-  ctx.rec.addSecrets(...vars.secrets);
+  const { extraVars, redact } = await prepareInstall(ctx, version);
   ctx.nodeState(node.name, 'stopping', `Installing Keycloak ${version} on ${node.name}`);
   await runPlaybook({
     playbook: ansible.playbook,
     inventory: ansible.inventory,
     limit: node.name,
-    extraVars: vars.extraVars,
+    extraVars,
     signal: ctx.signal,
     timeoutMs: 30 * 60_000,
-    redact: (s) => vars.secrets.reduce((acc, v) => acc.split(v).join('***'), s),
+    redact,
     onEvent: (e) => {
       const task = e.task ?? '';
       if (e.kind === 'ansible.task_start' || e.kind === 'ansible.task_ok') {
@@ -61,7 +60,7 @@ export const installNode: StepImpl = async (ctx) => {
         else if (/copy|unpack|build|write|install|point/i.test(task)) ctx.nodeState(node.name, 'installing', task);
         else if (/start|wait until ready/i.test(task)) ctx.nodeState(node.name, 'starting', task);
       }
-      ctx.rec.event('ansible', e.kind, e.level, { message: e.message, ...(e.task ? { task: e.task } : {}), ...e.data }, e.host ?? node.name);
+      recordAnsibleEvent(ctx.rec, e, node.name);
     },
   });
 };

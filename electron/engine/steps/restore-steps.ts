@@ -7,7 +7,8 @@
 import { KeyturnError } from '../../../shared/errors.ts';
 import { runPlaybook } from '../../tools/ansible.ts';
 import { param, type StepImpl } from '../engine-context.ts';
-import { installVars } from './install-options.ts';
+import { recordAnsibleEvent } from '../ansible-events.ts';
+import { prepareInstall } from './install-options.ts';
 
 /** Stops Keycloak on every node with the cluster's stop playbook. */
 export const stopCluster: StepImpl = async (ctx) => {
@@ -21,7 +22,7 @@ export const stopCluster: StepImpl = async (ctx) => {
     inventory: ansible.inventory,
     signal: ctx.signal,
     timeoutMs: 10 * 60_000,
-    onEvent: (e) => ctx.rec.event('ansible', e.kind, e.level, { message: e.message, ...(e.task ? { task: e.task } : {}), ...e.data }, e.host ?? null),
+    onEvent: (e) => recordAnsibleEvent(ctx.rec, e),
   });
 };
 
@@ -37,20 +38,18 @@ export const installCluster: StepImpl = async (ctx) => {
   const version = param(ctx, 'to');
   const ansible = ctx.cluster.spec.ansible;
   if (!ansible) throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no Ansible inventory and playbook.`, 'Add ansible: { inventory, playbook } to the cluster.');
-  const artifact = await ctx.deps.artifacts.ensure(version, { signal: ctx.signal });
-  const vars = await installVars(ctx.cluster, version, artifact.path);
-  ctx.rec.addSecrets(...vars.secrets);
+  const { extraVars, redact } = await prepareInstall(ctx, version);
   for (const n of ctx.cluster.spec.nodes) ctx.nodeState(n.name, 'installing', `Installing Keycloak ${version}`);
   await runPlaybook({
     playbook: ansible.playbook,
     inventory: ansible.inventory,
-    extraVars: vars.extraVars,
+    extraVars,
     signal: ctx.signal,
     timeoutMs: 30 * 60_000,
-    redact: (s) => vars.secrets.reduce((acc, v) => acc.split(v).join('***'), s),
+    redact,
     onEvent: (e) => {
       if (e.kind === 'ansible.task_ok' && e.host && /wait until ready/i.test(e.task ?? '')) ctx.nodeState(e.host, 'ready', `${e.host} is ready`);
-      ctx.rec.event('ansible', e.kind, e.level, { message: e.message, ...(e.task ? { task: e.task } : {}), ...e.data }, e.host ?? null);
+      recordAnsibleEvent(ctx.rec, e);
     },
   });
   for (const n of ctx.cluster.spec.nodes) ctx.nodeState(n.name, 'joined', `${n.name} back on ${version}`);
