@@ -8,6 +8,8 @@
  * the host, the task and ansible's own message rather than "exit code 2".
  * Extra vars go through a private temp file so secrets never appear in argv.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { EventLevel } from '../../shared/contract/runs.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { asRecord, numberOrZero, parseJsonObject } from './json-record.ts';
@@ -69,6 +71,18 @@ const shortKinds: Record<string, string> = {
   v2_runner_on_unreachable: 'host_unreachable',
   v2_playbook_on_stats: 'stats',
 };
+
+/**
+ * The `ansible.cfg` next to the playbook, as ANSIBLE_CONFIG. Ansible itself
+ * only reads one from the working directory (and ignores it there when the
+ * directory is world-writable), so a playbook's own settings (SSH pipelining,
+ * ControlPersist: one connection per host instead of several per task) would
+ * otherwise silently not apply when Keyturn runs it.
+ */
+function playbookConfig(playbook: string): Record<string, string> {
+  const cfg = join(dirname(playbook), 'ansible.cfg');
+  return existsSync(cfg) ? { ANSIBLE_CONFIG: cfg } : {};
+}
 
 /**
  * Turns one line of jsonl callback output into an event; anything else
@@ -145,7 +159,7 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
       tool: `ansible-playbook ${options.playbook}`,
       command: 'ansible-playbook',
       args,
-      env: { ...options.env, ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl', ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0' },
+      env: { ...playbookConfig(options.playbook), ...options.env, ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl', ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0' },
       onLine,
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

@@ -1,0 +1,630 @@
+/**
+ * `npm run bench -- rolling [--from 26.7.0] [--to 26.7.3]`: Keyturn's rolling
+ * upgrade against a hand-written Ansible rolling playbook, side by side in one
+ * run on one lab (`KEYTURN_HOME`, default Keyturn's home; the lab must exist).
+ *
+ * Baseline: bench/baseline-rolling.yml (serial: 1, copy + unarchive, conf,
+ * `kc.sh build`, stop, symlink, start, `wait_for` the HTTP port; no drain, no
+ * /health/ready gate, no cluster-join check), with the same prober Keyturn
+ * runs (20 req/s, 5 s deadline) started next to it. Keyturn: `keyturn upgrade
+ * --cluster lab --to <to> --yes --json`, with its own prober.
+ *
+ * Sequence: (1) the lab on <from> (rolled back with `keyturn rollback`, or
+ * converged with `keyturn lab up --version`, when it is not: not measured);
+ * (2) baseline <from> -> <to>; (3) back to <from> with `keyturn rollback`
+ * (not measured); (4) Keyturn <from> -> <to>. Before each measured upgrade
+ * the target version's unpacked directory and copied zip are removed from
+ * every node (the nodes' roots are local directories in the lab), so both
+ * pay the same copy + unpack + build, as on a first upgrade to that version.
+ *
+ * Per node, from the Ansible task events (the baseline's own, Keyturn's from
+ * its ledger) and a /health/ready poller on every node (250 ms):
+ *   - build: the `kc.sh build` task; graceful stop: the stop task(s);
+ *   - start-to-ready: the start task's start to the tool's readiness gate
+ *     (baseline: end of its port wait_for; Keyturn: end of wait-ready), and
+ *     separately to the first 200 from /health/ready the poller saw;
+ *   - unavoidable = build + stop + start-to-ready (gate);
+ *   - overhead per node = (total - sum of unavoidable) / nodes;
+ *   - out of service (/health/ready not 200) and out of HAProxy rotation
+ *     (drained, maintenance or DOWN; runtime API polled every 500 ms).
+ * Totals are wall clock of what an operator runs: ansible-playbook for the
+ * baseline, the `keyturn upgrade` command (CLI start, plan, backup, verify
+ * included) for Keyturn; "rolling part" is the node-by-node section only.
+ *
+ * Figures are printed and written to test-results/bench-rolling.json; the exit
+ * code is non-zero only when something failed to run, never on a figure.
+ */
+import { execa } from 'execa';
+import { lstat, mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { LabStatus } from '../shared/contract/lab.ts';
+import type { ProbeSummary } from '../shared/contract/probe.ts';
+import { installVars } from '../electron/engine/steps/install-options.ts';
+import { labProbeTarget, startProber } from '../electron/engine/prober.ts';
+import { getArtifact } from '../electron/ledger/artifacts-repo.ts';
+import { getCluster } from '../electron/ledger/clusters-repo.ts';
+import { openLedger, type Ledger } from '../electron/ledger/open-ledger.ts';
+import { createRun } from '../electron/ledger/runs-repo.ts';
+import { keyturnHome, ledgerPathIn } from '../electron/services/paths.ts';
+import { runPlaybook, type AnsibleEvent } from '../electron/tools/ansible.ts';
+import { showServers } from '../electron/tools/haproxy.ts';
+import { checkHealth } from '../electron/tools/health.ts';
+import { fetchDistribution } from '../electron/tools/maven.ts';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const baselinePlaybook = join(root, 'bench', 'baseline-rolling.yml');
+const resultFile = join(root, 'test-results', 'bench-rolling.json');
+const POLL_MS = 250;
+const SETTLE_MS = 10_000;
+const OVERHEAD_GOAL_MS = 5000;
+
+// ---------------------------------------------------------------- helpers
+
+function arg(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const log = (s: string) => process.stderr.write(`rolling: ${s}\n`);
+const sec = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
+const msf = (ms: number | null) => (ms === null ? '-' : `${Math.round(ms)} ms`);
+const sum = (xs: readonly (number | null)[]): number | null => (xs.some((x) => x === null) ? null : xs.reduce<number>((a, x) => a + x!, 0));
+const ratio = (k: number | null, b: number | null) => (k === null || b === null || b === 0 ? null : k / b);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Runs `keyturn <args>` as an operator would; its progress (stderr) is shown indented. */
+async function keyturn(home: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; stdout: string; startMs: number; endMs: number }> {
+  const startMs = Date.now();
+  const child = execa(process.execPath, [join(root, 'bin', 'keyturn.js'), ...args], {
+    cwd: root, env: { KEYTURN_HOME: home }, reject: false, timeout: timeoutMs, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', maxBuffer: 256 * 1024 * 1024,
+  });
+  let rest = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString('utf8')).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (l.trim()) process.stderr.write(`    | ${l}\n`);
+  });
+  const r = await child;
+  if (rest.trim()) process.stderr.write(`    | ${rest}\n`);
+  return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), startMs, endMs: Date.now() };
+}
+
+async function labStatusOf(home: string): Promise<LabStatus> {
+  const r = await keyturn(home, ['lab', 'status', '--json'], 120_000);
+  if (r.exitCode !== 0) throw new Error(`keyturn lab status exited ${r.exitCode}`);
+  return JSON.parse(r.stdout) as LabStatus;
+}
+
+function withLedger<T>(home: string, fn: (db: Ledger) => T): T {
+  const db = openLedger(ledgerPathIn(home), { readonly: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+interface LabNode {
+  name: string;
+  address: string;
+  managementPort: number;
+  /** The node's "/" (a directory on this machine in the lab). */
+  root: string;
+}
+
+async function labNodes(home: string): Promise<{ inventory: string; nodes: LabNode[] }> {
+  const inventory = join(home, 'lab', 'inventory.yml');
+  const inv = parseYaml(await readFile(inventory, 'utf8')) as { all?: { children?: { keycloak?: { hosts?: Record<string, { node_address?: string; node_root?: string }> } } } };
+  const hosts = inv.all?.children?.keycloak?.hosts ?? {};
+  const spec = withLedger(home, (db) => getCluster(db, 'lab').spec);
+  const nodes = spec.nodes.map((n) => {
+    const h = hosts[n.name];
+    if (!h?.node_root || !h.node_address) throw new Error(`${inventory} has no node_root/node_address for ${n.name}`);
+    return { name: n.name, address: h.node_address, managementPort: n.managementPort, root: h.node_root };
+  });
+  return { inventory, nodes };
+}
+
+/** Last upgrade Keyturn recorded for the lab: what `keyturn rollback` would undo. */
+function lastUpgradeFrom(home: string): string | null {
+  return withLedger(home, (db) => {
+    const row = db.prepare(`SELECT r.from_state_json AS f FROM runs r JOIN clusters c ON c.id = r.cluster_id WHERE c.name = 'lab' AND r.kind = 'upgrade' ORDER BY r.created_at DESC, r.rowid DESC LIMIT 1`).get() as { f: string | null } | undefined;
+    return row?.f ? ((JSON.parse(row.f) as { version?: string }).version ?? null) : null;
+  });
+}
+
+const ledgerVersion = (home: string) => withLedger(home, (db) => getCluster(db, 'lab').spec.keycloak.version);
+
+/** Puts the lab on `version`, with the ledger agreeing (not measured). */
+async function ensureLabOn(home: string, version: string, why: string): Promise<void> {
+  const onIt = (s: LabStatus) => s.state === 'up' && s.nodes.length > 0 && s.nodes.every((n) => n.version === version && n.ready) && ledgerVersion(home) === version;
+  let s = await labStatusOf(home);
+  if (s.state === 'absent') throw new Error(`no lab at ${home}: run \`KEYTURN_HOME=${home} keyturn lab up --version ${version}\` first`);
+  if (onIt(s)) return;
+  if (lastUpgradeFrom(home) === version) {
+    log(`${why}: keyturn rollback --cluster lab (nodes on ${s.nodes.map((n) => `${n.name}=${n.version ?? '?'}`).join(' ')}, ledger ${ledgerVersion(home)}; not measured)`);
+    const r = await keyturn(home, ['rollback', '--cluster', 'lab', '--json'], 45 * 60_000);
+    if (r.exitCode !== 0) log(`keyturn rollback exited ${r.exitCode}; converging with lab up instead`);
+    s = await labStatusOf(home);
+    if (onIt(s)) return;
+  }
+  log(`${why}: keyturn lab up --version ${version} (converges and re-registers; not measured)`);
+  const r = await keyturn(home, ['lab', 'up', '--version', version], 60 * 60_000);
+  if (r.exitCode !== 0) throw new Error(`keyturn lab up --version ${version} exited ${r.exitCode}`);
+  s = await labStatusOf(home);
+  if (!onIt(s)) throw new Error(`the lab is not on ${version} after lab up: ${JSON.stringify(s.nodes)} ${s.problems.join('; ')}`);
+}
+
+/**
+ * Removes the target version's unpacked directory and copied zip from every
+ * node, so both measured upgrades start from the same "first upgrade to this
+ * version" state. Refuses when the node's keycloak symlink points anywhere but `from`.
+ */
+async function clearTarget(nodes: LabNode[], from: string, to: string): Promise<void> {
+  for (const n of nodes) {
+    const link = join(n.root, 'opt', 'keycloak');
+    if (!(await lstat(link)).isSymbolicLink() || basename(await readlink(link)) !== `keycloak-${from}`) throw new Error(`${link} does not point at keycloak-${from}`);
+    await rm(join(n.root, 'opt', `keycloak-${to}`), { recursive: true, force: true });
+    await rm(join(n.root, 'var', 'cache', 'keycloak-dist', `keycloak-quarkus-dist-${to}.zip`), { force: true });
+  }
+}
+
+interface Lb {
+  runtimeApi: string;
+  backend: string;
+}
+
+function labLb(home: string): Lb {
+  const lb = withLedger(home, (db) => getCluster(db, 'lab').spec.loadBalancer);
+  if (!lb || lb.kind !== 'haproxy') throw new Error('cluster lab has no HAProxy load balancer');
+  return { runtimeApi: lb.runtimeApi, backend: lb.backend };
+}
+
+/** Waits until every node is ready and HAProxy has every server enabled and UP, then lets the lab settle. */
+async function waitSettled(lb: Lb, nodes: LabNode[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const health = await Promise.all(nodes.map((n) => checkHealth({ address: n.address, managementPort: n.managementPort, timeoutMs: 2000 })));
+    const servers = await showServers(lb.runtimeApi, lb.backend);
+    const bad = [
+      ...nodes.filter((_n, i) => health[i]!.status !== 'UP').map((n) => `${n.name} not ready`),
+      ...servers.filter((s) => s.adminState !== 'ready' || s.status !== 'UP').map((s) => `HAProxy ${s.name} ${s.adminState}/${s.status}`),
+    ];
+    if (bad.length === 0) break;
+    if (Date.now() > deadline) throw new Error(`the lab did not settle: ${bad.join(', ')}`);
+    await sleep(1000);
+  }
+  await sleep(SETTLE_MS);
+}
+
+// ---------------------------------------------------------------- measuring
+
+interface ReadySample {
+  at: number;
+  up: boolean;
+}
+
+/**
+ * Polls every node's /health/ready every 250 ms, and HAProxy's view of every
+ * server every 500 ms (in rotation = enabled and UP, "UP 1/2" included);
+ * samples carry the time the request was sent.
+ */
+function startReadyPoller(nodes: LabNode[], lb: Lb) {
+  const samples = new Map<string, ReadySample[]>(nodes.map((n) => [n.name, []]));
+  const rotation = new Map<string, ReadySample[]>(nodes.map((n) => [n.name, []]));
+  let stopped = false;
+  const loops = nodes.map(async (n) => {
+    while (!stopped) {
+      const at = Date.now();
+      const r = await checkHealth({ address: n.address, managementPort: n.managementPort, timeoutMs: 1000 }).catch(() => ({ status: 'unreachable' as const }));
+      samples.get(n.name)!.push({ at, up: r.status === 'UP' });
+      await sleep(Math.max(0, at + POLL_MS - Date.now()));
+    }
+  });
+  loops.push((async () => {
+    while (!stopped) {
+      const at = Date.now();
+      const servers = await showServers(lb.runtimeApi, lb.backend, { timeoutMs: 2000 }).catch(() => null);
+      for (const n of nodes) {
+        const srv = servers?.find((x) => x.name === n.name);
+        if (servers) rotation.get(n.name)!.push({ at, up: !!srv && srv.adminState === 'ready' && /^UP/.test(srv.status) });
+      }
+      await sleep(Math.max(0, at + 2 * POLL_MS - Date.now()));
+    }
+  })());
+  return {
+    samples,
+    rotation,
+    /** True when `node` answered ready on a request sent at or after `since`. */
+    readySince: (node: string, since: number) => samples.get(node)!.some((s) => s.at >= since && s.up),
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+interface TaskEvent {
+  kind: string;
+  host: string;
+  task: string;
+  at: number;
+}
+
+interface Span {
+  host: string;
+  task: string;
+  start: number;
+  end: number;
+  skipped: boolean;
+}
+
+/**
+ * Pairs each task start with its result, per host. The jsonl callback's task
+ * start names no host (v2_playbook_on_task_start); with `serial: 1` one host
+ * runs at a time, so a host-less start belongs to the next result of that task.
+ */
+function spans(events: readonly TaskEvent[]): Span[] {
+  const open = new Map<string, number>();
+  const out: Span[] = [];
+  for (const e of events) {
+    const key = `${e.host}\u0000${e.task}`;
+    if (e.kind === 'ansible.task_start') open.set(key, e.at);
+    else if (['ansible.task_ok', 'ansible.task_skipped', 'ansible.task_failed'].includes(e.kind)) {
+      const k = open.has(key) ? key : `\u0000${e.task}`;
+      const start = open.get(k);
+      if (start === undefined) continue;
+      out.push({ host: e.host, task: e.task, start, end: e.at, skipped: e.kind === 'ansible.task_skipped' });
+      open.delete(k);
+    }
+  }
+  return out;
+}
+
+/** ansible's own timestamp of an event (`_timestamp`, UTC), else when we saw it. */
+const eventTime = (ts: unknown, fallback: number) => (typeof ts === 'string' && Number.isFinite(Date.parse(ts)) ? Date.parse(ts) : fallback);
+
+interface NodeFigures {
+  node: string;
+  buildMs: number | null;
+  stopMs: number | null;
+  startAt: string | null;
+  /** Start task's start to the tool's own readiness gate (baseline: port wait_for end; Keyturn: wait-ready end). */
+  startToReadyGateMs: number | null;
+  /** Start task's start to the first 200 from /health/ready (poller, 250 ms). */
+  startToReadyObservedMs: number | null;
+  /** First failed /health/ready after the stop began until ready again (the node could not serve). */
+  outOfServiceMs: number | null;
+  /** Time HAProxy did not send this node new requests (drained, in maintenance or DOWN): capacity lost. */
+  outOfRotationMs: number;
+  /** Copy + unpack of the zip (same work on both sides, counted as overhead). */
+  copyUnpackMs: number | null;
+  /** Ansible tasks that ran (not skipped) for this node, and the time of all of them. */
+  tasks: number;
+  tasksMs: number;
+}
+
+/** Time covered by samples that were not up (each lasts until the next sample). */
+function downTime(samples: readonly ReadySample[]): number {
+  let t = 0;
+  for (let i = 0; i + 1 < samples.length; i++) if (!samples[i]!.up) t += samples[i + 1]!.at - samples[i]!.at;
+  return t;
+}
+
+function nodeFigures(node: string, all: readonly Span[], gate: RegExp, samples: readonly ReadySample[], rotation: readonly ReadySample[]): NodeFigures {
+  const mine = all.filter((s) => s.host === node && !s.skipped);
+  const dur = (re: RegExp) => {
+    const hit = mine.filter((s) => re.test(s.task));
+    return hit.length ? hit.reduce((a, s) => a + (s.end - s.start), 0) : null;
+  };
+  const start = mine.find((s) => /^Start Keycloak$/.test(s.task));
+  const stop = mine.find((s) => /^Stop /.test(s.task));
+  const gateEnd = mine.find((s) => gate.test(s.task))?.end ?? null;
+  const readyAt = start ? (samples.find((s) => s.at >= start.start && s.up)?.at ?? null) : null;
+  const downAt = stop ? (samples.find((s) => s.at >= stop.start && !s.up)?.at ?? null) : null;
+  return {
+    node,
+    buildMs: dur(/^Build \(kc\.sh build\)$/),
+    stopMs: dur(/^Stop /),
+    startAt: start ? iso(start.start) : null,
+    startToReadyGateMs: start && gateEnd !== null ? gateEnd - start.start : null,
+    startToReadyObservedMs: start && readyAt !== null ? readyAt - start.start : null,
+    outOfServiceMs: downAt !== null && readyAt !== null ? readyAt - downAt : null,
+    outOfRotationMs: downTime(rotation),
+    copyUnpackMs: dur(/^(Copy the distribution|Unpack)/),
+    tasks: mine.length,
+    tasksMs: all.filter((s) => s.host === node).reduce((a, s) => a + (s.end - s.start), 0),
+  };
+}
+
+interface SideFigures {
+  tool: 'baseline' | 'keyturn';
+  command: string;
+  totalMs: number;
+  /** The node-by-node part only (first node's first action to the last node's last). */
+  rollingMs: number;
+  nodes: NodeFigures[];
+  sumBuildMs: number | null;
+  sumStopMs: number | null;
+  sumStartToReadyGateMs: number | null;
+  sumStartToReadyObservedMs: number | null;
+  sumOutOfServiceMs: number | null;
+  sumOutOfRotationMs: number;
+  sumCopyUnpackMs: number | null;
+  unavoidableMs: number | null;
+  overheadPerNodeMs: number | null;
+  /** Same, counting the real start-to-ready (what the node needed, whether the tool waited or not). */
+  overheadPerNodeObservedMs: number | null;
+  rollingOverheadPerNodeMs: number | null;
+  /** Overhead without copy + unpack of the zip (the same transfer on both sides): the tools' own cost. */
+  overheadExclCopyPerNodeMs: number | null;
+  probe: ProbeSummary;
+  /** Where the time went (Keyturn: CLI + plan, preflight, backup, nodes, verify). */
+  phases: Record<string, number>;
+  /** Every change of a node's /health/ready answer the poller saw. */
+  readyTransitions: Record<string, { at: string; up: boolean }[]>;
+  /** Every change of HAProxy sending a node new requests (up = in rotation). */
+  rotationTransitions: Record<string, { at: string; up: boolean }[]>;
+  /** Every Ansible task per host, as timed from its events. */
+  tasks: { host: string; task: string; start: string; ms: number; skipped: boolean }[];
+}
+
+/** The samples where a node's answer changed (and the first one). */
+function transitions(samples: ReadonlyMap<string, readonly ReadySample[]>): SideFigures['readyTransitions'] {
+  return Object.fromEntries([...samples].map(([node, list]) => [node, list.filter((s, i) => i === 0 || s.up !== list[i - 1]!.up).map((s) => ({ at: iso(s.at), up: s.up }))]));
+}
+
+function figures(tool: SideFigures['tool'], command: string, totalMs: number, rollingMs: number, nodes: NodeFigures[], probe: ProbeSummary, phases: Record<string, number>, poller: ReturnType<typeof startReadyPoller>, sp: readonly Span[]): SideFigures {
+  const n = nodes.length;
+  const sumBuildMs = sum(nodes.map((x) => x.buildMs));
+  const sumStopMs = sum(nodes.map((x) => x.stopMs));
+  const sumStartToReadyGateMs = sum(nodes.map((x) => x.startToReadyGateMs));
+  const sumStartToReadyObservedMs = sum(nodes.map((x) => x.startToReadyObservedMs));
+  const unavoidableMs = sum([sumBuildMs, sumStopMs, sumStartToReadyGateMs]);
+  const unavoidableObserved = sum([sumBuildMs, sumStopMs, sumStartToReadyObservedMs]);
+  const sumCopyUnpackMs = sum(nodes.map((x) => x.copyUnpackMs));
+  return {
+    tool, command, totalMs, rollingMs, nodes, sumBuildMs, sumStopMs, sumStartToReadyGateMs, sumStartToReadyObservedMs,
+    sumOutOfServiceMs: sum(nodes.map((x) => x.outOfServiceMs)),
+    sumOutOfRotationMs: nodes.reduce((a, x) => a + x.outOfRotationMs, 0),
+    sumCopyUnpackMs,
+    unavoidableMs,
+    overheadPerNodeMs: unavoidableMs === null ? null : (totalMs - unavoidableMs) / n,
+    overheadPerNodeObservedMs: unavoidableObserved === null ? null : (totalMs - unavoidableObserved) / n,
+    rollingOverheadPerNodeMs: unavoidableMs === null ? null : (rollingMs - unavoidableMs) / n,
+    overheadExclCopyPerNodeMs: unavoidableMs === null || sumCopyUnpackMs === null ? null : (totalMs - unavoidableMs - sumCopyUnpackMs) / n,
+    probe, phases,
+    readyTransitions: transitions(poller.samples),
+    rotationTransitions: transitions(poller.rotation),
+    tasks: sp.map((x) => ({ host: x.host, task: x.task, start: iso(x.start), ms: x.end - x.start, skipped: x.skipped })),
+  };
+}
+
+// ---------------------------------------------------------------- the two runs
+
+async function runBaseline(home: string, status: LabStatus, inventory: string, nodes: LabNode[], lb: Lb, to: string): Promise<SideFigures> {
+  const { zip, cluster } = withLedger(home, (db) => ({ zip: getArtifact(db, to)?.path ?? null, cluster: getCluster(db, 'lab') }));
+  const extra = await installVars(cluster, to, zip ?? (await fetchDistribution(to, { offline: true })));
+  const redact = (s: string) => extra.secrets.reduce((acc, v) => acc.split(v).join('***'), s);
+
+  // The prober persists samples into a private in-memory ledger: nothing of the baseline reaches Keyturn's.
+  const mem = openLedger(':memory:');
+  const runId = createRun(mem, { clusterId: null, kind: 'bench-baseline', toState: { version: to } });
+  const poller = startReadyPoller(nodes, lb);
+  const prober = startProber({ db: mem, runId, events: { event: () => undefined }, target: labProbeTarget(status), ratePerSecond: 20, timeoutMs: 5000, maxDurationMs: 3_600_000 });
+  const events: TaskEvent[] = [];
+  const t0 = Date.now();
+  let t1: number;
+  try {
+    await runPlaybook({
+      playbook: baselinePlaybook,
+      inventory,
+      extraVars: extra.extraVars,
+      timeoutMs: 30 * 60_000,
+      redact,
+      onEvent: (e: AnsibleEvent) => {
+        if (!e.kind.startsWith('ansible.task_') || !e.task) return;
+        events.push({ kind: e.kind, host: e.host ?? '', task: e.task, at: eventTime(e.data['timestamp'], Date.now()) });
+        if (e.kind === 'ansible.task_ok' || e.kind === 'ansible.task_failed') log(`  baseline ${e.message}`);
+      },
+    });
+    t1 = Date.now();
+    log(`baseline playbook done in ${sec(t1 - t0)}; probing on until every node answers /health/ready`);
+    // The playbook ends at an open port: keep measuring until the cluster really serves on every node.
+    const sp = spans(events);
+    const startOf = (node: string) => {
+      const s = sp.find((x) => x.host === node && x.task === 'Start Keycloak');
+      if (!s) throw new Error(`no 'Start Keycloak' task of ${node} in the baseline's events`);
+      return s.start;
+    };
+    const deadline = Date.now() + 300_000;
+    while (Date.now() < deadline && !nodes.every((n) => poller.readySince(n.name, startOf(n.name)))) await sleep(POLL_MS);
+  } finally {
+    await prober.stop();
+    await poller.stop();
+    mem.close();
+  }
+  const sp = spans(events);
+  if (sp.length === 0) throw new Error('the baseline playbook reported no task results');
+  const probe = prober.summary();
+  const nf = nodes.map((n) => nodeFigures(n.name, sp, /^Wait for the HTTP port$/, poller.samples.get(n.name)!, poller.rotation.get(n.name)!));
+  const last = Math.max(...sp.map((s) => s.end));
+  const first = Math.min(...sp.map((s) => s.start));
+  return figures('baseline', `ansible-playbook -i ${inventory} bench/baseline-rolling.yml -e @<vars>`, t1 - t0, last - first, nf, probe, {
+    'ansible-playbook start': first - t0,
+    'nodes (first task to last)': last - first,
+    'ansible-playbook exit': t1 - last,
+  }, poller, sp);
+}
+
+async function runKeyturn(home: string, nodes: LabNode[], lb: Lb, to: string): Promise<SideFigures> {
+  const poller = startReadyPoller(nodes, lb);
+  let r: Awaited<ReturnType<typeof keyturn>>;
+  try {
+    r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--yes', '--json'], 45 * 60_000);
+  } finally {
+    await poller.stop();
+  }
+  let out: { run?: { id?: string; status?: string }; probe?: ProbeSummary | null };
+  try {
+    out = JSON.parse(r.stdout) as typeof out;
+  } catch {
+    throw new Error(`keyturn upgrade exited ${r.exitCode} without a JSON result`);
+  }
+  const runId = out.run?.id;
+  if (r.exitCode !== 0 || out.run?.status !== 'succeeded' || !runId) throw new Error(`keyturn upgrade exited ${r.exitCode}, run ${runId ?? '?'} ${out.run?.status ?? '?'}`);
+  if (!out.probe) throw new Error(`run ${runId} has no probe samples`);
+
+  const { run, steps, events } = withLedger(home, (db) => ({
+    run: db.prepare('SELECT created_at, started_at, finished_at FROM runs WHERE id = ?').get(runId) as { created_at: string; started_at: string; finished_at: string },
+    steps: db.prepare('SELECT kind, node, started_at, finished_at FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as { kind: string; node: string | null; started_at: string; finished_at: string }[],
+    events: db.prepare(`SELECT at, node, kind, data_json FROM events WHERE run_id = ? AND source = 'ansible' AND kind LIKE 'ansible.task_%' ORDER BY seq`).all(runId) as { at: string; node: string | null; kind: string; data_json: string }[],
+  }));
+  const taskEvents: TaskEvent[] = events.flatMap((e) => {
+    const d = JSON.parse(e.data_json) as { task?: string; timestamp?: string };
+    return e.node && d.task ? [{ kind: e.kind, host: e.node, task: d.task, at: eventTime(d.timestamp, Date.parse(e.at)) }] : [];
+  });
+  const sp = spans(taskEvents);
+  const nf = nodes.map((n) => nodeFigures(n.name, sp, /^Wait until ready/, poller.samples.get(n.name)!, poller.rotation.get(n.name)!));
+  const t = (s: string) => Date.parse(s);
+  const step = (kind: string) => steps.filter((s) => s.kind === kind).reduce((a, s) => a + t(s.finished_at) - t(s.started_at), 0);
+  const nodeSteps = steps.filter((s) => s.node !== null);
+  const first = Math.min(...nodeSteps.map((s) => t(s.started_at)));
+  const last = Math.max(...nodeSteps.map((s) => t(s.finished_at)));
+  // Inside node.install, before ansible starts: the zip's sha256 re-check and the extra-vars.
+  const installLead = steps.filter((s) => s.kind === 'node.install').reduce((a, s) => {
+    const firstTask = sp.filter((x) => x.host === s.node).map((x) => x.start);
+    return a + (firstTask.length ? Math.min(...firstTask) - t(s.started_at) : 0);
+  }, 0);
+  return figures('keyturn', `keyturn upgrade --cluster lab --to ${to} --yes --json`, r.endMs - r.startMs, last - first, nf, out.probe, {
+    'CLI start + plan (update-compatibility check)': t(run.created_at) - r.startMs,
+    preflight: step('preflight'),
+    'backup (pg_dump)': step('backup'),
+    'nodes (drain .. enable)': last - first,
+    '  of which drain': step('node.drain'),
+    '  of which install before ansible starts': installLead,
+    '  of which install playbook': step('node.install') - installLead,
+    '  of which ready + joined': step('node.ready') + step('node.joined'),
+    '  of which enable (until HAProxy says UP)': step('node.enable'),
+    'verify + metadata': step('verify'),
+    'CLI exit': r.endMs - t(run.finished_at),
+  }, poller, sp);
+}
+
+// ---------------------------------------------------------------- report
+
+function printReport(b: SideFigures, k: SideFigures, reproduce: string): void {
+  const rows: [string, string, string, string][] = [];
+  const row = (label: string, bv: number | null, kv: number | null, fmt: (x: number | null) => string, withRatio = true) => {
+    const q = withRatio ? ratio(kv, bv) : null;
+    rows.push([label, fmt(bv), fmt(kv), q === null ? '-' : q.toFixed(2)]);
+  };
+  row('total time (wall clock)', b.totalMs, k.totalMs, sec);
+  row('  rolling part only (node by node)', b.rollingMs, k.rollingMs, sec);
+  row('sum of build (kc.sh build)', b.sumBuildMs, k.sumBuildMs, sec);
+  row('sum of graceful stop', b.sumStopMs, k.sumStopMs, sec);
+  row("sum of start-to-ready (tool's gate)", b.sumStartToReadyGateMs, k.sumStartToReadyGateMs, sec);
+  row('sum of start-to-ready (observed /health/ready)', b.sumStartToReadyObservedMs, k.sumStartToReadyObservedMs, sec);
+  row('sum of node out of service (/health/ready not 200)', b.sumOutOfServiceMs, k.sumOutOfServiceMs, sec);
+  row('sum of node out of HAProxy rotation', b.sumOutOfRotationMs, k.sumOutOfRotationMs, sec);
+  row('sum of copy + unpack (same zip both sides)', b.sumCopyUnpackMs, k.sumCopyUnpackMs, sec);
+  row('unavoidable waits (build + stop + start-to-ready)', b.unavoidableMs, k.unavoidableMs, sec);
+  row('orchestration overhead per node', b.overheadPerNodeMs, k.overheadPerNodeMs, sec);
+  row('  rolling part only', b.rollingOverheadPerNodeMs, k.rollingOverheadPerNodeMs, sec);
+  row('  counting observed start-to-ready', b.overheadPerNodeObservedMs, k.overheadPerNodeObservedMs, sec);
+  row('  without copy + unpack', b.overheadExclCopyPerNodeMs, k.overheadExclCopyPerNodeMs, sec);
+  row('prober requests', b.probe.requests, k.probe.requests, (x) => (x === null ? '-' : String(x)));
+  row('prober failures', b.probe.failed, k.probe.failed, (x) => (x === null ? '-' : String(x)), false);
+  row('prober p50', b.probe.p50Ms, k.probe.p50Ms, msf);
+  row('prober p99', b.probe.p99Ms, k.probe.p99Ms, msf);
+  const head: [string, string, string, string] = ['FIGURE', 'BASELINE (ansible serial:1)', 'KEYTURN', 'KEYTURN/BASELINE'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `${r[0]!.padEnd(w[0]!)}  ${r[1]!.padStart(w[1]!)}  ${r[2]!.padStart(w[2]!)}  ${r[3]!.padStart(w[3]!)}\n`;
+  process.stdout.write(`\n${line(head)}`);
+  for (const r of rows) process.stdout.write(line(r));
+  const reasons = (p: ProbeSummary) => Object.entries(p.failuresByReason).map(([r, c]) => `${r} ${c}`).join(', ') || 'none';
+  process.stdout.write(`\nprober failures by reason: baseline ${reasons(b.probe)}; keyturn ${reasons(k.probe)}\n`);
+
+  process.stdout.write('\nPER NODE              build    stop  start-to-ready gate / observed  out of service  out of rotation  copy+unpack  ansible tasks (ran, time)\n');
+  for (const side of [b, k]) {
+    for (const n of side.nodes) {
+      process.stdout.write(`${`${side.tool} ${n.node}`.padEnd(20)} ${sec(n.buildMs).padStart(7)} ${sec(n.stopMs).padStart(7)}  ${sec(n.startToReadyGateMs).padStart(14)} / ${sec(n.startToReadyObservedMs).padStart(8)}  ${sec(n.outOfServiceMs).padStart(14)}  ${sec(n.outOfRotationMs).padStart(15)}  ${sec(n.copyUnpackMs).padStart(11)}  ${String(n.tasks).padStart(3)}, ${sec(n.tasksMs)}\n`);
+    }
+  }
+  process.stdout.write('\nKEYTURN PHASES\n');
+  for (const [p, ms] of Object.entries(k.phases)) process.stdout.write(`  ${p.padEnd(46)} ${sec(ms).padStart(8)}\n`);
+
+  const goalFailures = k.probe.failed === 0;
+  const goalOverhead = k.overheadPerNodeMs !== null && k.overheadPerNodeMs < OVERHEAD_GOAL_MS;
+  const goalRolling = k.rollingOverheadPerNodeMs !== null && k.rollingOverheadPerNodeMs < OVERHEAD_GOAL_MS;
+  process.stdout.write(`\nGOALS (Keyturn)\n  zero prober failures                  ${goalFailures ? 'met' : 'NOT met'} (${k.probe.failed}; baseline ${b.probe.failed})\n`);
+  process.stdout.write(`  overhead under 5 s per node (whole command)  ${goalOverhead ? 'met' : 'NOT met'} (${sec(k.overheadPerNodeMs)})\n`);
+  process.stdout.write(`  overhead under 5 s per node (rolling part)   ${goalRolling ? 'met' : 'NOT met'} (${sec(k.rollingOverheadPerNodeMs)})\n`);
+  process.stdout.write(`\nreproduce: ${reproduce}\n`);
+}
+
+// ---------------------------------------------------------------- main
+
+export async function main(args: string[]): Promise<number> {
+  const from = arg(args, 'from', '26.7.0');
+  const to = arg(args, 'to', '26.7.3');
+  const home = keyturnHome();
+  const reproduce = `KEYTURN_HOME=${home} npm run bench -- rolling --from ${from} --to ${to}`;
+  const started = new Date().toISOString();
+  try {
+    log(`${from} -> ${to} on the lab at ${home}; ${cpus().length} CPU(s), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    await ensureLabOn(home, from, 'setup');
+    const { inventory, nodes } = await labNodes(home);
+    const lb = labLb(home);
+
+    log('baseline: clearing leftovers of the target on the nodes, waiting for the lab to settle');
+    await clearTarget(nodes, from, to);
+    await waitSettled(lb, nodes);
+    const baseline = await runBaseline(home, await labStatusOf(home), inventory, nodes, lb, to);
+    const after = await labStatusOf(home);
+    const baselineEnd = after.nodes.map((n) => `${n.name}=${n.version ?? '?'}${n.ready ? '' : ' (not ready)'}`).join(' ');
+    log(`baseline left: ${baselineEnd}, cluster size ${after.clusterSize ?? '?'}`);
+    if (!after.nodes.every((n) => n.version === to)) throw new Error(`the baseline did not put every node on ${to}: ${baselineEnd}`);
+
+    await ensureLabOn(home, from, 'reset');
+    log('keyturn: clearing leftovers of the target on the nodes, waiting for the lab to settle');
+    await clearTarget(nodes, from, to);
+    await waitSettled(lb, nodes);
+    log(`keyturn: keyturn upgrade --cluster lab --to ${to} --yes --json`);
+    const kt = await runKeyturn(home, nodes, lb, to);
+
+    printReport(baseline, kt, reproduce);
+    const ratios = {
+      totalMs: ratio(kt.totalMs, baseline.totalMs),
+      rollingMs: ratio(kt.rollingMs, baseline.rollingMs),
+      sumStartToReadyGateMs: ratio(kt.sumStartToReadyGateMs, baseline.sumStartToReadyGateMs),
+      sumStartToReadyObservedMs: ratio(kt.sumStartToReadyObservedMs, baseline.sumStartToReadyObservedMs),
+      overheadPerNodeMs: ratio(kt.overheadPerNodeMs, baseline.overheadPerNodeMs),
+      rollingOverheadPerNodeMs: ratio(kt.rollingOverheadPerNodeMs, baseline.rollingOverheadPerNodeMs),
+      overheadExclCopyPerNodeMs: ratio(kt.overheadExclCopyPerNodeMs, baseline.overheadExclCopyPerNodeMs),
+      sumOutOfRotationMs: ratio(kt.sumOutOfRotationMs, baseline.sumOutOfRotationMs),
+      p50Ms: ratio(kt.probe.p50Ms, baseline.probe.p50Ms),
+      p99Ms: ratio(kt.probe.p99Ms, baseline.probe.p99Ms),
+    };
+    await mkdir(dirname(resultFile), { recursive: true });
+    await writeFile(resultFile, `${JSON.stringify({
+      bench: 'rolling', from, to, started, finished: new Date().toISOString(), cpus: cpus().length, reproduce,
+      definitions: {
+        unavoidable: "per node: kc.sh build + graceful stop + start-to-ready (start task's start to the tool's readiness gate)",
+        overheadPerNode: '(total - sum of unavoidable) / nodes',
+        observed: '/health/ready polled every 250 ms on every node; time of the first 200 after the start task began',
+      },
+      baseline, keyturn: kt, ratios,
+      goals: { zeroFailures: kt.probe.failed === 0, overheadUnder5sPerNode: kt.overheadPerNodeMs !== null && kt.overheadPerNodeMs < OVERHEAD_GOAL_MS, rollingOverheadUnder5sPerNode: kt.rollingOverheadPerNodeMs !== null && kt.rollingOverheadPerNodeMs < OVERHEAD_GOAL_MS },
+    }, null, 2)}\n`);
+    process.stdout.write(`figures: ${resultFile}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`rolling: ${(err as Error).message}\nreproduce: ${reproduce}\n`);
+    return 1;
+  }
+}
