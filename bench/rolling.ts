@@ -35,6 +35,7 @@
  * code is non-zero only when something failed to run, never on a figure.
  */
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -47,6 +48,7 @@ import { labProbeTarget, startProber } from '../electron/engine/prober.ts';
 import { getArtifact } from '../electron/ledger/artifacts-repo.ts';
 import { getCluster } from '../electron/ledger/clusters-repo.ts';
 import { openLedger, type Ledger } from '../electron/ledger/open-ledger.ts';
+import { listProbeSamples, type ProbeSample } from '../electron/ledger/probe-samples-repo.ts';
 import { createRun } from '../electron/ledger/runs-repo.ts';
 import { keyturnHome, ledgerPathIn } from '../electron/services/paths.ts';
 import { runPlaybook, type AnsibleEvent } from '../electron/tools/ansible.ts';
@@ -56,6 +58,12 @@ import { fetchDistribution } from '../electron/tools/maven.ts';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const baselinePlaybook = join(root, 'bench', 'baseline-rolling.yml');
+/**
+ * The site's Ansible settings (SSH pipelining, ControlPersist, no -C): the ones
+ * Keyturn's run of the lab playbook uses (the ansible.cfg next to it), so the
+ * baseline is compared on the same Ansible configuration, not a slower default.
+ */
+const labAnsibleConfig = join(root, 'resources', 'lab', 'ansible', 'ansible.cfg');
 const resultFile = join(root, 'test-results', 'bench-rolling.json');
 const POLL_MS = 250;
 const SETTLE_MS = 10_000;
@@ -371,6 +379,8 @@ interface SideFigures {
   rotationTransitions: Record<string, { at: string; up: boolean }[]>;
   /** Every Ansible task per host, as timed from its events. */
   tasks: { host: string; task: string; start: string; ms: number; skipped: boolean }[];
+  /** Every failed probe request: when it was sent, why, and which tasks were running then. */
+  failures: { at: string; reason: string; status: number | null; latencyMs: number; during: string[] }[];
 }
 
 /** The samples where a node's answer changed (and the first one). */
@@ -378,7 +388,7 @@ function transitions(samples: ReadonlyMap<string, readonly ReadySample[]>): Side
   return Object.fromEntries([...samples].map(([node, list]) => [node, list.filter((s, i) => i === 0 || s.up !== list[i - 1]!.up).map((s) => ({ at: iso(s.at), up: s.up }))]));
 }
 
-function figures(tool: SideFigures['tool'], command: string, totalMs: number, rollingMs: number, nodes: NodeFigures[], probe: ProbeSummary, phases: Record<string, number>, poller: ReturnType<typeof startReadyPoller>, sp: readonly Span[]): SideFigures {
+function figures(tool: SideFigures['tool'], command: string, totalMs: number, rollingMs: number, nodes: NodeFigures[], probe: ProbeSummary, phases: Record<string, number>, poller: ReturnType<typeof startReadyPoller>, sp: readonly Span[], samples: readonly ProbeSample[]): SideFigures {
   const n = nodes.length;
   const sumBuildMs = sum(nodes.map((x) => x.buildMs));
   const sumStopMs = sum(nodes.map((x) => x.stopMs));
@@ -401,6 +411,10 @@ function figures(tool: SideFigures['tool'], command: string, totalMs: number, ro
     readyTransitions: transitions(poller.samples),
     rotationTransitions: transitions(poller.rotation),
     tasks: sp.map((x) => ({ host: x.host, task: x.task, start: iso(x.start), ms: x.end - x.start, skipped: x.skipped })),
+    failures: samples.filter((f) => !f.ok).map((f) => ({
+      at: iso(f.atMs), reason: f.reason ?? 'other', status: f.status, latencyMs: f.latencyMs,
+      during: sp.filter((x) => !x.skipped && x.start <= f.atMs + f.latencyMs && x.end >= f.atMs).map((x) => `${x.host}: ${x.task}`),
+    })),
   };
 }
 
@@ -417,6 +431,7 @@ async function runBaseline(home: string, status: LabStatus, inventory: string, n
   const poller = startReadyPoller(nodes, lb);
   const prober = startProber({ db: mem, runId, events: { event: () => undefined }, target: labProbeTarget(status), ratePerSecond: 20, timeoutMs: 5000, maxDurationMs: 3_600_000 });
   const events: TaskEvent[] = [];
+  let samples: ProbeSample[];
   const t0 = Date.now();
   let t1: number;
   try {
@@ -424,6 +439,7 @@ async function runBaseline(home: string, status: LabStatus, inventory: string, n
       playbook: baselinePlaybook,
       inventory,
       extraVars: extra.extraVars,
+      env: { ANSIBLE_CONFIG: labAnsibleConfig },
       timeoutMs: 30 * 60_000,
       redact,
       onEvent: (e: AnsibleEvent) => {
@@ -446,6 +462,7 @@ async function runBaseline(home: string, status: LabStatus, inventory: string, n
   } finally {
     await prober.stop();
     await poller.stop();
+    samples = listProbeSamples(mem, runId);
     mem.close();
   }
   const sp = spans(events);
@@ -454,11 +471,11 @@ async function runBaseline(home: string, status: LabStatus, inventory: string, n
   const nf = nodes.map((n) => nodeFigures(n.name, sp, /^Wait for the HTTP port$/, poller.samples.get(n.name)!, poller.rotation.get(n.name)!));
   const last = Math.max(...sp.map((s) => s.end));
   const first = Math.min(...sp.map((s) => s.start));
-  return figures('baseline', `ansible-playbook -i ${inventory} bench/baseline-rolling.yml -e @<vars>`, t1 - t0, last - first, nf, probe, {
+  return figures('baseline', `ANSIBLE_CONFIG=${labAnsibleConfig} ansible-playbook -i ${inventory} bench/baseline-rolling.yml -e @<vars>`, t1 - t0, last - first, nf, probe, {
     'ansible-playbook start': first - t0,
     'nodes (first task to last)': last - first,
     'ansible-playbook exit': t1 - last,
-  }, poller, sp);
+  }, poller, sp, samples);
 }
 
 async function runKeyturn(home: string, nodes: LabNode[], lb: Lb, to: string): Promise<SideFigures> {
@@ -479,7 +496,8 @@ async function runKeyturn(home: string, nodes: LabNode[], lb: Lb, to: string): P
   if (r.exitCode !== 0 || out.run?.status !== 'succeeded' || !runId) throw new Error(`keyturn upgrade exited ${r.exitCode}, run ${runId ?? '?'} ${out.run?.status ?? '?'}`);
   if (!out.probe) throw new Error(`run ${runId} has no probe samples`);
 
-  const { run, steps, events } = withLedger(home, (db) => ({
+  const { run, steps, events, samples } = withLedger(home, (db) => ({
+    samples: listProbeSamples(db, runId),
     run: db.prepare('SELECT created_at, started_at, finished_at FROM runs WHERE id = ?').get(runId) as { created_at: string; started_at: string; finished_at: string },
     steps: db.prepare('SELECT kind, node, started_at, finished_at FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as { kind: string; node: string | null; started_at: string; finished_at: string }[],
     events: db.prepare(`SELECT at, node, kind, data_json FROM events WHERE run_id = ? AND source = 'ansible' AND kind LIKE 'ansible.task_%' ORDER BY seq`).all(runId) as { at: string; node: string | null; kind: string; data_json: string }[],
@@ -512,7 +530,7 @@ async function runKeyturn(home: string, nodes: LabNode[], lb: Lb, to: string): P
     '  of which enable (until HAProxy says UP)': step('node.enable'),
     'verify + metadata': step('verify'),
     'CLI exit': r.endMs - t(run.finished_at),
-  }, poller, sp);
+  }, poller, sp, samples);
 }
 
 // ---------------------------------------------------------------- report
@@ -547,7 +565,12 @@ function printReport(b: SideFigures, k: SideFigures, reproduce: string): void {
   process.stdout.write(`\n${line(head)}`);
   for (const r of rows) process.stdout.write(line(r));
   const reasons = (p: ProbeSummary) => Object.entries(p.failuresByReason).map(([r, c]) => `${r} ${c}`).join(', ') || 'none';
-  process.stdout.write(`\nprober failures by reason: baseline ${reasons(b.probe)}; keyturn ${reasons(k.probe)}\n`);
+  process.stdout.write(`\nansible config (both sides): ${labAnsibleConfig}; prober: 20 req/s, 5 s deadline, through DNS + HAProxy\n`);
+  process.stdout.write(`prober failures by reason: baseline ${reasons(b.probe)}; keyturn ${reasons(k.probe)}\n`);
+  for (const side of [b, k]) {
+    for (const f of side.failures.slice(0, 10)) process.stdout.write(`  ${side.tool} ${f.at.slice(11, 23)} ${f.reason} after ${Math.round(f.latencyMs)} ms, during ${f.during.join(' + ') || 'no task (between tasks)'}\n`);
+    if (side.failures.length > 10) process.stdout.write(`  ${side.tool} ... ${side.failures.length - 10} more in ${resultFile}\n`);
+  }
 
   process.stdout.write('\nPER NODE              build    stop  start-to-ready gate / observed  out of service  out of rotation  copy+unpack  ansible tasks (ran, time)\n');
   for (const side of [b, k]) {
@@ -561,9 +584,11 @@ function printReport(b: SideFigures, k: SideFigures, reproduce: string): void {
   const goalFailures = k.probe.failed === 0;
   const goalOverhead = k.overheadPerNodeMs !== null && k.overheadPerNodeMs < OVERHEAD_GOAL_MS;
   const goalRolling = k.rollingOverheadPerNodeMs !== null && k.rollingOverheadPerNodeMs < OVERHEAD_GOAL_MS;
-  process.stdout.write(`\nGOALS (Keyturn)\n  zero prober failures                  ${goalFailures ? 'met' : 'NOT met'} (${k.probe.failed}; baseline ${b.probe.failed})\n`);
-  process.stdout.write(`  overhead under 5 s per node (whole command)  ${goalOverhead ? 'met' : 'NOT met'} (${sec(k.overheadPerNodeMs)})\n`);
-  process.stdout.write(`  overhead under 5 s per node (rolling part)   ${goalRolling ? 'met' : 'NOT met'} (${sec(k.rollingOverheadPerNodeMs)})\n`);
+  const goal = (label: string, met: boolean, detail: string) => process.stdout.write(`  ${label.padEnd(46)} ${met ? 'met' : 'NOT met'} (${detail})\n`);
+  process.stdout.write('\nGOALS (Keyturn)\n');
+  goal('zero prober failures', goalFailures, `${k.probe.failed}; baseline ${b.probe.failed}`);
+  goal('overhead under 5 s per node (whole command)', goalOverhead, sec(k.overheadPerNodeMs));
+  goal('overhead under 5 s per node (rolling part)', goalRolling, sec(k.rollingOverheadPerNodeMs));
   process.stdout.write(`\nreproduce: ${reproduce}\n`);
 }
 
@@ -578,6 +603,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     log(`${from} -> ${to} on the lab at ${home}; ${cpus().length} CPU(s), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     await ensureLabOn(home, from, 'setup');
+    if (!existsSync(labAnsibleConfig)) throw new Error(`${labAnsibleConfig} is missing`);
     const { inventory, nodes } = await labNodes(home);
     const lb = labLb(home);
 
@@ -612,7 +638,7 @@ export async function main(args: string[]): Promise<number> {
     };
     await mkdir(dirname(resultFile), { recursive: true });
     await writeFile(resultFile, `${JSON.stringify({
-      bench: 'rolling', from, to, started, finished: new Date().toISOString(), cpus: cpus().length, reproduce,
+      bench: 'rolling', from, to, started, finished: new Date().toISOString(), cpus: cpus().length, reproduce, ansibleConfig: labAnsibleConfig,
       definitions: {
         unavoidable: "per node: kc.sh build + graceful stop + start-to-ready (start task's start to the tool's readiness gate)",
         overheadPerNode: '(total - sum of unavoidable) / nodes',
