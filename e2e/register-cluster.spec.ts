@@ -86,4 +86,16 @@ describe('register a cluster in the console (browser mode, Chromium)', () => {
     expect(await form.banner().textContent()).toMatch(/already registered/);
     expect(await ledgerClusters(consoleHandle.home)).toHaveLength(1);
   });
+
+  it('removes a cluster only after its exact name is typed', async () => {
+    await page.getByTestId('nav-fleet').click();
+    await page.getByTestId('cluster-row-acme-staging').click();
+    await page.getByTestId('remove-cluster').click();
+    await page.getByTestId('remove-confirm-input').fill('acme-stagin');
+    expect(await page.getByTestId('remove-confirm').isDisabled()).toBe(true);
+    expect((await ledgerClusters(consoleHandle.home)).map((c) => c.name)).toEqual(['acme-staging']);
+    await page.getByTestId('remove-confirm-input').fill('acme-staging');
+    await page.getByTestId('remove-confirm').click();
+    await expect.poll(async () => (await ledgerClusters(consoleHandle.home)).length, { timeout: 10_000 }).toBe(0);
+  });
 });

@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import { useRemoveCluster } from '../../api/use-clusters.ts';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { TypedConfirmation } from '../../components/TypedConfirmation.tsx';
 
 /** Danger zone with a type-the-name confirmation. */
 export function RemoveCluster({ cluster, onRemoved }: { cluster: string; onRemoved: () => void }) {
@@ -35,20 +36,7 @@ export function RemoveCluster({ cluster, onRemoved }: { cluster: string; onRemov
             if (armed) remove.mutate(cluster, { onSuccess: onRemoved });
           }}
         >
-          <label className="field">
-            <span className="field-label">
-              Type <strong className="mono">{cluster}</strong> to confirm
-            </span>
-            <input
-              className="input mono"
-              data-testid="remove-confirm-input"
-              value={typed}
-              onChange={(e) => setTyped(e.target.value)}
-              autoComplete="off"
-              spellCheck={false}
-              autoFocus
-            />
-          </label>
+          <TypedConfirmation name={cluster} value={typed} onChange={setTyped} testId="remove-confirm-input" autoFocus />
           <div className="inline-gap">
             <button type="submit" className="btn btn-danger" data-testid="remove-confirm" disabled={!armed || remove.isPending}>
               {remove.isPending ? 'Removing…' : 'Remove cluster'}

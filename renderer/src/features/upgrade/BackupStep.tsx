@@ -14,6 +14,7 @@ import { Loading } from '../../components/Loading.tsx';
 import { clause, sentences } from '../../lib/text.ts';
 import { formatAge, formatDateTime } from '../../lib/time.ts';
 import { useWizardStore, type WizardDraft } from './wizard-store.ts';
+import { TypedConfirmation } from '../../components/TypedConfirmation.tsx';
 
 const LAST_BACKUPS = 5;
 const size = (bytes: number) => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} kB`);
@@ -105,21 +106,7 @@ export function BackupStep({ detail, draft, plan }: { detail: ClusterDetail; dra
         }}
       >
         {production && (
-          <label className="field">
-            <span className="field-label">
-              <span className="inline-gap">
-                <Badge tone="warn">production</Badge> Type <strong className="mono">{cluster}</strong> to confirm
-              </span>
-            </span>
-            <input
-              className="input mono"
-              data-testid="confirm-upgrade-input"
-              value={typed}
-              onChange={(e) => setTyped(e.target.value)}
-              autoComplete="off"
-              spellCheck={false}
-            />
-          </label>
+          <TypedConfirmation name={cluster} value={typed} onChange={setTyped} testId="confirm-upgrade-input" lead={<Badge tone="warn">production</Badge>} />
         )}
         <div className="inline-gap">
           <button type="button" className="btn" onClick={() => update(cluster, { step: 'strategy' })} disabled={start.isPending}>

@@ -11,6 +11,7 @@ import { Badge } from '../../../components/Badges.tsx';
 import { ErrorPanel, QueryError } from '../../../components/ErrorPanel.tsx';
 import { Loading } from '../../../components/Loading.tsx';
 import { formatAge, formatDateTime } from '../../../lib/time.ts';
+import { TypedConfirmation } from '../../../components/TypedConfirmation.tsx';
 
 interface RollbackPanelProps {
   cluster: string;
@@ -106,19 +107,7 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
               }}
             >
               {mustType && (
-                <label className="field">
-                  <span className="field-label">
-                    This restores the database. Type <strong className="mono">{cluster}</strong> to confirm
-                  </span>
-                  <input
-                    className="input mono"
-                    data-testid="rollback-confirm-input"
-                    value={typed}
-                    onChange={(e) => setTyped(e.target.value)}
-                    autoComplete="off"
-                    spellCheck={false}
-                  />
-                </label>
+                <TypedConfirmation name={cluster} value={typed} onChange={setTyped} testId="rollback-confirm-input" lead="This restores the database." />
               )}
               <div className="inline-gap">
                 <button type="submit" className={`btn ${p.mode === 'restore' ? 'btn-danger' : 'btn-primary'}`} data-testid="rollback-confirm" disabled={!armed}>
