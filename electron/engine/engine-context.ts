@@ -14,8 +14,6 @@ export interface EngineDeps extends RecorderDeps {
   home: string;
   artifacts: ArtifactService;
   backups: BackupService;
-  /** Captures `update-compatibility metadata` from a node after a deploy (the planner's service). */
-  captureMetadata?: (cluster: string) => Promise<unknown>;
 }
 
 export interface StepContext {

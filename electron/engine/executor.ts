@@ -16,11 +16,13 @@ import { clearControl, pendingControl } from './run-control.ts';
 import type { RunRecorder } from './run-recorder.ts';
 import { backup, preflight, verifyCluster } from './steps/cluster-steps.ts';
 import { drainNode, enableNode, installNode, verifyNodeJoined, waitNodeReady } from './steps/node-steps.ts';
+import { prepareCluster } from './steps/prepare-steps.ts';
 import { installCluster, restoreDatabase, stopCluster } from './steps/restore-steps.ts';
 
 const impls: Record<string, StepImpl> = {
   preflight,
   backup,
+  'cluster.prepare': prepareCluster,
   'node.drain': drainNode,
   'node.install': installNode,
   'node.ready': waitNodeReady,

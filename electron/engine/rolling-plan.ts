@@ -21,14 +21,18 @@ export interface RollingPlanInput {
 
 export function rollingSteps(input: RollingPlanInput): NewStep[] {
   const { cluster, to } = input;
-  const common = { to, strategy: 'rolling', requireReady: input.requireReady ?? true };
+  const phased = cluster.spec.ansible?.phased === true;
+  const common = { to, strategy: 'rolling', requireReady: input.requireReady ?? true, phased };
   const steps: NewStep[] = [{ kind: 'preflight', title: 'Preflight: every node reachable over SSH and ready', params: common }];
   if (input.backup) steps.push({ kind: 'backup', title: 'Back up the database (pg_dump)', params: common });
   const nodes = cluster.spec.nodes.filter((n) => !input.nodes || input.nodes.includes(n.name));
+  if (phased && nodes.length) {
+    steps.push({ kind: 'cluster.prepare', title: `Prepare Keycloak ${to} on ${nodes.map((n) => n.name).join(', ')} while they serve (copy, unpack, build)`, params: { ...common, nodes: nodes.map((n) => n.name) } });
+  }
   nodes.forEach((n, i) => {
     steps.push(
       { kind: 'node.drain', title: `${n.name}: drain in the load balancer`, node: n.name, params: common },
-      { kind: 'node.install', title: `${n.name}: stop, install Keycloak ${to}, start`, node: n.name, params: common },
+      { kind: 'node.install', title: phased ? `${n.name}: stop, switch to Keycloak ${to}, start` : `${n.name}: stop, install Keycloak ${to}, start`, node: n.name, params: common },
       { kind: 'node.ready', title: `${n.name}: wait for /health/ready`, node: n.name, params: common },
       { kind: 'node.joined', title: `${n.name}: verify it joined the cluster`, node: n.name, params: common },
       { kind: 'node.enable', title: `${n.name}: enable in the load balancer`, node: n.name, params: common },

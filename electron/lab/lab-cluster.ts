@@ -68,6 +68,7 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
       inventory: paths.inventoryFile,
       playbook: join(paths.resources, 'ansible', 'install-keycloak.yml'),
       stopPlaybook: join(paths.resources, 'ansible', 'stop-keycloak.yml'),
+      phased: true,
     },
     probe: { realm: creds.realm, clientId: creds.clientId, clientSecretRef: { file: clientSecretFile }, allowedNetworks: ['127.0.0.0/8'] },
     admin: { username: creds.adminUser, passwordRef: { file: adminPasswordFile } },

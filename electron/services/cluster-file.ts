@@ -50,6 +50,7 @@ export function parseClusterSpec(raw: unknown, origin: string): ClusterSpec {
   if (spec.terraform) spec.terraform = { ...spec.terraform, dir: abs(spec.terraform.dir), ...(spec.terraform.varFile ? { varFile: abs(spec.terraform.varFile) } : {}) };
   if (spec.ansible) {
     spec.ansible = {
+      ...spec.ansible,
       inventory: abs(spec.ansible.inventory),
       playbook: abs(spec.ansible.playbook),
       ...(spec.ansible.stopPlaybook ? { stopPlaybook: abs(spec.ansible.stopPlaybook) } : {}),

@@ -83,6 +83,17 @@ describe('plan:compute with no node reachable', () => {
     expect(listMetadata(services.db, clusterId)).toEqual([expect.objectContaining({ source: 'local', version: '26.7.3', runId: plan.runId })]);
   }, 300_000);
 
+  it('answers an identical check from its earlier answer without starting kc.sh again', async () => {
+    const first = plans[0]!;
+    const again = planSchema.parse(await invoke(handlers, 'plan:compute', { cluster: 'offline', to: '26.7.3' }));
+    expect(again.check).toMatchObject({ exitCode: 0, verdict: 'rolling', scratch: 'answered', output: first.check.output, command: first.check.command });
+    expect(Date.parse(again.check.answeredAt!)).toBeGreaterThanOrEqual(Date.parse(first.createdAt) - 60_000);
+    expect(again.recommended).toBe('rolling');
+    const events = listEvents(services.db, again.runId, -1, 5000);
+    expect(events.some((e) => e.source === 'kcsh' && e.data.phase === 'check')).toBe(false);
+    expect(events.find((e) => e.kind === 'plan.check-answered')?.data.message).toMatch(/identical check .* exited 0/);
+  }, 120_000);
+
   it('names cache-stack and recommends blue/green when the target changes it', async () => {
     const plan = await invoke(handlers, 'plan:compute', { cluster: 'offline', to: '26.7.3', set: { 'cache-stack': 'tcp' } });
     plans.push(plan);

@@ -25,6 +25,7 @@ import { tailLines } from '../tools/process.ts';
 import { prepareScratch, withScratchLock } from '../tools/kcsh-scratch.ts';
 import type { ArtifactService } from './artifact-service.ts';
 import { kcshLineSink } from './kcsh-events.ts';
+import { cachedCheck, checkKey, rememberCheck } from './check-cache.ts';
 import { localJavaHome, obtainMetadata, scratchRoot, type CaptureContext } from './metadata-capture.ts';
 import { secretOptionEnv } from './secret-refs.ts';
 import { planVersions } from './plan-versions.ts';
@@ -86,17 +87,25 @@ export function createPlanService(deps: PlanServiceDeps) {
     const check = await rec.step(1, async () => {
       const [javaHome, artifact] = await Promise.all([localJavaHome(), deps.artifacts.ensure(input.to, signal ? { signal } : {})]);
       const root = scratchRoot(deps.home);
+      const options = startOptions({ options: toOptions }, refNode);
+      const key = checkKey({ distributionSha256: artifact.sha256, metadataSha256: record.sha256, options, secretOptionNames: secretKeys, javaHome });
+      const earlier = input.refreshMetadata ? null : await cachedCheck(root, key);
+      if (earlier) {
+        rec.event('engine', 'plan.check-answered', 'info', { message: `kc.sh update-compatibility check: the identical check (same distribution, metadata, options and JDK) exited ${earlier.exitCode} at ${earlier.answeredAt}; not run again`, exitCode: earlier.exitCode, answeredAt: earlier.answeredAt });
+        return { ...earlier, scratch: 'answered' as const };
+      }
       return withScratchLock(root, input.to, async () => {
         const copy = await prepareScratch({ root, version: input.to, zipPath: artifact.path, sha256: artifact.sha256, ...(signal ? { signal } : {}) });
         rec.event('engine', 'plan.scratch', 'info', { message: `Scratch copy of Keycloak ${input.to}: ${copy.state} (${copy.home})`, version: input.to, state: copy.state, home: copy.home });
         const outcome = await checkCompatibility(copy.home, record.path, {
           javaHome,
-          options: startOptions({ options: toOptions }, refNode),
+          options,
           secretEnv: ctx.secretEnv,
           onLine: kcshLineSink(rec, 'check', null),
           ...(signal ? { signal } : {}),
         });
         rec.event('kcsh', 'kcsh.exit', outcome.verdict === 'error' ? 'error' : 'info', { phase: 'check', exitCode: outcome.exitCode, verdict: outcome.verdict, durationMs: outcome.durationMs, message: `kc.sh update-compatibility check exited ${outcome.exitCode} (${outcome.verdict}) in ${(outcome.durationMs / 1000).toFixed(1)} s` });
+        await rememberCheck(root, key, outcome).catch(() => undefined);
         return { ...outcome, scratch: copy.state === 'cold' || outcome.rebuilt ? 'cold' as const : 'warm' as const };
       }, signal ? { signal } : {});
     });
@@ -114,6 +123,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         options: { from: visibleOptions(spec.keycloak.options, secretKeys), to: visibleOptions(toOptions, secretKeys), changed: diffOptions(spec.keycloak.options, toOptions) },
         check: {
           exitCode: check.exitCode, verdict: check.verdict, output: check.output, durationMs: check.durationMs, scratch: check.scratch, command: check.command,
+          ...('answeredAt' in check ? { answeredAt: check.answeredAt } : {}),
           metadataSource: record.source, metadataNode: record.node, metadataTakenAt: record.takenAt, metadataDurationMs: record.runId === rec.runId ? record.durationMs : 0,
         },
         ...strategies,

@@ -57,7 +57,7 @@ export function createServices(opts: ServicesOptions): Services {
   const plan = createPlanService({ db, bus, owner, home, artifacts });
   const backups = createBackupService({ db, home });
   // The engine records metadata after every deploy so the next plan starts from what really runs.
-  const engineDeps = { db, bus, owner, home, artifacts, backups, captureMetadata: (cluster: string) => plan.captureMetadata({ cluster }) };
+  const engineDeps = { db, bus, owner, home, artifacts, backups };
   return {
     home,
     ledgerPath,

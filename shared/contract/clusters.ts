@@ -112,6 +112,15 @@ export const clusterSpecSchema = z
         playbook: pathSchema,
         /** Stops Keycloak on the hosts it is limited to; needed when a rollback must restore the database. */
         stopPlaybook: pathSchema.optional(),
+        /**
+         * The playbook honours `keycloak_phase`: `prepare` copies, unpacks and
+         * builds the target on every host without touching the running
+         * process; `switch` stops, switches, starts. Keyturn then prepares
+         * every node while all of them serve and drains each node only for its
+         * switch (seconds instead of the whole install). Off: one full run per
+         * drained node.
+         */
+        phased: z.boolean().default(false),
       })
       .optional(),
     /**

@@ -103,8 +103,13 @@ export const checkResultSchema = z.strictObject({
   /** kc.sh's combined output (stdout then stderr), secrets redacted. */
   output: z.string(),
   durationMs: z.number().int().nonnegative(),
-  /** `cold`: the scratch copy was unpacked or rebuilt for this check; `warm`: reused as it was. */
-  scratch: z.enum(['cold', 'warm']),
+  /**
+   * `cold`: the scratch copy was unpacked or rebuilt for this check; `warm`:
+   * reused as it was; `answered`: an identical check (same distribution,
+   * metadata, options, JDK) answered before, at `answeredAt`, and kc.sh was not run again.
+   */
+  scratch: z.enum(['cold', 'warm', 'answered']),
+  answeredAt: timestampSchema.optional(),
   /** The command as run, options included, secrets as environment variable names only. */
   command: z.array(z.string()),
   metadataSource: metadataSourceSchema,

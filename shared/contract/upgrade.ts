@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineCall } from './define.ts';
 import { idSchema, nameSchema, versionSchema } from './common.ts';
 
-export const nodeStateSchema = z.enum(['waiting', 'draining', 'stopping', 'installing', 'starting', 'ready', 'joined', 'failed']);
+export const nodeStateSchema = z.enum(['waiting', 'preparing', 'prepared', 'draining', 'stopping', 'installing', 'starting', 'ready', 'joined', 'failed']);
 export type NodeState = z.infer<typeof nodeStateSchema>;
 
 export const upgradeStrategySchema = z.enum(['rolling', 'auto']);

@@ -1,6 +1,7 @@
 /**
  * Issue 5 on the real lab (Keycloak 26.7.0 -> 26.7.3 patch upgrade, rolling):
- * faults first (an unreachable SSH host, a node that will not start), then a
+ * faults first (an unreachable SSH host, a node whose disk refuses the new
+ * version in the prepare phase, a node that will not start), then a
  * kill -9 of the engine after node 1 and a resume that completes. The
  * availability prober runs through sso.lab.test during every run and its
  * failures must be zero wherever the strategy promises zero downtime.
@@ -12,7 +13,7 @@
  * The scenarios run in this order on one lab and leave it on 26.7.3.
  */
 import { execa } from 'execa';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -78,6 +79,28 @@ describe('rolling upgrade on the lab', () => {
     }
     // with n2 reachable again: nothing was touched
     expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
+  });
+
+  it('fails in the prepare phase with every node still serving and none drained when a node cannot take the new version', async () => {
+    // A real fault on n1's disk: a plain file where the target version's directory must go.
+    const blocker = join(stateDir, 'nodes', 'n1', 'opt', 'keycloak-26.7.3');
+    rmSync(blocker, { recursive: true, force: true });
+    writeFileSync(blocker, 'not a directory\n');
+    try {
+      const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', '26.7.3', '--yes', '--json']);
+      expect(r.exitCode, r.stderr).toBe(7);
+      expect(r.stderr).toMatch(/n1/);
+      const run = latestRun(home, 'upgrade')!;
+      const steps = stepsOf(home, run.id);
+      expect(steps.find((s) => s.status === 'failed')).toMatchObject({ kind: 'cluster.prepare' });
+      expect(steps.filter((s) => s.node !== null).every((s) => s.status === 'pending')).toBe(true);
+      expect(probeCounts(home, run.id)).toMatchObject({ failed: 0 });
+      expect((await showServers(haproxyApi, 'keycloak')).map((s) => s.adminState)).toEqual(['ready', 'ready']);
+      expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
+      expect((await nodes()).every((n) => n.ready)).toBe(true);
+    } finally {
+      rmSync(blocker, { force: true });
+    }
   });
 
   it('halts when a node will not start, keeps the cluster serving with zero failed requests, and rolls that node back', async () => {

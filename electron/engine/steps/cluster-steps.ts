@@ -67,9 +67,7 @@ export const verifyCluster: StepImpl = async (ctx) => {
   if (wrong.length) throw new KeyturnError('tool-failed', `The cluster is not where the run should have left it: ${wrong.join('; ')}.`, 'Look at the node events above; Rollback puts the previous version back.');
   const spec = clusterSpecSchema.parse({ ...cluster.spec, keycloak: { ...cluster.spec.keycloak, version: to } });
   updateCluster(ctx.deps.db, cluster.name, spec);
+  // No metadata capture here: the next plan takes it from a live node (none is recorded for this version
+  // and these options yet), which also sees any option changed after this run.
   ctx.rec.event('engine', 'cluster.version', 'info', { message: `Cluster ${cluster.name} is on Keycloak ${to}`, version: to });
-  if (ctx.deps.captureMetadata) {
-    await ctx.deps.captureMetadata(cluster.name).catch((err: unknown) =>
-      ctx.rec.event('engine', 'metadata.failed', 'warn', { message: `update-compatibility metadata could not be captured: ${(err as Error).message}` }));
-  }
 };

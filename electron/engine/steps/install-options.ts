@@ -39,13 +39,29 @@ export async function installVars(cluster: ClusterDetail, version: string, zip: 
 }
 
 /**
+ * Which part of a phased playbook a run asks for (`keycloak_phase`): `prepare`
+ * installs and builds beside the running version on every node at once;
+ * `switch` stops, switches and starts one node, whose readiness and cluster
+ * join the engine then checks itself (so the playbook skips its own join
+ * wait). `all` is the unphased playbook run.
+ */
+export type InstallPhase = 'all' | 'prepare' | 'switch';
+
+/** The extra-vars of one phase: the engine checks the join after a switch, so the playbook doesn't wait for it twice. */
+export function phaseVars(vars: Record<string, unknown>, phase: InstallPhase): Record<string, unknown> {
+  if (phase === 'all') return vars;
+  const { keycloak_expected_cluster_size: _size, ...rest } = vars;
+  return { ...rest, keycloak_phase: phase, ...(phase === 'switch' ? { keycloak_join_check: false } : {}) };
+}
+
+/**
  * Everything an install playbook run needs for `version`: the verified
  * distribution, the extra-vars with secrets resolved now, and a redactor for
  * those secrets (also registered with the run's recorder).
  */
-export async function prepareInstall(ctx: StepContext, version: string): Promise<{ extraVars: Record<string, unknown>; redact: (s: string) => string }> {
+export async function prepareInstall(ctx: StepContext, version: string, phase: InstallPhase = 'all'): Promise<{ extraVars: Record<string, unknown>; redact: (s: string) => string }> {
   const artifact = await ctx.deps.artifacts.ensure(version, { signal: ctx.signal });
   const vars = await installVars(ctx.cluster, version, artifact.path);
   ctx.rec.addSecrets(...vars.secrets);
-  return { extraVars: vars.extraVars, redact: (s) => vars.secrets.reduce((acc, v) => acc.split(v).join('***'), s) };
+  return { extraVars: phaseVars(vars.extraVars, phase), redact: (s) => vars.secrets.reduce((acc, v) => acc.split(v).join('***'), s) };
 }

@@ -7,7 +7,7 @@
  */
 import { KeyturnError } from '../../../shared/errors.ts';
 import { runPlaybook } from '../../tools/ansible.ts';
-import { disableServer, enableServer, showServers, waitForNoSessions } from '../../tools/haproxy.ts';
+import { drainServer, enableServer, showServers, waitForNoSessions } from '../../tools/haproxy.ts';
 import { clusterSize, waitForReady } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
 import { recordAnsibleEvent } from '../ansible-events.ts';
@@ -27,24 +27,34 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }, { once: true });
   });
 
-/** Takes the node out of the load balancer and lets requests in flight finish. */
+/**
+ * Takes the node out of the load balancer and lets requests in flight finish.
+ * Drain, not maintenance: HAProxy keeps health-checking a drained server, so
+ * by the time the engine has seen the node ready and joined, HAProxy has its
+ * own proof too and enabling it puts it back at once.
+ */
 export const drainNode: StepImpl = async (ctx) => {
   const node = requireNode(ctx);
   const lb = loadBalancerOf(ctx.cluster);
-  ctx.nodeState(node.name, 'draining', `Disabling ${node.name} in ${lb.backend}`);
-  await disableServer(lb.runtimeApi, lb.backend, node.name, { signal: ctx.signal });
+  ctx.nodeState(node.name, 'draining', `Draining ${node.name} in ${lb.backend}`);
+  await drainServer(lb.runtimeApi, lb.backend, node.name, { signal: ctx.signal });
   await waitForNoSessions(lb.runtimeApi, lb.backend, node.name, { timeoutMs: 60_000, signal: ctx.signal });
   ctx.rec.event('engine', 'lb.drained', 'info', { message: `${node.name} drained: no requests in flight`, backend: lb.backend }, node.name);
 };
 
-/** Runs the cluster's install playbook limited to this node; the playbook stops, installs and starts it. */
+/**
+ * Runs the cluster's install playbook limited to this node; the playbook
+ * stops, installs and starts it. A phased playbook only switches here: the
+ * prepare step already installed and built the target on every node.
+ */
 export const installNode: StepImpl = async (ctx) => {
   const node = requireNode(ctx);
   const version = param(ctx, 'to');
   const ansible = ctx.cluster.spec.ansible;
   if (!ansible) throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no Ansible inventory and playbook.`, 'Add ansible: { inventory, playbook } to the cluster.');
-  const { extraVars, redact } = await prepareInstall(ctx, version);
-  ctx.nodeState(node.name, 'stopping', `Installing Keycloak ${version} on ${node.name}`);
+  const phased = ctx.params.phased === true;
+  const { extraVars, redact } = await prepareInstall(ctx, version, phased ? 'switch' : 'all');
+  ctx.nodeState(node.name, 'stopping', phased ? `Switching ${node.name} to the prepared Keycloak ${version}` : `Installing Keycloak ${version} on ${node.name}`);
   await runPlaybook({
     playbook: ansible.playbook,
     inventory: ansible.inventory,

@@ -82,7 +82,9 @@ backend keycloak
   # still joining the cluster must not get traffic.
   option httpchk GET /health/ready
   http-check expect status 200
-  default-server check port $KC_MANAGEMENT_PORT inter 1s fall 2 rise 2
+  # A server coming back (DOWN, or half-way UP) is checked more often, so
+  # it is back in rotation within about a second of turning ready.
+  default-server check port $KC_MANAGEMENT_PORT inter 1s fastinter 250ms downinter 500ms fall 2 rise 2
 $servers
 CFG
 }

@@ -78,7 +78,9 @@ start() {
   # Recorded so a deployment tool can tell whether the running process
   # matches the installed version and configuration (restart needed?).
   printf 'home=%s conf_sha256=%s env_sha256=%s\n' "$home" "$(sha "$home/conf/keycloak.conf")" "$(sha "$conf")" >"$started_file"
-  sleep 2
+  # Catches an immediate exit (bad option, missing JDK); a later death is
+  # caught by wait-ready, which polls the process as well.
+  sleep 0.5
   kill -0 "$pid" 2>/dev/null || { explain_failure; die "Keycloak exited right after start; see $log_file"; }
   echo "started pid=$pid home=$home log=$log_file"
 }
@@ -87,9 +89,10 @@ stop() {
   local pid i
   if ! pid="$(running_pid)"; then echo "not running"; rm -f "$pid_file" "$started_file"; return 0; fi
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < stop_timeout; i++)); do
+  # Polled every 0.2 s: the caller (a rolling upgrade) waits on this.
+  for ((i = 0; i < stop_timeout * 5; i++)); do
     kill -0 "$pid" 2>/dev/null || break
-    sleep 1
+    sleep 0.2
   done
   if kill -0 "$pid" 2>/dev/null; then
     echo "graceful stop timed out after ${stop_timeout}s; SIGKILL" >&2
@@ -99,7 +102,7 @@ stop() {
   # The JVM is in kc.sh's process group; make sure nothing of it survives.
   pkill -KILL -g "$pid" 2>/dev/null || true
   rm -f "$pid_file" "$started_file"
-  echo "stopped (was pid=$pid after ${i}s)"
+  echo "stopped (was pid=$pid after $((i / 5)).$((i % 5 * 2))s)"
 }
 
 # Exit 0 + "running pid=N home=H conf_sha256=X env_sha256=Y", or exit 3 +
@@ -133,13 +136,14 @@ wait_ready() {
   local timeout="${1:-300}" i pid
   [[ "$timeout" =~ ^[0-9]+$ ]] || die "timeout must be seconds"
   [[ -n "$mgmt_url" ]] || die "KEYCLOAK_MANAGEMENT_URL missing in $conf"
-  for ((i = 0; i < timeout; i++)); do
+  # Every 0.5 s: a rolling upgrade waits on this before it touches the next node.
+  for ((i = 0; i < timeout * 2; i++)); do
     pid="$(running_pid)" || { explain_failure; die "Keycloak exited during startup; see $log_file"; }
     if curl -fsS -o /dev/null --max-time 2 "$mgmt_url/health/ready" 2>/dev/null; then
-      echo "ready after ${i}s pid=$pid ($mgmt_url/health/ready)"
+      echo "ready after $((i / 2)).$((i % 2 * 5))s pid=$pid ($mgmt_url/health/ready)"
       return 0
     fi
-    sleep 1
+    sleep 0.5
   done
   explain_failure
   die "not ready after ${timeout}s ($mgmt_url/health/ready); see $log_file"

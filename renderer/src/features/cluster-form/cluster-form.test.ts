@@ -9,12 +9,13 @@ const spec = clusterSpecSchema.parse({
   name: 'acme-prod',
   environment: 'staging',
   keycloak: { version: '26.4.2', url: 'https://sso.acme.example', options: { 'cache-stack': 'jdbc-ping', features: 'a,b' }, secretOptions: { 'db-password': { env: 'PW' } } },
-  nodes: [{ name: 'n1', host: 'h1', user: 'u', keyPath: '/k', port: 2222 }, { name: 'n2', host: 'h2', user: 'u' }],
+  nodes: [{ name: 'n1', host: 'h1', user: 'u', keyPath: '/k', port: 2222, keycloakHome: '/srv/kc/current' }, { name: 'n2', host: 'h2', user: 'u' }],
   database: { host: 'db', name: 'kc', user: 'kc', passwordRef: { env: 'DBPW' } },
   traffic: { kind: 'dns', name: 'sso.x', server: 'ns', ttl: 5, tsigKeyRef: { file: '/t' } },
   loadBalancer: { kind: 'haproxy', runtimeApi: '/s', backend: 'kc' },
   terraform: { dir: '/tf' },
-  ansible: { inventory: 'i', playbook: 'p' },
+  ansible: { inventory: 'i', playbook: 'p', stopPlaybook: 's', phased: true },
+  probe: { realm: 'probe', clientId: 'keyturn-probe', clientSecretRef: { file: '/probe-secret' }, ratePerSecond: 10, allowedNetworks: ['10.1.0.0/16'] },
   admin: { username: 'admin', passwordRef: { env: 'ADM' } },
 });
 

@@ -81,6 +81,7 @@ export function draftToSpec(d: ClusterDraft): ClusterSpecInput {
         address: opt(n.address),
         httpPort: num(n.httpPort),
         managementPort: num(n.managementPort),
+        keycloakHome: opt(n.keycloakHome),
       }),
     ),
     database: compact({
@@ -94,7 +95,11 @@ export function draftToSpec(d: ClusterDraft): ClusterSpecInput {
     // Optional blocks are sent as soon as any of their fields is filled, so a half-filled block gets its "is required" beside the empty field.
     loadBalancer: opt(lb.runtimeApi) || opt(lb.backend) ? { kind: 'haproxy' as const, runtimeApi: lb.runtimeApi.trim(), backend: lb.backend.trim() } : undefined,
     terraform: opt(d.terraform.dir) || opt(d.terraform.varFile) ? compact({ dir: d.terraform.dir.trim(), varFile: opt(d.terraform.varFile) }) : undefined,
-    ansible: opt(d.ansible.inventory) || opt(d.ansible.playbook) ? { inventory: d.ansible.inventory.trim(), playbook: d.ansible.playbook.trim() } : undefined,
+    ansible:
+      opt(d.ansible.inventory) || opt(d.ansible.playbook) || opt(d.ansible.stopPlaybook)
+        ? compact({ inventory: d.ansible.inventory.trim(), playbook: d.ansible.playbook.trim(), stopPlaybook: opt(d.ansible.stopPlaybook), phased: d.ansible.phased || undefined })
+        : undefined,
+    probe: d.probe ?? undefined,
     admin: opt(d.admin.username) || adminRef ? compact({ username: d.admin.username.trim(), passwordRef: adminRef }) : undefined,
   });
   // `compact` keeps the shape; the cast only restores the optional members it may have dropped.

@@ -24,6 +24,8 @@ export interface NodeDraft {
   address: string;
   httpPort: string;
   managementPort: string;
+  /** Not a column of the row; kept so an edit never resets it to the default. */
+  keycloakHome: string;
 }
 
 /** One `kc.sh` option row. */
@@ -75,7 +77,9 @@ export interface ClusterDraft {
   };
   loadBalancer: { runtimeApi: string; backend: string };
   terraform: { dir: string; varFile: string };
-  ansible: { inventory: string; playbook: string };
+  ansible: { inventory: string; playbook: string; stopPlaybook: string; phased: boolean };
+  /** The availability probe: not edited in this form (cluster file), carried through unchanged. */
+  probe: ClusterSpec['probe'] | null;
 }
 
 let counter = 0;
@@ -92,7 +96,7 @@ export function emptyRef(): SecretRefDraft {
 
 /** A blank node row; defaulted fields stay empty and show their default as placeholder. */
 export function newNode(): NodeDraft {
-  return { uid: newUid(), name: '', host: '', port: '', user: '', keyPath: '', address: '', httpPort: '', managementPort: '' };
+  return { uid: newUid(), name: '', host: '', port: '', user: '', keyPath: '', address: '', httpPort: '', managementPort: '', keycloakHome: '' };
 }
 
 /** A blank option row. */
@@ -118,7 +122,8 @@ export function emptyDraft(): ClusterDraft {
     traffic: { kind: 'dns', name: '', server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: '', backend: '' },
     loadBalancer: { runtimeApi: '', backend: '' },
     terraform: { dir: '', varFile: '' },
-    ansible: { inventory: '', playbook: '' },
+    ansible: { inventory: '', playbook: '', stopPlaybook: '', phased: false },
+    probe: null,
   };
 }
 
@@ -156,6 +161,7 @@ export function draftFromSpec(spec: ClusterSpec): ClusterDraft {
       address: str(n.address),
       httpPort: str(n.httpPort),
       managementPort: str(n.managementPort),
+      keycloakHome: str(n.keycloakHome),
     })),
     database: {
       host: spec.database.host,
@@ -170,6 +176,7 @@ export function draftFromSpec(spec: ClusterSpec): ClusterDraft {
         : { kind: 'haproxy', name: t.name, server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: t.runtimeApi, backend: t.backend },
     loadBalancer: { runtimeApi: str(spec.loadBalancer?.runtimeApi), backend: str(spec.loadBalancer?.backend) },
     terraform: { dir: str(spec.terraform?.dir), varFile: str(spec.terraform?.varFile) },
-    ansible: { inventory: str(spec.ansible?.inventory), playbook: str(spec.ansible?.playbook) },
+    ansible: { inventory: str(spec.ansible?.inventory), playbook: str(spec.ansible?.playbook), stopPlaybook: str(spec.ansible?.stopPlaybook), phased: spec.ansible?.phased ?? false },
+    probe: spec.probe ?? null,
   };
 }

@@ -32,7 +32,7 @@ const haproxyFields = ['kind', 'name', 'runtimeApi', 'backend'] as const;
 export function renderedFieldIds(d: ClusterDraft): Set<string> {
   const ids = ['name', 'environment', 'description', 'keycloak-version', 'keycloak-url', 'keycloak-javaHome', 'keycloak-features'];
   ids.push('admin-username', 'admin-passwordRef', 'nodes', 'lb-runtimeApi', 'lb-backend');
-  ids.push('terraform-dir', 'terraform-varFile', 'ansible-inventory', 'ansible-playbook');
+  ids.push('terraform-dir', 'terraform-varFile', 'ansible-inventory', 'ansible-playbook', 'ansible-stopPlaybook');
   d.keycloak.options.forEach((_, i) => ids.push(`option-${i}`));
   d.keycloak.secretOptions.forEach((_, i) => ids.push(`secret-${i}`));
   d.nodes.forEach((_, i) => nodeFields.forEach((f) => ids.push(`node-${i}-${f}`)));

@@ -33,7 +33,7 @@ export function PlanResult({ plan }: { plan: Plan }) {
           </Badge>
           <div className="strong">{verdictText[c.verdict]}</div>
           <div className="muted small">
-            {plan.from} → {plan.to} ({plan.change.label}) · check {(c.durationMs / 1000).toFixed(1)} s, {c.scratch} scratch copy · metadata from{' '}
+            {plan.from} → {plan.to} ({plan.change.label}) · check {(c.durationMs / 1000).toFixed(1)} s, {c.scratch === 'answered' ? `answered by the identical check at ${c.answeredAt ?? '?'}` : `${c.scratch} scratch copy`} · metadata from{' '}
             {c.metadataSource === 'node' ? `node ${c.metadataNode ?? ''}` : 'a local run'}, {formatAge(c.metadataTakenAt)}
           </div>
         </div>

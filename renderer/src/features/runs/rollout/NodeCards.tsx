@@ -9,6 +9,8 @@ import { nodeStepCounts, nodeVersion, type NodeStatus } from './node-states.ts';
 
 const stateLabel: Record<NodeState, string> = {
   waiting: 'waiting',
+  preparing: 'preparing (serving)',
+  prepared: 'prepared (serving)',
   draining: 'draining',
   stopping: 'stopping',
   installing: 'installing',
@@ -19,7 +21,7 @@ const stateLabel: Record<NodeState, string> = {
 };
 
 /** States in which the node is out of service or changing: its elapsed time ticks and pulses. */
-const moving = new Set<NodeState>(['draining', 'stopping', 'installing', 'starting', 'ready']);
+const moving = new Set<NodeState>(['preparing', 'draining', 'stopping', 'installing', 'starting', 'ready']);
 
 type Card = NodeStatus | { node: string; state: null };
 

@@ -48,14 +48,16 @@ export function nodeCards(specNodes: readonly string[], folded: readonly NodeSta
 
 /**
  * The Keycloak version a card can honestly claim. `joined` means the engine
- * saw the node on the run's target; `waiting` and `draining` still run the
- * old one; in between the node is on its way and the card says so.
+ * saw the node on the run's target; `waiting`, `preparing`, `prepared` and
+ * `draining` still run the old one; in between the node is on its way and the card says so.
  */
 export function nodeVersion(state: NodeState | null, run: { fromVersion: string | null; toVersion: string | null }, reconciled: string | null): string | null {
   switch (state) {
     case 'joined':
       return run.toVersion;
     case 'waiting':
+    case 'preparing':
+    case 'prepared':
     case 'draining':
       return reconciled ?? run.fromVersion;
     case 'stopping':
