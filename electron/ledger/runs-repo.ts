@@ -24,6 +24,7 @@ interface RunRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  control: string | null;
 }
 
 export interface NewRun {
@@ -60,6 +61,7 @@ function toSummary(r: RunRow): RunSummary {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     error: err ? { code: err.code, message: err.message, hint: err.hint } : null,
+    control: r.control === 'pause' || r.control === 'abort' ? r.control : null,
   };
 }
 

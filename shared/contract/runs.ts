@@ -43,6 +43,8 @@ export const runSummarySchema = z.strictObject({
   startedAt: timestampSchema.nullable(),
   finishedAt: timestampSchema.nullable(),
   error: z.strictObject({ code: z.string(), message: z.string(), hint: z.string() }).nullable(),
+  /** A pause or abort asked for and not yet carried out (from the ledger, so a reload still shows it). */
+  control: z.enum(['pause', 'abort']).nullable(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

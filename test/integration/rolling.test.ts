@@ -223,7 +223,7 @@ describe('the console on the lab (Chromium, browser mode)', () => {
     expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
   });
 
-  it('drives a rolling upgrade through the wizard: target, pre-flight, strategy, backup, run, verify', async () => {
+  it('drives a rolling upgrade through the wizard with a canary pause: target, pre-flight, strategy, backup, run, resume, verify', async () => {
     const previous = latestRun(home, 'upgrade')?.id;
     await page.goto(consoleHandle.url);
     await page.getByTestId('cluster-row-lab').click();
@@ -237,12 +237,21 @@ describe('the console on the lab (Chromium, browser mode)', () => {
     await screenshot(page, 'wizard-preflight');
     await page.getByTestId('wizard-preflight').getByTestId('wizard-next').click();
     await page.getByTestId('strategy-card-rolling').waitFor();
+    await page.getByTestId('canary-toggle').check();
     await screenshot(page, 'wizard-strategy');
     await page.getByTestId('wizard-strategy').getByTestId('wizard-next').click();
     await page.getByTestId('start-run').click();
     const runId = await waitForRun('upgrade', previous, (s) => s === 'running', 5 * 60_000);
     await page.locator('[data-testid="node-card-n1"][data-state="installing"], [data-testid="node-card-n1"][data-state="starting"]').first().waitFor({ timeout: 10 * 60_000 });
     await screenshot(page, 'rollout-live');
+    // canary: the run pauses after n1, which serves the new version while n2 still serves the old one
+    await waitForRun('upgrade', previous, (s) => s === 'paused', 10 * 60_000);
+    expect(await versions()).toEqual({ n1: '26.7.3', n2: '26.7.0' });
+    expect(stepsOf(home, runId).find((s) => s.kind === 'canary')).toMatchObject({ status: 'skipped' });
+    expect(stepsOf(home, runId).filter((s) => s.node === 'n2').every((s) => s.status === 'pending')).toBe(true);
+    await page.getByTestId('run-resume').waitFor({ timeout: 60_000 });
+    await screenshot(page, 'rollout-canary-paused');
+    await page.getByTestId('run-resume').click();
     await page.getByTestId('wizard-verify').waitFor({ timeout: 15 * 60_000 });
     await page.getByTestId('verify-probe-failed').waitFor({ timeout: 60_000 });
     await screenshot(page, 'wizard-verify');

@@ -34,8 +34,8 @@ export function RunControls({ run, steps }: { run: RunSummary; steps: Step[] }) 
   const ended = run.status === 'failed' || run.status === 'aborted' || run.status === 'succeeded';
   const isRollback = run.kind === 'rollback';
   const showRollback = run.clusterName !== null && (isRollback ? !active && run.status !== 'succeeded' : true);
-  // A request is shown as pending until the run's status moves on.
-  const pending = requested && requested.status === run.status ? requested.control : null;
+  // A request is shown as pending until the run's status moves on; the ledger's pending control survives a reload.
+  const pending = (requested && requested.status === run.status ? requested.control : null) ?? (active ? run.control : null);
   const send = (control: RunControl, m: ReturnType<typeof useRunControl>) =>
     m.mutate(run.id, { onSuccess: () => setRequested({ control, status: run.status }) });
   const from = isRollback ? run.toVersion : run.fromVersion;

@@ -37,6 +37,9 @@ describe('nodeCards / nodeVersion', () => {
     const run = { fromVersion: '26.7.0', toVersion: '26.7.1' };
     expect(nodeVersion('joined', run, null)).toBe('26.7.1');
     expect(nodeVersion('waiting', run, null)).toBe('26.7.0');
+    // prepared beside the running version: still serving the old one
+    expect(nodeVersion('preparing', run, null)).toBe('26.7.0');
+    expect(nodeVersion('prepared', run, null)).toBe('26.7.0');
     expect(nodeVersion('starting', run, null)).toBe('→ 26.7.1');
     expect(nodeVersion('failed', run, null)).toBeNull();
   });
