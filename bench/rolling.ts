@@ -624,6 +624,9 @@ function printReport(b: SideFigures, k: SideFigures, reproduce: string): void {
   goal('zero prober failures', goalFailures, `${k.probe.failed}; baseline ${b.probe.failed}`);
   goal('overhead under 5 s per node (whole command)', goalOverhead, sec(k.overheadPerNodeMs));
   goal('overhead under 5 s per node (rolling part)', goalRolling, sec(k.rollingOverheadPerNodeMs));
+  const goalExclCopy = k.overheadExclCopyPerNodeMs !== null && k.overheadExclCopyPerNodeMs < OVERHEAD_GOAL_MS;
+  goal('  the same, without copy + unpack of the zip', goalExclCopy, `${sec(k.overheadExclCopyPerNodeMs)}; baseline ${sec(b.overheadExclCopyPerNodeMs)}`);
+  goal('  the baseline, whole command, for comparison', b.overheadPerNodeMs !== null && b.overheadPerNodeMs < OVERHEAD_GOAL_MS, sec(b.overheadPerNodeMs));
   process.stdout.write(`\nreproduce: ${reproduce}\n`);
 }
 
@@ -685,7 +688,12 @@ export async function main(args: string[]): Promise<number> {
         observed: '/health/ready polled every 250 ms on every node; time of the first 200 after the start task began',
       },
       baseline, keyturn: kt, ratios,
-      goals: { zeroFailures: kt.probe.failed === 0, overheadUnder5sPerNode: kt.overheadPerNodeMs !== null && kt.overheadPerNodeMs < OVERHEAD_GOAL_MS, rollingOverheadUnder5sPerNode: kt.rollingOverheadPerNodeMs !== null && kt.rollingOverheadPerNodeMs < OVERHEAD_GOAL_MS },
+      goals: {
+        zeroFailures: kt.probe.failed === 0,
+        overheadUnder5sPerNode: kt.overheadPerNodeMs !== null && kt.overheadPerNodeMs < OVERHEAD_GOAL_MS,
+        rollingOverheadUnder5sPerNode: kt.rollingOverheadPerNodeMs !== null && kt.rollingOverheadPerNodeMs < OVERHEAD_GOAL_MS,
+        overheadWithoutCopyUnder5sPerNode: kt.overheadExclCopyPerNodeMs !== null && kt.overheadExclCopyPerNodeMs < OVERHEAD_GOAL_MS,
+      },
     }, null, 2)}\n`);
     process.stdout.write(`figures: ${resultFile}\n`);
     return 0;

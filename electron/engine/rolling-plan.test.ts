@@ -3,6 +3,7 @@ import { clusterSpecSchema, type ClusterDetail } from '../../shared/contract/ind
 import { sampleSpec } from '../../test/unit/spec-factory.ts';
 import { rollingSteps } from './rolling-plan.ts';
 import { phaseVars } from './steps/install-options.ts';
+import { taskState } from './steps/node-steps.ts';
 
 function cluster(phased: boolean): ClusterDetail {
   const spec = clusterSpecSchema.parse(sampleSpec({ ansible: { inventory: '/i.yml', playbook: '/p.yml', phased } }));
@@ -44,4 +45,16 @@ describe('phaseVars', () => {
     expect(phaseVars(vars, 'prepare')).toEqual({ keycloak_version: '26.7.3', keycloak_phase: 'prepare' }));
   it('leaves the join check of a switch to the engine', () =>
     expect(phaseVars(vars, 'switch')).toEqual({ keycloak_version: '26.7.3', keycloak_phase: 'switch', keycloak_join_check: false }));
+});
+
+describe('taskState', () => {
+  it('maps the install playbook tasks to node card states', () => {
+    expect(taskState('Stop the running Keycloak (graceful)')).toBe('stopping');
+    expect(taskState('Stop Keycloak before rebuilding the installation it runs from')).toBe('stopping');
+    expect(taskState('Start Keycloak')).toBe('starting');
+    expect(taskState('Wait until ready (fails fast if the process dies)')).toBe('starting');
+    expect(taskState('Unpack into a versioned directory')).toBe('installing');
+    expect(taskState('Build (kc.sh build)')).toBe('installing');
+    expect(taskState('Read installation and process state')).toBeNull();
+  });
 });

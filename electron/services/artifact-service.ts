@@ -4,7 +4,7 @@
  * fetched versions; imported zips (air-gapped sites) are copied under
  * `<home>/artifacts`. A file whose digest no longer matches is refused.
  */
-import { copyFile, mkdir, rename } from 'node:fs/promises';
+import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyturnError } from '../../shared/errors.ts';
 import { getArtifact, listArtifacts, upsertArtifact, type ArtifactRecord } from '../ledger/artifacts-repo.ts';
@@ -12,7 +12,28 @@ import type { Ledger } from '../ledger/open-ledger.ts';
 import { inspectDistribution, verifySha256 } from '../tools/keycloak-dist.ts';
 import { fetchDistribution, listAvailableVersions, type MavenOptions } from '../tools/maven.ts';
 
+/** What identifies a file's bytes without reading them: a changed file changes at least one of these. */
+async function fileIdentity(path: string): Promise<string | null> {
+  const s = await stat(path, { bigint: true }).catch(() => null);
+  return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : null;
+}
+
 export function createArtifactService(db: Ledger, home: string) {
+  /**
+   * Files this process hashed and found right, by path -> identity. A run asks
+   * for its distribution several times (plan, preflight, prepare, every
+   * node); hashing 170 MB each time costs seconds on a busy host, so the hash
+   * is re-read only when the file's identity (inode, size, mtime, ctime) moved.
+   */
+  const verified = new Map<string, string>();
+  async function verifyOnce(path: string, sha256: string): Promise<void> {
+    const before = await fileIdentity(path);
+    if (before !== null && verified.get(`${path}\u0000${sha256}`) === before) return;
+    await verifySha256(path, sha256);
+    const after = await fileIdentity(path);
+    if (after !== null && after === before) verified.set(`${path}\u0000${sha256}`, after);
+  }
+
   return {
     list: (): ArtifactRecord[] => listArtifacts(db),
 
@@ -25,7 +46,7 @@ export function createArtifactService(db: Ledger, home: string) {
     async ensure(version: string, opts: Pick<MavenOptions, 'signal' | 'onLine'> = {}): Promise<ArtifactRecord> {
       const known = getArtifact(db, version);
       if (known) {
-        await verifySha256(known.path, known.sha256);
+        await verifyOnce(known.path, known.sha256);
         return known;
       }
       const path = await fetchDistribution(version, opts);

@@ -27,6 +27,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }, { once: true });
   });
 
+/** What a node is doing while the install playbook runs a task (null: no change worth showing). */
+export function taskState(task: string): 'stopping' | 'installing' | 'starting' | null {
+  if (/^stop/i.test(task)) return 'stopping';
+  if (/^(start|wait until ready)/i.test(task)) return 'starting';
+  if (/^(check the jdk|copy|unpack|write|build|point)/i.test(task)) return 'installing';
+  return null;
+}
+
 /**
  * Takes the node out of the load balancer and lets requests in flight finish.
  * Drain, not maintenance: HAProxy keeps health-checking a drained server, so
@@ -54,7 +62,7 @@ export const installNode: StepImpl = async (ctx) => {
   if (!ansible) throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no Ansible inventory and playbook.`, 'Add ansible: { inventory, playbook } to the cluster.');
   const phased = ctx.params.phased === true;
   const { extraVars, redact } = await prepareInstall(ctx, version, phased ? 'switch' : 'all');
-  ctx.nodeState(node.name, 'stopping', phased ? `Switching ${node.name} to the prepared Keycloak ${version}` : `Installing Keycloak ${version} on ${node.name}`);
+  ctx.nodeState(node.name, phased ? 'stopping' : 'installing', phased ? `Switching ${node.name} to the prepared Keycloak ${version}` : `Installing Keycloak ${version} on ${node.name}`);
   await runPlaybook({
     playbook: ansible.playbook,
     inventory: ansible.inventory,
@@ -66,9 +74,8 @@ export const installNode: StepImpl = async (ctx) => {
     onEvent: (e) => {
       const task = e.task ?? '';
       if (e.kind === 'ansible.task_start' || e.kind === 'ansible.task_ok') {
-        if (/stop/i.test(task)) ctx.nodeState(node.name, 'stopping', task);
-        else if (/copy|unpack|build|write|install|point/i.test(task)) ctx.nodeState(node.name, 'installing', task);
-        else if (/start|wait until ready/i.test(task)) ctx.nodeState(node.name, 'starting', task);
+        const state = taskState(task);
+        if (state) ctx.nodeState(node.name, state, task);
       }
       recordAnsibleEvent(ctx.rec, e, node.name);
     },
