@@ -15,7 +15,7 @@ import { startProber, type Prober } from './prober.ts';
 import { clearControl, pendingControl } from './run-control.ts';
 import type { RunRecorder } from './run-recorder.ts';
 import { backup, preflight, verifyCluster } from './steps/cluster-steps.ts';
-import { drainNode, enableNode, installNode, verifyNodeJoined, waitNodeReady } from './steps/node-steps.ts';
+import { drainNode, enableNode, installNode, verifyNodeJoined, waitNodeReady, warmUpNode } from './steps/node-steps.ts';
 import { prepareCluster } from './steps/prepare-steps.ts';
 import { installCluster, restoreDatabase, stopCluster } from './steps/restore-steps.ts';
 
@@ -27,6 +27,7 @@ const impls: Record<string, StepImpl> = {
   'node.install': installNode,
   'node.ready': waitNodeReady,
   'node.joined': verifyNodeJoined,
+  'node.warmup': warmUpNode,
   'node.enable': enableNode,
   verify: verifyCluster,
   'cluster.stop': stopCluster,

@@ -3,7 +3,7 @@ import { clusterSpecSchema, type ClusterDetail } from '../../shared/contract/ind
 import { sampleSpec } from '../../test/unit/spec-factory.ts';
 import { rollingSteps } from './rolling-plan.ts';
 import { phaseVars } from './steps/install-options.ts';
-import { taskState } from './steps/node-steps.ts';
+import { taskState, warmUpRounds, warmupLimits } from './steps/node-steps.ts';
 
 function cluster(phased: boolean): ClusterDetail {
   const spec = clusterSpecSchema.parse(sampleSpec({ ansible: { inventory: '/i.yml', playbook: '/p.yml', phased } }));
@@ -56,5 +56,38 @@ describe('taskState', () => {
     expect(taskState('Unpack into a versioned directory')).toBe('installing');
     expect(taskState('Build (kc.sh build)')).toBe('installing');
     expect(taskState('Read installation and process state')).toBeNull();
+  });
+});
+
+describe('warm-up', () => {
+  const fast = { ok: true, latencyMs: 20, reason: 'ok' };
+  const never = new AbortController().signal;
+  it('stops after the minimum once a whole round is fast', async () => {
+    const r = await warmUpRounds(async () => fast, never);
+    expect(r).toMatchObject({ ok: 12, sent: 12 });
+  });
+  it('keeps going while the node answers slowly, then stops', async () => {
+    let n = 0;
+    const r = await warmUpRounds(async () => (++n <= 16 ? { ok: true, latencyMs: 900, reason: 'ok' } : fast), never);
+    expect(r.sent).toBe(20);
+    expect(r.last.every((s) => s.latencyMs < 150)).toBe(true);
+  });
+  it('gives up at its time limit and reports what it got', async () => {
+    const r = await warmUpRounds(async () => ({ ok: false, latencyMs: 1, reason: 'http-401' }), never, { ...warmupLimits, maxMs: 50 });
+    expect(r.ok).toBe(0);
+    expect(r.sent).toBeGreaterThan(0);
+    expect(r.last[0]!.reason).toBe('http-401');
+  });
+});
+
+describe('rollingSteps with a probe client', () => {
+  it('warms every node up before it takes traffic', () => {
+    const spec = clusterSpecSchema.parse(sampleSpec({
+      ansible: { inventory: '/i.yml', playbook: '/p.yml', phased: true },
+      probe: { realm: 'r', clientId: 'c', clientSecretRef: { env: 'PROBE_SECRET' } },
+    }));
+    const steps = rollingSteps({ cluster: { id: 'c1', name: spec.name, spec } as ClusterDetail, to: '26.7.3', canary: false, backup: true });
+    const n1 = steps.filter((s) => s.node === 'n1').map((s) => s.kind);
+    expect(n1).toEqual(['node.drain', 'node.install', 'node.ready', 'node.joined', 'node.warmup', 'node.enable']);
   });
 });

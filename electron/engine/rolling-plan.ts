@@ -35,6 +35,7 @@ export function rollingSteps(input: RollingPlanInput): NewStep[] {
       { kind: 'node.install', title: phased ? `${n.name}: stop, switch to Keycloak ${to}, start` : `${n.name}: stop, install Keycloak ${to}, start`, node: n.name, params: common },
       { kind: 'node.ready', title: `${n.name}: wait for /health/ready`, node: n.name, params: common },
       { kind: 'node.joined', title: `${n.name}: verify it joined the cluster`, node: n.name, params: common },
+      ...(cluster.spec.probe ? [{ kind: 'node.warmup', title: `${n.name}: warm up with token requests before it takes traffic`, node: n.name, params: common }] : []),
       { kind: 'node.enable', title: `${n.name}: enable in the load balancer`, node: n.name, params: common },
     );
     if (i === 0 && input.canary && nodes.length > 1) steps.push({ kind: 'canary', title: `Canary: pause after ${n.name} for a look`, params: common });

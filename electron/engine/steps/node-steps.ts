@@ -12,6 +12,7 @@ import { clusterSize, waitForReady } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
 import { recordAnsibleEvent } from '../ansible-events.ts';
 import { prepareInstall } from './install-options.ts';
+import { resolveSecretRef } from '../../services/secret-refs.ts';
 
 function requireNode(ctx: StepContext) {
   if (!ctx.node) throw new KeyturnError('internal', 'A node step has no node.', 'Abort the run and start a new one.');
@@ -107,6 +108,77 @@ export const verifyNodeJoined: StepImpl = async (ctx) => {
   throw new KeyturnError('timeout', `${node.name} sees a cluster of ${size ?? 'unknown'} members, not ${expected}, after 120 s.`,
     "The node runs but did not join the others: check its cache settings (cache-stack, bind address) and the JGROUPS_PING table. Rollback puts the old version back.");
 };
+
+/**
+ * Warms a node that just started before it takes traffic: token requests
+ * with the cluster's probe client straight to the node (it is still out of
+ * rotation), until a whole round answers fast. A fresh JVM answers its first
+ * token requests in seconds; without this, the moment the node is enabled and
+ * the next one drained it would take every request cold. Proves the node can
+ * issue tokens, too: when none succeeds the step fails before the node is enabled.
+ */
+export const warmUpNode: StepImpl = async (ctx) => {
+  const node = requireNode(ctx);
+  const probe = ctx.cluster.spec.probe;
+  if (!probe) {
+    ctx.rec.event('engine', 'node.warmup', 'info', { message: `${node.name}: no probe client configured, not warmed up` }, node.name);
+    return;
+  }
+  const secret = await resolveSecretRef(probe.clientSecretRef, `The probe client secret of cluster '${ctx.cluster.name}'`);
+  ctx.rec.addSecrets(secret);
+  const address = nodeAddress(node);
+  const host = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+  const url = `http://${host}:${node.httpPort}/realms/${encodeURIComponent(probe.realm)}/protocol/openid-connect/token`;
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: probe.clientId, client_secret: secret }).toString();
+  ctx.nodeState(node.name, 'ready', `Warming ${node.name} up with token requests before it takes traffic`);
+  const started = Date.now();
+  const { ok, sent, last } = await warmUpRounds(() => tokenRequest(url, body), ctx.signal);
+  const worst = Math.max(...last.map((s) => s.latencyMs));
+  if (ok === 0) {
+    const reasons = [...new Set(last.map((s) => s.reason))].join(', ');
+    throw new KeyturnError('tool-failed', `${node.name} is ready but issued no token in ${sent} requests (${reasons}).`,
+      `Check realm '${probe.realm}' and client '${probe.clientId}' on the new version; the node is still out of the load balancer. Rollback puts the old version back.`);
+  }
+  ctx.rec.event('engine', 'node.warmup', 'info', { message: `${node.name} warmed up: ${ok}/${sent} tokens in ${((Date.now() - started) / 1000).toFixed(1)} s, last round ${Math.round(worst)} ms at most`, sent, ok, ms: Date.now() - started }, node.name);
+};
+
+export interface WarmupSample {
+  ok: boolean;
+  latencyMs: number;
+  reason: string;
+}
+
+/** One client-credentials token request straight to a node; never throws. */
+async function tokenRequest(url: string, body: string): Promise<WarmupSample> {
+  const started = performance.now();
+  const done = (ok: boolean, reason: string): WarmupSample => ({ ok, reason, latencyMs: performance.now() - started });
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    return res.status === 200 && text.includes('"access_token"') ? done(true, 'ok') : done(false, `http-${res.status}`);
+  } catch (err) {
+    return done(false, (err as Error).name === 'TimeoutError' ? 'timeout' : 'refused');
+  }
+}
+
+/** Warm-up: rounds of this many requests, until a round is all under the threshold (after a minimum), at most this long. */
+export const warmupLimits = { concurrency: 4, fastMs: 150, minRequests: 12, maxMs: 15_000 };
+
+/** Sends rounds of requests until one round is all fast and successful (and enough were sent), or time is up. */
+export async function warmUpRounds(send: () => Promise<WarmupSample>, signal: AbortSignal, limits = warmupLimits): Promise<{ ok: number; sent: number; last: WarmupSample[] }> {
+  const started = Date.now();
+  let ok = 0;
+  let sent = 0;
+  let last: WarmupSample[] = [];
+  while (Date.now() - started < limits.maxMs) {
+    if (signal.aborted) throw new KeyturnError('aborted', 'Stopped while warming up.', 'Resume the run to continue.');
+    last = await Promise.all(Array.from({ length: limits.concurrency }, send));
+    sent += last.length;
+    ok += last.filter((s) => s.ok).length;
+    if (sent >= limits.minRequests && last.every((s) => s.ok && s.latencyMs < limits.fastMs)) break;
+  }
+  return { ok, sent, last };
+}
 
 /** Puts the node back in the load balancer and waits until the balancer's health check sees it UP. */
 export const enableNode: StepImpl = async (ctx) => {
