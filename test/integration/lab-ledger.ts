@@ -37,3 +37,8 @@ export const probeCounts = (home: string, runId: string): { total: number; faile
 
 export const backupsOfRun = (home: string, runId: string): number =>
   withLedger(home, (db) => (db.prepare('SELECT count(*) AS n FROM backups WHERE run_id = ?').get(runId) as { n: number }).n);
+
+/** The data of a run's events of one kind, per node (e.g. `node.warmup`). */
+export const eventsOfKind = (home: string, runId: string, kind: string): { node: string | null; data: Record<string, unknown> }[] =>
+  withLedger(home, (db) => (db.prepare('SELECT node, data_json FROM events WHERE run_id = ? AND kind = ? ORDER BY seq').all(runId, kind) as { node: string | null; data_json: string }[])
+    .map((r) => ({ node: r.node, data: JSON.parse(r.data_json) as Record<string, unknown> })));

@@ -22,7 +22,7 @@ import { showServers } from '../../electron/tools/haproxy.ts';
 import { clusterSpecSchema } from '../../shared/contract/index.ts';
 import { createServices } from '../../electron/services/services.ts';
 import { keyturn, ensureLabUp } from './lab-harness.ts';
-import { backupsOfRun, eventSeqs, latestRun, probeCounts, runStatus, stepsOf } from './lab-ledger.ts';
+import { backupsOfRun, eventSeqs, eventsOfKind, latestRun, probeCounts, runStatus, stepsOf } from './lab-ledger.ts';
 
 const lab = inject('lab');
 
@@ -169,6 +169,10 @@ describe('rolling upgrade on the lab', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i));
     expect(backupsOfRun(home, runId!)).toBe(1);
     expect(probeCounts(home, runId!).failed).toBe(0);
+    // every node issued tokens straight from the new version before it took traffic
+    const warm = eventsOfKind(home, runId!, 'node.warmup');
+    expect(warm.map((e) => e.node)).toEqual(['n1', 'n2']);
+    for (const e of warm) expect(e.data.ok).toBeGreaterThan(0);
     expect(await versions()).toEqual({ n1: '26.7.3', n2: '26.7.3' });
     const cluster = JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: { keycloak: { version: string } } };
     expect(cluster.spec.keycloak.version).toBe('26.7.3');
