@@ -568,6 +568,7 @@ async function runKeyturn(home: string, nodes: LabNode[], lb: Lb, to: string): P
     '  of which install before ansible starts': installLead,
     '  of which install playbook': step('node.install') - installLead,
     '  of which ready + joined': step('node.ready') + step('node.joined'),
+    '  of which warm-up (tokens straight to node)': step('node.warmup'),
     '  of which enable (until HAProxy says UP)': step('node.enable'),
     verify: step('verify'),
     'CLI exit': r.endMs - t(run.finished_at),
