@@ -3,7 +3,7 @@ import { clusterSpecSchema, type ClusterDetail } from '../../shared/contract/ind
 import { sampleSpec } from '../../test/unit/spec-factory.ts';
 import { rollingSteps } from './rolling-plan.ts';
 import { phaseVars } from './steps/install-options.ts';
-import { taskState, warmUpRounds, warmupLimits } from './steps/node-steps.ts';
+import { taskState, warmUpRounds, warmupLimits, warmupVerdict } from './steps/node-steps.ts';
 
 function cluster(phased: boolean): ClusterDetail {
   const spec = clusterSpecSchema.parse(sampleSpec({ ansible: { inventory: '/i.yml', playbook: '/p.yml', phased } }));
@@ -78,6 +78,13 @@ describe('warm-up', () => {
     expect(r.sent).toBeGreaterThan(0);
     expect(r.last[0]!.reason).toBe('http-401');
   });
+});
+
+describe('warmupVerdict', () => {
+  const s = (ok: boolean, reason: string) => ({ ok, latencyMs: 10, reason });
+  it('is warm once any token was issued', () => expect(warmupVerdict(3, [s(false, 'http-503'), s(true, 'ok')])).toBe('warm'));
+  it('stops the run when the node answers but issues no token', () => expect(warmupVerdict(0, [s(false, 'http-401'), s(false, 'refused')])).toBe('no-token'));
+  it('only notes a node that gives no HTTP answer on that port', () => expect(warmupVerdict(0, [s(false, 'refused'), s(false, 'timeout')])).toBe('unreachable'));
 });
 
 describe('rollingSteps with a probe client', () => {

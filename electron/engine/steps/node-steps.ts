@@ -115,7 +115,8 @@ export const verifyNodeJoined: StepImpl = async (ctx) => {
  * rotation), until a whole round answers fast. A fresh JVM answers its first
  * token requests in seconds; without this, the moment the node is enabled and
  * the next one drained it would take every request cold. Proves the node can
- * issue tokens, too: when none succeeds the step fails before the node is enabled.
+ * issue tokens, too: when it answers but issues none, the step fails before
+ * the node is enabled (a node that does not answer plain HTTP is only noted).
  */
 export const warmUpNode: StepImpl = async (ctx) => {
   const node = requireNode(ctx);
@@ -134,7 +135,14 @@ export const warmUpNode: StepImpl = async (ctx) => {
   const started = Date.now();
   const { ok, sent, last } = await warmUpRounds(() => tokenRequest(url, body), ctx.signal);
   const worst = Math.max(...last.map((s) => s.latencyMs));
-  if (ok === 0) {
+  const verdict = warmupVerdict(ok, last);
+  if (verdict === 'unreachable') {
+    // Not reachable over plain HTTP on its own port (TLS-only nodes, another listener): readiness already
+    // holds, so the node is enabled without a warm-up rather than stopping the run on a transport question.
+    ctx.rec.event('engine', 'node.warmup', 'warn', { message: `${node.name}: ${url} did not answer (${last[0]?.reason ?? 'no answer'}); not warmed up`, sent, ok }, node.name);
+    return;
+  }
+  if (verdict === 'no-token') {
     const reasons = [...new Set(last.map((s) => s.reason))].join(', ');
     throw new KeyturnError('tool-failed', `${node.name} is ready but issued no token in ${sent} requests (${reasons}).`,
       `Check realm '${probe.realm}' and client '${probe.clientId}' on the new version; the node is still out of the load balancer. Rollback puts the old version back.`);
@@ -146,6 +154,16 @@ export interface WarmupSample {
   ok: boolean;
   latencyMs: number;
   reason: string;
+}
+
+/**
+ * What a warm-up showed: `warm` (tokens issued), `no-token` (the node answered
+ * but issued none: broken for real traffic) or `unreachable` (no HTTP answer at
+ * all on that port: nothing learnt, readiness stands).
+ */
+export function warmupVerdict(ok: number, last: readonly WarmupSample[]): 'warm' | 'no-token' | 'unreachable' {
+  if (ok > 0) return 'warm';
+  return last.every((s) => s.reason === 'refused' || s.reason === 'timeout') ? 'unreachable' : 'no-token';
 }
 
 /** One client-credentials token request straight to a node; never throws. */
