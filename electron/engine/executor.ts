@@ -9,9 +9,9 @@ import type { NodeState } from '../../shared/contract/upgrade.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
 import { getRun } from '../ledger/runs-repo.ts';
-import { resolveSecretRef } from '../services/secret-refs.ts';
 import { nodeOf, type EngineDeps, type StepImpl } from './engine-context.ts';
 import { startProber, type Prober } from './prober.ts';
+import { runProbeTarget } from './run-probe-target.ts';
 import { clearControl, pendingControl } from './run-control.ts';
 import type { RunRecorder } from './run-recorder.ts';
 import { backup, preflight, verifyCluster } from './steps/cluster-steps.ts';
@@ -39,25 +39,17 @@ export type RunOutcome = 'succeeded' | 'paused' | 'aborted' | 'failed';
 
 /** Starts the prober on the cluster's public name, when the cluster says how. */
 async function startRunProber(deps: EngineDeps, rec: RunRecorder, clusterName: string, signal: AbortSignal): Promise<Prober | null> {
-  const spec = getCluster(deps.db, clusterName).spec;
-  if (!spec.probe) {
-    rec.event('probe', 'probe.disabled', 'warn', { message: 'No probe client configured for this cluster: availability is not measured during this run.' });
-    return null;
-  }
-  const url = spec.keycloak.url ?? `http://${spec.traffic.name}`;
-  const secret = await resolveSecretRef(spec.probe.clientSecretRef, `The probe client secret of cluster '${clusterName}'`);
-  rec.addSecrets(secret);
-  const dns = spec.traffic.kind === 'dns' ? { server: spec.traffic.server, port: spec.traffic.port } : null;
-  if (!dns) {
-    rec.event('probe', 'probe.disabled', 'warn', { message: 'The prober resolves through the cluster DNS server; this cluster switches traffic with HAProxy only.' });
+  const probe = await runProbeTarget(clusterName, getCluster(deps.db, clusterName).spec, (s) => rec.addSecrets(s));
+  if ('disabled' in probe) {
+    rec.event('probe', 'probe.disabled', 'warn', { message: probe.disabled });
     return null;
   }
   return startProber({
     db: deps.db,
     runId: rec.runId,
     events: rec,
-    target: { url: `${url.replace(/\/$/, '')}/realms/${spec.probe.realm}/protocol/openid-connect/token`, dns, clientId: spec.probe.clientId, clientSecret: secret, allowedNetworks: spec.probe.allowedNetworks },
-    ratePerSecond: spec.probe.ratePerSecond,
+    target: probe.target,
+    ratePerSecond: probe.ratePerSecond,
     // A token request with no answer within 5 s counts as failed: what a login page would show as an outage.
     timeoutMs: 5000,
     maxDurationMs: 6 * 3_600_000,

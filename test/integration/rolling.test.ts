@@ -81,6 +81,33 @@ describe('rolling upgrade on the lab', () => {
     expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
   });
 
+  it('stops at preflight when the probe client gets no token, before anything changes', async () => {
+    const wrong = join(home, 'lab', 'secrets', 'client-secret-wrong');
+    writeFileSync(wrong, 'not-the-client-secret', { mode: 0o600 });
+    let original: unknown;
+    editLab((spec) => {
+      original = spec.probe!.clientSecretRef;
+      spec.probe!.clientSecretRef = { file: wrong };
+    });
+    try {
+      const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', '26.7.3', '--yes']);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toMatch(/probe client 'lab-client' got no token .*http-40[01]/);
+      expect(r.stderr).toMatch(/probe\.clientSecretRef/);
+      expect(r.stderr).not.toContain('not-the-client-secret');
+      const run = latestRun(home, 'upgrade')!;
+      const steps = stepsOf(home, run.id);
+      expect(steps[0]).toMatchObject({ kind: 'preflight', status: 'failed' });
+      expect(steps.slice(1).every((s) => s.status === 'pending')).toBe(true);
+      expect(backupsOfRun(home, run.id)).toBe(0);
+    } finally {
+      editLab((spec) => {
+        spec.probe!.clientSecretRef = original as { file: string };
+      });
+    }
+    expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
+  });
+
   it('fails in the prepare phase with every node still serving and none drained when a node cannot take the new version', async () => {
     // A real fault on n1's disk: a plain file where the target version's directory must go.
     const blocker = join(stateDir, 'nodes', 'n1', 'opt', 'keycloak-26.7.3');

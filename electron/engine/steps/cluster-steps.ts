@@ -10,6 +10,8 @@ import { showServers } from '../../tools/haproxy.ts';
 import { checkHealth, clusterSize } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepImpl } from '../engine-context.ts';
 import { installedVersion, openNode } from './node-access.ts';
+import { prepareTarget, probeOnce } from '../probe-request.ts';
+import { runProbeTarget } from '../run-probe-target.ts';
 
 /** SSH to every node with its pinned key, every node ready, the balancer knows every node, the target fetched. */
 export const preflight: StepImpl = async (ctx) => {
@@ -32,6 +34,7 @@ export const preflight: StepImpl = async (ctx) => {
   if (problems.length) {
     throw new KeyturnError('ssh-failed', `Preflight failed; nothing was changed:\n  ${problems.join('\n  ')}`, 'Make every node reachable and ready, then start the upgrade again.');
   }
+  if (ctx.params.requireReady !== false) await checkProbeClient(ctx);
   if (param(ctx, 'strategy') === 'rolling') {
     const lb = loadBalancerOf(cluster);
     const servers = await showServers(lb.runtimeApi, lb.backend, { signal: ctx.signal });
@@ -43,6 +46,31 @@ export const preflight: StepImpl = async (ctx) => {
   const artifact = await ctx.deps.artifacts.ensure(param(ctx, 'to'), { signal: ctx.signal });
   ctx.rec.event('engine', 'preflight.ok', 'info', { message: `All ${cluster.spec.nodes.length} nodes reachable and ready; Keycloak ${artifact.version} verified (sha256 ${artifact.sha256.slice(0, 12)}…)` });
 };
+
+/**
+ * The probe client gets a token through the public name before anything
+ * changes: a wrong client secret must stop the run here, not show up as a
+ * run full of failed requests, or as a node that "issues no token" after it
+ * was switched. Up to three tries, so one slow answer is not an outage.
+ */
+async function checkProbeClient(ctx: Parameters<StepImpl>[0]): Promise<void> {
+  const probe = await runProbeTarget(ctx.cluster.name, ctx.cluster.spec, (s) => ctx.rec.addSecrets(s));
+  if ('disabled' in probe) return;
+  const target = prepareTarget(probe.target);
+  const tries: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await probeOnce(target, 5000);
+    if (s.ok) {
+      ctx.rec.event('engine', 'preflight.probe', 'info', { message: `Probe client ${probe.target.clientId} got a token through ${new URL(probe.target.url).host} in ${Math.round(s.latencyMs)} ms` });
+      return;
+    }
+    tries.push(s.reason ?? 'other');
+  }
+  const auth = tries.some((r) => r === 'http-400' || r === 'http-401');
+  throw new KeyturnError('invalid-input', `Preflight failed; nothing was changed: the probe client '${probe.target.clientId}' got no token through ${probe.target.url} (${tries.join(', ')}).`,
+    auth ? 'Check probe.clientSecretRef and the client in the realm (confidential, service accounts enabled), then start again.'
+      : 'The cluster does not serve tokens through its public name right now: check DNS and the load balancer, then start again.');
+}
 
 /** pg_dump before any change; a failed backup stops the run here. */
 export const backup: StepImpl = async (ctx) => {
