@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterSpecSchema, type ClusterDetail } from '../../shared/contract/index.ts';
 import { sampleSpec } from '../../test/unit/spec-factory.ts';
+import { prepareTarget, probeOnce } from './probe-request.ts';
 import { rollingSteps } from './rolling-plan.ts';
 import { phaseVars } from './steps/install-options.ts';
 import { taskState, warmUpRounds, warmupLimits, warmupVerdict } from './steps/node-steps.ts';
@@ -85,6 +86,16 @@ describe('warmupVerdict', () => {
   it('is warm once any token was issued', () => expect(warmupVerdict(3, [s(false, 'http-503'), s(true, 'ok')])).toBe('warm'));
   it('stops the run when the node answers but issues no token', () => expect(warmupVerdict(0, [s(false, 'http-401'), s(false, 'refused')])).toBe('no-token'));
   it('only notes a node that gives no HTTP answer on that port', () => expect(warmupVerdict(0, [s(false, 'refused'), s(false, 'timeout')])).toBe('unreachable'));
+});
+
+describe('warm-up against a node that does not answer', () => {
+  it('is unreachable, not a node without tokens, when nothing listens on the port', async () => {
+    // Port 1 on loopback: the kernel refuses the connection, like a node that serves TLS only.
+    const target = prepareTarget({ url: 'http://127.0.30.77:1/realms/r/protocol/openid-connect/token', dns: { server: '127.0.30.77', port: 53 }, clientId: 'c', clientSecret: 's', allowedNetworks: ['127.0.30.77'] });
+    const r = await warmUpRounds(() => probeOnce(target, 1000), new AbortController().signal, { ...warmupLimits, maxMs: 200 });
+    expect(r.last.map((x) => x.reason)).toEqual(['refused', 'refused', 'refused', 'refused']);
+    expect(warmupVerdict(r.ok, r.last)).toBe('unreachable');
+  });
 });
 
 describe('rollingSteps with a probe client', () => {

@@ -19,7 +19,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, screenshot, startConsole, type ConsoleHandle } from '../../e2e/support/console.ts';
 import { showServers } from '../../electron/tools/haproxy.ts';
-import { clusterSpecSchema } from '../../shared/contract/index.ts';
+import { clusterSpecSchema, type SecretRef } from '../../shared/contract/index.ts';
 import { createServices } from '../../electron/services/services.ts';
 import { keyturn, ensureLabUp } from './lab-harness.ts';
 import { backupsOfRun, eventSeqs, eventsOfKind, latestRun, probeCounts, runStatus, stepsOf } from './lab-ledger.ts';
@@ -82,13 +82,7 @@ describe('rolling upgrade on the lab', () => {
   });
 
   it('stops at preflight when the probe client gets no token, before anything changes', async () => {
-    const wrong = join(home, 'lab', 'secrets', 'client-secret-wrong');
-    writeFileSync(wrong, 'not-the-client-secret', { mode: 0o600 });
-    let original: unknown;
-    editLab((spec) => {
-      original = spec.probe!.clientSecretRef;
-      spec.probe!.clientSecretRef = { file: wrong };
-    });
+    const good = wrongLabSecret(join(home, 'lab', 'secrets', 'client-secret-wrong'), 'not-the-client-secret', probeClientSecret);
     try {
       const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', '26.7.3', '--yes']);
       expect(r.exitCode).not.toBe(0);
@@ -101,9 +95,7 @@ describe('rolling upgrade on the lab', () => {
       expect(steps.slice(1).every((s) => s.status === 'pending')).toBe(true);
       expect(backupsOfRun(home, run.id)).toBe(0);
     } finally {
-      editLab((spec) => {
-        spec.probe!.clientSecretRef = original as { file: string };
-      });
+      good();
     }
     expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
   });
@@ -131,7 +123,7 @@ describe('rolling upgrade on the lab', () => {
   });
 
   it('halts when a node will not start, keeps the cluster serving with zero failed requests, and rolls that node back', async () => {
-    const good = editLabPasswordRef(join(home, 'lab', 'secrets', 'db-password-broken'), 'not-the-database-password');
+    const good = wrongLabSecret(join(home, 'lab', 'secrets', 'db-password-broken'), 'not-the-database-password', keycloakDbPassword);
     try {
       const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', '26.7.3', '--yes', '--json']);
       expect(r.exitCode).toBe(7);
@@ -293,20 +285,41 @@ describe('the console on the lab (Chromium, browser mode)', () => {
   });
 });
 
+type LabSpec = ReturnType<typeof clusterSpecSchema.parse>;
+
+/** One secret reference of the lab cluster: how to read it and how to replace it. */
+interface RefSlot {
+  get(spec: LabSpec): SecretRef;
+  set(spec: LabSpec, ref: SecretRef): void;
+}
+
 /**
- * Points the lab's Keycloak `db-password` option at a file with a wrong
- * password (the database's own password reference stays right, so the backup
- * works): the upgraded node then cannot connect and will not start. Returns
- * the function that puts the right reference back.
+ * Keycloak's `db-password` option (the database's own password reference
+ * stays right, so the backup works): with a wrong one the upgraded node
+ * cannot connect and will not start.
  */
-function editLabPasswordRef(file: string, wrong: string): () => void {
+const keycloakDbPassword: RefSlot = {
+  get: (spec) => spec.keycloak.secretOptions['db-password']!,
+  set: (spec, ref) => { spec.keycloak.secretOptions['db-password'] = ref; },
+};
+
+/** The probe client's secret: with a wrong one no token is issued through the public name. */
+const probeClientSecret: RefSlot = {
+  get: (spec) => spec.probe!.clientSecretRef,
+  set: (spec, ref) => { spec.probe!.clientSecretRef = ref; },
+};
+
+/**
+ * Points one secret reference of the lab cluster at a file holding a wrong
+ * value, as an operator's typo would. Returns the function that puts the
+ * right reference back.
+ */
+function wrongLabSecret(file: string, wrong: string, slot: RefSlot): () => void {
   writeFileSync(file, wrong, { mode: 0o600 });
-  let original: unknown;
+  let original: SecretRef | undefined;
   editLab((spec) => {
-    original = spec.keycloak.secretOptions['db-password'];
-    spec.keycloak.secretOptions['db-password'] = { file };
+    original = slot.get(spec);
+    slot.set(spec, { file });
   });
-  return () => editLab((spec) => {
-    spec.keycloak.secretOptions['db-password'] = original as { file: string };
-  });
+  return () => editLab((spec) => slot.set(spec, original!));
 }

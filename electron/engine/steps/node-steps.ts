@@ -13,6 +13,10 @@ import { loadBalancerOf, nodeAddress, param, type StepContext, type StepImpl } f
 import { recordAnsibleEvent } from '../ansible-events.ts';
 import { prepareInstall } from './install-options.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
+import type { ProbeSample } from '../../ledger/probe-samples-repo.ts';
+import { prepareTarget, probeOnce } from '../probe-request.ts';
+import { lookup } from 'node:dns/promises';
+import { isIP, isIPv6 } from 'node:net';
 
 function requireNode(ctx: StepContext) {
   if (!ctx.node) throw new KeyturnError('internal', 'A node step has no node.', 'Abort the run and start a new one.');
@@ -127,34 +131,41 @@ export const warmUpNode: StepImpl = async (ctx) => {
   }
   const secret = await resolveSecretRef(probe.clientSecretRef, `The probe client secret of cluster '${ctx.cluster.name}'`);
   ctx.rec.addSecrets(secret);
-  const address = nodeAddress(node);
-  const host = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
-  const url = `http://${host}:${node.httpPort}/realms/${encodeURIComponent(probe.realm)}/protocol/openid-connect/token`;
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: probe.clientId, client_secret: secret }).toString();
+  // The node by address (its own, not the public name), so the prober's request goes to it and nowhere else.
+  const address = isIP(nodeAddress(node)) ? nodeAddress(node) : (await lookup(nodeAddress(node)).catch(() => null))?.address;
+  if (!address) {
+    ctx.rec.event('engine', 'node.warmup', 'warn', { message: `${node.name}: ${nodeAddress(node)} does not resolve here; not warmed up` }, node.name);
+    return;
+  }
+  const host = isIPv6(address) ? `[${address}]` : address;
+  const target = prepareTarget({
+    url: `http://${host}:${node.httpPort}/realms/${encodeURIComponent(probe.realm)}/protocol/openid-connect/token`,
+    dns: { server: address, port: 53 }, // never consulted: the URL names an IP address
+    clientId: probe.clientId,
+    clientSecret: secret,
+    allowedNetworks: [address],
+  });
   ctx.nodeState(node.name, 'ready', `Warming ${node.name} up with token requests before it takes traffic`);
   const started = Date.now();
-  const { ok, sent, last } = await warmUpRounds(() => tokenRequest(url, body), ctx.signal);
+  const { ok, sent, last } = await warmUpRounds(() => probeOnce(target, 5000), ctx.signal);
   const worst = Math.max(...last.map((s) => s.latencyMs));
   const verdict = warmupVerdict(ok, last);
   if (verdict === 'unreachable') {
     // Not reachable over plain HTTP on its own port (TLS-only nodes, another listener): readiness already
     // holds, so the node is enabled without a warm-up rather than stopping the run on a transport question.
-    ctx.rec.event('engine', 'node.warmup', 'warn', { message: `${node.name}: ${url} did not answer (${last[0]?.reason ?? 'no answer'}); not warmed up`, sent, ok }, node.name);
+    ctx.rec.event('engine', 'node.warmup', 'warn', { message: `${node.name}: ${target.url.href} did not answer (${last[0]?.reason ?? 'no answer'}); not warmed up`, sent, ok }, node.name);
     return;
   }
   if (verdict === 'no-token') {
-    const reasons = [...new Set(last.map((s) => s.reason))].join(', ');
+    const reasons = [...new Set(last.map((s) => s.reason ?? 'other'))].join(', ');
     throw new KeyturnError('tool-failed', `${node.name} is ready but issued no token in ${sent} requests (${reasons}).`,
       `Check realm '${probe.realm}' and client '${probe.clientId}' on the new version; the node is still out of the load balancer. Rollback puts the old version back.`);
   }
   ctx.rec.event('engine', 'node.warmup', 'info', { message: `${node.name} warmed up: ${ok}/${sent} tokens in ${((Date.now() - started) / 1000).toFixed(1)} s, last round ${Math.round(worst)} ms at most`, sent, ok, ms: Date.now() - started }, node.name);
 };
 
-export interface WarmupSample {
-  ok: boolean;
-  latencyMs: number;
-  reason: string;
-}
+/** What the warm-up looks at of each request (the prober's own samples). */
+export type WarmupSample = Pick<ProbeSample, 'ok' | 'latencyMs' | 'reason'>;
 
 /**
  * What a warm-up showed: `warm` (tokens issued), `no-token` (the node answered
@@ -163,31 +174,21 @@ export interface WarmupSample {
  */
 export function warmupVerdict(ok: number, last: readonly WarmupSample[]): 'warm' | 'no-token' | 'unreachable' {
   if (ok > 0) return 'warm';
-  return last.every((s) => s.reason === 'refused' || s.reason === 'timeout') ? 'unreachable' : 'no-token';
+  return last.every((s) => s.reason !== null && transportFailures.has(s.reason)) ? 'unreachable' : 'no-token';
 }
 
-/** One client-credentials token request straight to a node; never throws. */
-async function tokenRequest(url: string, body: string): Promise<WarmupSample> {
-  const started = performance.now();
-  const done = (ok: boolean, reason: string): WarmupSample => ({ ok, reason, latencyMs: performance.now() - started });
-  try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal: AbortSignal.timeout(5000) });
-    const text = await res.text();
-    return res.status === 200 && text.includes('"access_token"') ? done(true, 'ok') : done(false, `http-${res.status}`);
-  } catch (err) {
-    return done(false, (err as Error).name === 'TimeoutError' ? 'timeout' : 'refused');
-  }
-}
+/** Reasons of `probeOnce` that mean no HTTP answer came back at all. */
+const transportFailures = new Set(['refused', 'timeout', 'reset', 'unreachable', 'other']);
 
 /** Warm-up: rounds of this many requests, until a round is all under the threshold (after a minimum), at most this long. */
 export const warmupLimits = { concurrency: 4, fastMs: 150, minRequests: 12, maxMs: 15_000 };
 
 /** Sends rounds of requests until one round is all fast and successful (and enough were sent), or time is up. */
-export async function warmUpRounds(send: () => Promise<WarmupSample>, signal: AbortSignal, limits = warmupLimits): Promise<{ ok: number; sent: number; last: WarmupSample[] }> {
+export async function warmUpRounds<S extends WarmupSample>(send: () => Promise<S>, signal: AbortSignal, limits = warmupLimits): Promise<{ ok: number; sent: number; last: S[] }> {
   const started = Date.now();
   let ok = 0;
   let sent = 0;
-  let last: WarmupSample[] = [];
+  let last: S[] = [];
   while (Date.now() - started < limits.maxMs) {
     if (signal.aborted) throw new KeyturnError('aborted', 'Stopped while warming up.', 'Resume the run to continue.');
     last = await Promise.all(Array.from({ length: limits.concurrency }, send));
