@@ -1,8 +1,9 @@
 /** `keyturn lab doctor|up|down|status` and `keyturn artifacts list|fetch|import`. */
 import type { Command } from 'commander';
-import { execa } from 'execa';
 import { KeyturnError } from '../../shared/errors.ts';
+import { installPackages, planInstall } from '../lab/prerequisite-install.ts';
 import { labStatus } from '../lab/lab-status.ts';
+import { labPrerequisites, suitePrerequisites } from '../tools/toolchain.ts';
 import type { CliContext } from './context.ts';
 import { printJson, table } from './output.ts';
 import { printProgress } from './progress.ts';
@@ -19,22 +20,27 @@ export function registerLabCommands(program: Command, ctx: CliContext): void {
   lab
     .command('doctor')
     .description('check the lab prerequisites; --install installs missing Debian packages')
-    .option('--install', 'apt-get install what is missing (needs root)')
+    .option('--install', 'apt-get install what is missing (needs root), one line per package first')
+    .option('--suite', 'also what the test suite needs (Chromium for the end-to-end specs); `npm test` uses this')
     .option('--json', 'print JSON')
-    .action(async (o: { install?: boolean; json?: boolean }) => {
-      await ctx.run(o.json, async ({ services, io }) => {
-        let prereqs = await services.lab.doctor();
-        const missing = prereqs.filter((p) => !p.found);
-        const pkgs = [...new Set(missing.map((p) => p.debianPackage).filter((p): p is string => !!p && p !== 'temurin-25-jdk'))];
-        if (o.install && pkgs.length) {
-          if (process.getuid?.() !== 0) throw new KeyturnError('invalid-input', 'Installing packages needs root.', `Run: sudo apt-get install -y ${pkgs.join(' ')}`);
-          io.err(`Installing ${pkgs.join(' ')} with apt-get...\n`);
-          await execa('apt-get', ['update', '-qq'], { stdio: 'inherit', env: { DEBIAN_FRONTEND: 'noninteractive' } });
-          await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env: { DEBIAN_FRONTEND: 'noninteractive' } });
-          prereqs = await services.lab.doctor();
+    .action(async (o: { install?: boolean; suite?: boolean; json?: boolean }) => {
+      await ctx.run(o.json, async ({ io }) => {
+        const check = () => (o.suite ? suitePrerequisites() : labPrerequisites());
+        let prereqs = await check();
+        const plan = planInstall(prereqs);
+        if (o.install && plan.packages.length) {
+          if (!plan.canInstall) throw new KeyturnError('tool-missing', `Missing: ${plan.packages.flatMap((p) => p.programs).join(', ')}; ${plan.reason}.`, `Run: ${plan.command}`);
+          await installPackages(plan, {
+            onPackage: (p) => io.err(`Installing ${p.name} (${p.programs.join(', ')}): ${p.purpose}\n`),
+            onLine: (_stream, line) => { if (!o.json && /^(E:|W:|Err)/.test(line)) io.err(`  apt: ${line}\n`); },
+          });
+          prereqs = await check();
         }
         if (o.json) printJson(io, prereqs);
         else table(io, ['PREREQUISITE', 'STATUS', 'DETAIL', 'WHY'], prereqs.map((p) => [p.name, p.found ? 'ok' : `MISSING (apt: ${p.debianPackage ?? '?'})`, p.detail, p.purpose]));
+        const after = planInstall(prereqs);
+        if (!o.json && after.packages.length) io.err(`Missing Debian packages. Install them with: ${after.command}\n`);
+        if (!o.json) for (const m of after.manual) io.err(`Missing ${m.name}: ${m.how}\n`);
         if (prereqs.some((p) => !p.found)) ctx.exitCode = 6;
       });
     });

@@ -19,6 +19,7 @@ import { recordAnsibleEvent } from '../engine/ansible-events.ts';
 import { scanHostKey } from '../tools/ssh.ts';
 import { terraformApply, terraformDestroy, terraformInit } from '../tools/terraform.ts';
 import { findJdk, labPrerequisites } from '../tools/toolchain.ts';
+import { installPackages, planInstall } from './prerequisite-install.ts';
 import { credentialValues, labCredentials, labPaths, type LabCredentials, type LabPaths } from './lab-paths.ts';
 import { labClusterSpec, labOptions } from './lab-cluster.ts';
 import { readLabOutputs, writeRootModule, type LabOutputs } from './lab-terraform.ts';
@@ -168,6 +169,42 @@ export function createLabService(deps: LabServiceDeps) {
   return {
     paths,
     doctor: () => labPrerequisites(),
+
+    /** What installing the missing prerequisites takes (shown before the operator agrees). */
+    installPlan: async () => planInstall(await labPrerequisites()),
+
+    /**
+     * Installs the missing prerequisites as a recorded run (one event per
+     * package, then apt's own lines), so the console shows live progress and
+     * the ledger keeps what was installed. Refused up front, with the command
+     * to run instead, when Keyturn can't install (not root, no apt-get).
+     */
+    async installPrerequisites(signal?: AbortSignal): Promise<{ runId: string; done: Promise<void> }> {
+      const plan = planInstall(await labPrerequisites());
+      if (plan.packages.length === 0) {
+        throw new KeyturnError('invalid-input', 'No Debian package is missing for the sandbox.', plan.manual.length ? plan.manual.map((m) => m.how).join(' ') : 'Create the sandbox.');
+      }
+      if (!plan.canInstall) throw new KeyturnError('tool-missing', `Keyturn cannot install the missing packages here: ${plan.reason}.`, `Run: ${plan.command}`);
+      const steps = [{ kind: 'lab.install-prerequisites', title: `Install ${plan.packages.map((p) => p.name).join(', ')} (apt-get)` }];
+      const rec = beginRun(deps, lockScope, { clusterId: labClusterId(), kind: 'lab-install' }, steps);
+      const done = (async () => {
+        try {
+          await rec.step(0, () =>
+            installPackages(plan, {
+              onPackage: (pkg) => rec.event('engine', 'apt.package', 'info', { message: `Installing ${pkg.name} (${pkg.programs.join(', ')}): ${pkg.purpose}`, package: pkg.name }),
+              onLine: (stream, line) => rec.event('engine', 'apt.line', stream === 'stderr' ? 'warn' : 'debug', { line }),
+              ...(signal ? { signal } : {}),
+            }),
+          );
+          const still = (await labPrerequisites()).filter((p) => !p.found);
+          rec.succeed({ message: still.length ? `Installed; still missing: ${still.map((p) => p.name).join(', ')}` : 'Every sandbox prerequisite is installed', stillMissing: still.map((p) => p.name) });
+        } catch (err) {
+          rec.fail(err);
+          throw err;
+        }
+      })();
+      return { runId: rec.runId, done };
+    },
 
     /**
      * Starts `lab up` and returns its run id at once plus a promise of its end.

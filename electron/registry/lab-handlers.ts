@@ -6,6 +6,12 @@ import type { Handlers } from './dispatch.ts';
 export function labHandlers(s: Services): Pick<Handlers, `lab:${string}` & keyof Handlers> {
   return {
     'lab:doctor': () => s.lab.doctor(),
+    'lab:installPlan': () => s.lab.installPlan(),
+    'lab:installPrerequisites': async () => {
+      const { runId, done } = await s.lab.installPrerequisites();
+      done.catch(() => undefined); // recorded in the run
+      return { runId };
+    },
     'lab:status': () => labStatus(s.db, s.lab.paths),
     'lab:up': async (input) => {
       const { runId, done } = await s.lab.up({ ...(input?.version ? { version: input.version } : {}), nodes: input?.nodes ?? 2 });

@@ -176,6 +176,26 @@ async function findJsonlCallback(): Promise<string | null> {
 }
 
 /**
+ * What the test suite needs on top of the lab: Debian's Chromium, which the
+ * end-to-end specs drive through playwright-core (its own browser download is
+ * not an option offline). `npm test` checks and installs these with the lab's
+ * through the same `lab doctor --suite` code, so the two lists cannot drift.
+ */
+export async function suitePrerequisites(): Promise<Prerequisite[]> {
+  const chromium = await findExecutable('chromium', []);
+  return [
+    ...(await labPrerequisites()),
+    {
+      name: 'chromium',
+      found: chromium !== null,
+      detail: chromium ?? 'not found on PATH',
+      purpose: 'runs the console\'s end-to-end tests (Playwright drives Debian\'s Chromium)',
+      debianPackage: 'chromium',
+    },
+  ];
+}
+
+/**
  * What `lab doctor` checks: the programs the lab uses, the ansible.posix
  * collection (for machine-readable playbook output) and a JDK of 21 or newer.
  */

@@ -41,12 +41,39 @@ export const prerequisiteSchema = z.strictObject({
 });
 export type Prerequisite = z.infer<typeof prerequisiteSchema>;
 
+/**
+ * What installing the missing prerequisites takes, shown before anything is
+ * installed: the Debian packages (with the programs each brings and why), the
+ * one command that installs them, whether Keyturn may run it itself (root and
+ * apt-get) and, when not, why; and what no Debian package provides.
+ */
+export const installPlanSchema = z.strictObject({
+  packages: z.array(z.strictObject({ name: z.string(), programs: z.array(z.string()), purpose: z.string() })),
+  command: z.string(),
+  canInstall: z.boolean(),
+  reason: z.string().nullable(),
+  manual: z.array(z.strictObject({ name: z.string(), detail: z.string(), purpose: z.string(), how: z.string() })),
+});
+export type InstallPlan = z.infer<typeof installPlanSchema>;
+
 export const labCalls = {
   'lab:doctor': defineCall({
     summary: 'Which lab prerequisites are missing and what each is for.',
     input: emptyInput,
     output: z.array(prerequisiteSchema),
     errors: [],
+  }),
+  'lab:installPlan': defineCall({
+    summary: 'What installing the missing sandbox prerequisites takes, and whether Keyturn can do it here.',
+    input: emptyInput,
+    output: installPlanSchema,
+    errors: [],
+  }),
+  'lab:installPrerequisites': defineCall({
+    summary: 'Installs the missing sandbox prerequisites with apt-get (after the operator agreed); progress arrives as run events.',
+    input: emptyInput,
+    output: z.strictObject({ runId: idSchema }),
+    errors: ['tool-missing', 'locked'],
   }),
   'lab:status': defineCall({
     summary: 'What of the lab is running, its URL, DNS, lab credentials and cluster size.',

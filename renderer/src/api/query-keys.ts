@@ -22,6 +22,7 @@ export const queryKeys = {
   runEvents: (runId: string) => key('runs:events', { runId }),
   toolchain: () => key('toolchain:status'),
   labDoctor: () => key('lab:doctor'),
+  labInstallPlan: () => key('lab:installPlan'),
   labStatus: () => key('lab:status'),
   planVersions: (cluster: string) => key('plan:versions', { cluster }),
   plan: (runId: string) => key('plan:get', { runId }),

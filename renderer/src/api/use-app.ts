@@ -1,5 +1,5 @@
 /** Queries about the console itself and the machine it runs on. */
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from './client.ts';
 import { queryKeys } from './query-keys.ts';
 
@@ -25,5 +25,26 @@ export function useLabDoctor() {
   return useQuery({
     queryKey: queryKeys.labDoctor(),
     queryFn: () => unwrap(api().lab.doctor()),
+  });
+}
+
+/** What installing the missing sandbox prerequisites takes, and whether Keyturn may do it here. */
+export function useLabInstallPlan() {
+  return useQuery({
+    queryKey: queryKeys.labInstallPlan(),
+    queryFn: () => unwrap(api().lab.installPlan()),
+  });
+}
+
+/** Installs the missing prerequisites as a run (live apt progress); the doctor and the plan are re-read afterwards. */
+export function useLabInstallPrerequisites() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api().lab.installPrerequisites()),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.runsAll() }),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: queryKeys.labDoctor() });
+      void qc.invalidateQueries({ queryKey: queryKeys.labInstallPlan() });
+    },
   });
 }

@@ -22,7 +22,7 @@ export function AutomationSection() {
           <TextField id="lb-backend" label="Backend" optional value={lb.backend} onChange={(v) => setLoadBalancer({ backend: v })} placeholder="e.g. keycloak" mono />
         </div>
       </FormSection>
-      <FormSection title="Provisioning" description="Optional. Needed for blue/green (build the green cluster) and to reinstall a node.">
+      <FormSection title="Provisioning" description="Optional. The Ansible playbook installs Keycloak on a node during an upgrade; Terraform describes how the cluster was built.">
         <div className="form-grid form-grid-2">
           <TextField id="terraform-dir" label="Terraform directory" optional value={tf.dir} onChange={(v) => setTerraform({ dir: v })} placeholder="e.g. /srv/infra/keycloak" mono />
           <TextField id="terraform-varFile" label="Terraform var file" optional value={tf.varFile} onChange={(v) => setTerraform({ varFile: v })} placeholder="e.g. prod.tfvars" mono />

@@ -11,7 +11,7 @@ export function TrafficSection() {
   const t = useDraft((s) => s.draft.traffic);
   const setTraffic = useDraft((s) => s.setTraffic);
   return (
-    <FormSection title="Traffic" description="What a blue/green switch flips to move clients from one cluster to another.">
+    <FormSection title="Traffic" description="The public name clients use. Keyturn's availability prober watches it during every run.">
       <div className="form-grid form-grid-3">
         <SelectField<'dns' | 'haproxy'>
           id="traffic-kind"

@@ -3,15 +3,20 @@
  * register an existing cluster, or build the local sandbox to try an upgrade
  * on a real (disposable) Keycloak cluster first.
  */
+import { useLabInstallPlan } from '../../api/use-app.ts';
 import { useLabUp } from '../../api/use-runs.ts';
 import { useNav } from '../../app/nav-store.ts';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { LabDoctorPanel } from './LabDoctorPanel.tsx';
+import { SandboxPrerequisites } from './SandboxPrerequisites.tsx';
 
 /** First-run screen. */
 export function FirstRun() {
   const navigate = useNav((s) => s.navigate);
   const labUp = useLabUp();
+  const installPlan = useLabInstallPlan();
+  const plan = installPlan.data;
+  const missing = plan ? plan.packages.length + plan.manual.length : 0;
 
   const createSandbox = () =>
     labUp.mutate(undefined, {
@@ -22,8 +27,9 @@ export function FirstRun() {
     <div className="first-run" data-testid="first-run">
       <h1 className="page-title">Welcome to Keyturn</h1>
       <p className="lead">
-        Keyturn upgrades Keycloak clusters without your users noticing: it backs up, picks a rolling, blue/green or recreate strategy, and moves
-        one node at a time while watching real traffic. Every step is recorded, and there is always a planned way back.
+        Keyturn upgrades Keycloak clusters without your users noticing: it asks Keycloak&apos;s own compatibility check which strategy is safe, backs
+        up, and runs a rolling upgrade one node at a time while watching real traffic. Every step is recorded, and there is always a planned way
+        back. Upgrades that need recreate or blue/green are planned and explained; Keyturn does not run them yet.
       </p>
 
       <div className="choice-grid">
@@ -40,11 +46,14 @@ export function FirstRun() {
             Builds a real Keycloak cluster on loopback addresses with Terraform and Ansible — HAProxy, PostgreSQL and DNS included — to try an upgrade
             safely. Takes a few minutes; you can watch every step.
           </p>
-          <button type="button" className="btn" data-testid="create-sandbox" onClick={createSandbox} disabled={labUp.isPending}>
+          <button type="button" className="btn" data-testid="create-sandbox" onClick={createSandbox} disabled={labUp.isPending || (!plan && !installPlan.isError) || missing > 0}>
             {labUp.isPending ? 'Starting…' : 'Create local sandbox'}
           </button>
+          {missing > 0 && <p className="small text-warn">Install the prerequisites below first.</p>}
         </div>
       </div>
+
+      {plan && missing > 0 && <SandboxPrerequisites plan={plan} onCheckAgain={() => void installPlan.refetch()} />}
 
       {labUp.isError && <ErrorPanel error={labUp.error} title="The sandbox could not be started" testId="sandbox-error" />}
 
