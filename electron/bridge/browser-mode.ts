@@ -9,8 +9,11 @@ import { createHandlers } from '../registry/handlers.ts';
 import { appRoot } from '../services/app-version.ts';
 import { createServices } from '../services/services.ts';
 import { startBridge } from './server.ts';
+import { assertUsableToken } from './token.ts';
 
 export async function runBrowserMode(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Checked before anything opens: a weak KEYTURN_TOKEN is refused with its reason, never used.
+  if (env.KEYTURN_TOKEN !== undefined) assertUsableToken(env.KEYTURN_TOKEN);
   const services = createServices({ mode: 'browser' });
   const handlers = createHandlers(services);
   const port = env.KEYTURN_PORT ? Number(env.KEYTURN_PORT) : 0;
@@ -19,7 +22,7 @@ export async function runBrowserMode(env: NodeJS.ProcessEnv = process.env): Prom
   }
   let bridge;
   try {
-    bridge = await startBridge({ handlers, bus: services.bus, staticRoot: join(appRoot(), 'dist', 'renderer'), port, ...(env.KEYTURN_TOKEN ? { token: env.KEYTURN_TOKEN } : {}) });
+    bridge = await startBridge({ handlers, bus: services.bus, staticRoot: join(appRoot(), 'dist', 'renderer'), port, ...(env.KEYTURN_TOKEN !== undefined ? { token: env.KEYTURN_TOKEN } : {}) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new KeyturnError('conflict', `Port ${port} on 127.0.0.1 is already in use.`, 'Stop whatever listens there, or set KEYTURN_PORT to another port (or unset it to pick a free one).');

@@ -1,19 +1,24 @@
 /**
  * Browser mode: the built renderer and the same handler registry as Electron
- * IPC, served on 127.0.0.1 only. Every HTTP request and WebSocket upgrade
- * without the per-launch token is refused with 401; no CORS headers are ever
- * sent, and WebSocket upgrades from a foreign Origin are refused.
+ * IPC, served on 127.0.0.1 only. In order, every HTTP request and WebSocket
+ * upgrade must:
+ * - name us in its Host header (`127.0.0.1:<port>` or `localhost:<port>`,
+ *   else 421): a DNS-rebinding page reaches 127.0.0.1 under its own name;
+ * - if it can change state (any upgrade, any method but GET/HEAD), come from
+ *   our own Origin (else 403): another site's page cannot drive the console;
+ * - carry the per-launch token (`?token=` or this port's cookie, else 401).
+ * No CORS headers are ever sent. Frames over about 1 MiB get a typed error.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bridgePath, bridgeRequestSchema, type BridgeMessage } from '../../shared/contract/bridge-protocol.ts';
-import { eventChannel } from '../../shared/contract/index.ts';
+import { eventChannel, maxCallPayloadBytes } from '../../shared/contract/index.ts';
 import { dispatch, type Handlers } from '../registry/dispatch.ts';
 import type { EventBus } from '../services/event-bus.ts';
 import { readStatic, resolveStatic } from './static-files.ts';
-import { newToken, tokenFromRequest, tokenMatches } from './token.ts';
+import { assertUsableToken, newToken, tokenCookieName, tokenFromRequest, tokenMatches } from './token.ts';
 
 export interface BridgeOptions {
   handlers: Handlers;
@@ -32,8 +37,30 @@ export interface BridgeServer {
 }
 
 const host = '127.0.0.1';
-/** Large enough that an oversized field reaches validation and gets a typed error, not a dropped socket. */
-const maxPayload = 32 * 1024 * 1024;
+/**
+ * The socket's hard limit: twice the call limit, so a frame a little over
+ * 1 MiB still gets a typed `invalid-input` reply (the renderer's client
+ * refuses bigger ones before sending); beyond it `ws` closes the socket.
+ */
+const maxPayload = 2 * maxCallPayloadBytes;
+
+/** The Host header values that name this server: anything else is DNS rebinding or a misdirected request. */
+const ownHosts = (port: number) => [`${host}:${port}`, `localhost:${port}`];
+/** The Origin of our own page, as a browser sends it. */
+const ownOrigins = (port: number) => [`http://${host}:${port}`, `http://localhost:${port}`];
+
+/** Host and Origin checks shared by HTTP and WebSocket; null when the request may go on to the token check. */
+function checkCaller(req: IncomingMessage, port: number, changesState: boolean): { status: number; text: string } | null {
+  const hostHeader = (req.headers.host ?? '').toLowerCase();
+  if (!ownHosts(port).includes(hostHeader)) {
+    return { status: 421, text: `Misdirected request: this Keyturn console answers only to http://${host}:${port}/.` };
+  }
+  if (changesState) {
+    const origin = req.headers.origin;
+    if (!origin || !ownOrigins(port).includes(origin.toLowerCase())) return { status: 403, text: 'Forbidden: requests that change state must come from the Keyturn console page itself.' };
+  }
+  return null;
+}
 
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
@@ -50,13 +77,19 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
 /** Starts browser mode and resolves once it listens. */
 export async function startBridge(opts: BridgeOptions): Promise<BridgeServer> {
   const token = opts.token ?? newToken();
+  assertUsableToken(token);
   const wss = new WebSocketServer({ noServer: true, maxPayload });
   let port = 0;
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const url = new URL(req.url ?? '/', `http://${host}`);
-      if (!tokenMatches(token, tokenFromRequest(url, req.headers.cookie))) {
+      const refused = checkCaller(req, port, req.method !== 'GET' && req.method !== 'HEAD');
+      if (refused) {
+        refuse(res, refused.status, refused.text);
+        return;
+      }
+      if (!tokenMatches(token, tokenFromRequest(url, req.headers.cookie, port))) {
         refuse(res, 401, 'Unauthorized: open the exact URL Keyturn printed (it carries the access token).');
         return;
       }
@@ -78,7 +111,8 @@ export async function startBridge(opts: BridgeOptions): Promise<BridgeServer> {
         'cache-control': 'no-store',
       };
       // The page's own assets don't carry ?token=, so the first authorised load leaves a strict cookie.
-      if (url.searchParams.has('token')) headers['set-cookie'] = `keyturn_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+      // The renderer then takes the token out of the address bar (history.replaceState); reloads use the cookie.
+      if (url.searchParams.has('token')) headers['set-cookie'] = `${tokenCookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
       res.writeHead(200, headers);
       res.end(req.method === 'HEAD' ? undefined : await readStatic(hit.file));
     })().catch(() => refuse(res, 500, 'Internal error'));
@@ -86,10 +120,10 @@ export async function startBridge(opts: BridgeOptions): Promise<BridgeServer> {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', `http://${host}`);
-    if (!tokenMatches(token, tokenFromRequest(url, req.headers.cookie))) return rejectUpgrade(socket, 401, 'Unauthorized');
+    const refused = checkCaller(req, port, true);
+    if (refused) return rejectUpgrade(socket, refused.status, refused.status === 421 ? 'Misdirected Request' : 'Forbidden');
+    if (!tokenMatches(token, tokenFromRequest(url, req.headers.cookie, port))) return rejectUpgrade(socket, 401, 'Unauthorized');
     if (url.pathname !== bridgePath) return rejectUpgrade(socket, 404, 'Not Found');
-    const origin = req.headers.origin;
-    if (origin && origin !== `http://${host}:${port}` && origin !== `http://localhost:${port}`) return rejectUpgrade(socket, 403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -99,13 +133,22 @@ export async function startBridge(opts: BridgeOptions): Promise<BridgeServer> {
     };
     const unsubscribe = opts.bus.subscribe((e) => send({ type: 'event', channel: eventChannel, payload: e }));
     ws.on('close', unsubscribe);
+    // A frame over maxPayload (or a protocol violation) emits 'error' and ws closes the socket (1009);
+    // without a listener that error would be thrown and take browser mode down.
+    ws.on('error', () => undefined);
     ws.on('message', (raw) => {
       void (async () => {
+        const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw instanceof ArrayBuffer ? raw.byteLength : raw.length;
         let frame: unknown;
         try {
           frame = JSON.parse(raw.toString());
         } catch {
           return; // not JSON: nothing to reply to
+        }
+        if (size > maxCallPayloadBytes) {
+          const id = typeof (frame as { id?: unknown })?.id === 'number' ? (frame as { id: number }).id : -1;
+          send({ type: 'reply', id, envelope: { ok: false, error: { code: 'invalid-input', message: `The request is ${size} bytes; one call may carry at most ${maxCallPayloadBytes} (1 MiB).`, hint: 'Send only the fields the call takes, with shorter values. Nothing was saved.', details: { limitBytes: maxCallPayloadBytes } } } });
+          return;
         }
         const req = bridgeRequestSchema.safeParse(frame);
         if (!req.success) {

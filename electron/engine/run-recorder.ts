@@ -13,6 +13,7 @@ import type { Ledger } from '../ledger/open-ledger.ts';
 import { createRun, setRunStatus, setStepStatus, type NewRun, type NewStep } from '../ledger/runs-repo.ts';
 import { recordEvent, type EventBus } from '../services/event-bus.ts';
 import { isOwnerAlive } from '../services/process-owner.ts';
+import { createRedactor, type Redactor } from '../tools/redact.ts';
 
 export interface RecorderDeps {
   db: Ledger;
@@ -30,6 +31,8 @@ export interface RunRecorder {
   skip(seq: number, reason: string): void;
   /** Adds secrets to redact from now on (values learned during the run). */
   addSecrets(...values: string[]): void;
+  /** The run's redactor as it stands (its secrets and the secret patterns), for tool output written elsewhere. */
+  redactor(): Redactor;
   succeed(summary?: Record<string, unknown>): void;
   fail(err: unknown): void;
   /** Stops here without failing: status `paused`, lock released, a later Resume continues. */
@@ -50,20 +53,17 @@ export function beginRun(deps: RecorderDeps, scope: string, run: Omit<NewRun, 'o
  */
 export function attachRun(deps: RecorderDeps, scope: string, runId: string, steps: NewStep[], secrets: string[] = []): RunRecorder {
   const { db, bus, owner } = deps;
+  // One redactor for everything this run writes: its literal secrets (short ones as whole tokens) and the secret patterns.
+  const known = new Set(secrets.filter((s) => s.length > 0));
+  let redact = createRedactor([...known]);
   try {
     acquireLock(db, scope, runId, owner, { isOwnerAlive });
   } catch (err) {
-    setRunStatus(db, runId, 'failed', toErrorShape(err));
+    setRunStatus(db, runId, 'failed', redact, toErrorShape(err));
     throw err;
   }
   db.prepare('UPDATE runs SET owner = ? WHERE id = ?').run(owner, runId);
-  setRunStatus(db, runId, 'running');
-  const known = new Set(secrets.filter((s) => s.length >= 4));
-  const redact = (s: string) => {
-    let out = s;
-    for (const secret of known) out = out.split(secret).join('***');
-    return out;
-  };
+  setRunStatus(db, runId, 'running', redact);
   const timer = setInterval(() => heartbeatLock(db, scope, runId), heartbeatMs);
   timer.unref();
   let finished = false;
@@ -80,46 +80,49 @@ export function attachRun(deps: RecorderDeps, scope: string, runId: string, step
     },
     async step(seq, fn) {
       const title = steps[seq]?.title ?? `step ${seq}`;
-      setStepStatus(db, runId, seq, 'running');
+      setStepStatus(db, runId, seq, 'running', redact);
       rec.event('engine', 'step.started', 'info', { seq, title, message: title }, steps[seq]?.node ?? null);
       try {
         const result = await fn();
-        setStepStatus(db, runId, seq, 'succeeded');
+        setStepStatus(db, runId, seq, 'succeeded', redact);
         rec.event('engine', 'step.succeeded', 'info', { seq, title, message: `${title}: done` }, steps[seq]?.node ?? null);
         return result;
       } catch (err) {
         const e = toErrorShape(err);
-        setStepStatus(db, runId, seq, 'failed', redact(e.message));
+        setStepStatus(db, runId, seq, 'failed', redact, e.message);
         rec.event('engine', 'step.failed', 'error', { seq, title, message: `${title}: ${e.message}`, code: e.code, hint: e.hint }, steps[seq]?.node ?? null);
         throw err;
       }
     },
     skip(seq, reason) {
-      setStepStatus(db, runId, seq, 'skipped', reason);
+      setStepStatus(db, runId, seq, 'skipped', redact, reason);
       rec.event('engine', 'step.skipped', 'info', { seq, message: reason });
     },
     addSecrets(...values) {
-      for (const v of values) if (v.length >= 4) known.add(v);
+      const before = known.size;
+      for (const v of values) if (typeof v === 'string' && v.length > 0) known.add(v);
+      if (known.size !== before) redact = createRedactor([...known]);
     },
+    redactor: () => redact,
     succeed(summary = {}) {
       if (finished) return;
-      setRunStatus(db, runId, 'succeeded');
+      setRunStatus(db, runId, 'succeeded', redact);
       rec.event('engine', 'run.succeeded', 'info', { message: 'Run succeeded', ...summary });
       finish();
     },
     pause(reason) {
       if (finished) return;
-      setRunStatus(db, runId, 'paused');
+      setRunStatus(db, runId, 'paused', redact);
       rec.event('engine', 'run.paused', 'info', { message: reason });
       finish();
     },
     fail(err) {
       if (finished) return;
       const e = toErrorShape(err);
-      const safe = { ...e, message: redact(e.message), hint: redact(e.hint) };
       const aborted = err instanceof KeyturnError && err.code === 'aborted';
-      setRunStatus(db, runId, aborted ? 'aborted' : 'failed', safe);
-      rec.event('engine', aborted ? 'run.aborted' : 'run.failed', aborted ? 'warn' : 'error', { message: safe.message, code: safe.code, hint: safe.hint });
+      // setRunStatus redacts message, hint and details; the event carries the same text, redacted by recordEvent.
+      setRunStatus(db, runId, aborted ? 'aborted' : 'failed', redact, e);
+      rec.event('engine', aborted ? 'run.aborted' : 'run.failed', aborted ? 'warn' : 'error', { message: e.message, code: e.code, hint: e.hint });
       finish();
     },
   };

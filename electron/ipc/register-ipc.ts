@@ -6,29 +6,20 @@
  */
 import { ipcMain, type BrowserWindow, type WebFrameMain } from 'electron';
 import { channels, eventChannel } from '../../shared/contract/index.ts';
+import { isAppUrl, isTrustedSender } from '../guards/window-guards.ts';
 import { dispatch, type Handlers } from '../registry/dispatch.ts';
 import type { EventBus } from '../services/event-bus.ts';
 
-export const appOrigin = 'app://keyturn';
-
-/** True when the message comes from a frame showing our own UI. */
-export function isTrustedSender(frame: WebFrameMain | null, windows: () => BrowserWindow[]): boolean {
-  if (!frame) return false;
-  let origin: string;
-  try {
-    origin = new URL(frame.url).origin;
-  } catch {
-    return false;
-  }
-  if (origin !== appOrigin) return false;
-  return windows().some((w) => !w.isDestroyed() && w.webContents.mainFrame === frame);
+/** True when the message comes from the main frame of one of our windows showing our own UI (see guards/window-guards.ts). */
+function fromOurWindow(frame: WebFrameMain | null, windows: () => BrowserWindow[]): boolean {
+  return isTrustedSender(frame, (f) => windows().some((w) => !w.isDestroyed() && w.webContents.mainFrame === f));
 }
 
 /** Registers every channel; returns a disposer that removes them and the event forwarding. */
 export function registerIpc(handlers: Handlers, bus: EventBus, windows: () => BrowserWindow[]): () => void {
   for (const channel of channels) {
     ipcMain.handle(channel, async (event, input: unknown) => {
-      if (!isTrustedSender(event.senderFrame, windows)) {
+      if (!fromOurWindow(event.senderFrame, windows)) {
         return { ok: false, error: { code: 'unauthorized', message: 'This window may not call Keyturn.', hint: 'Only the Keyturn console window can use its API.' } };
       }
       return dispatch(handlers, channel, input, { transport: 'ipc' });
@@ -36,7 +27,7 @@ export function registerIpc(handlers: Handlers, bus: EventBus, windows: () => Br
   }
   const unsubscribe = bus.subscribe((e) => {
     for (const w of windows()) {
-      if (!w.isDestroyed() && new URL(w.webContents.getURL() || 'about:blank').origin === appOrigin) w.webContents.send(eventChannel, e);
+      if (!w.isDestroyed() && isAppUrl(w.webContents.getURL())) w.webContents.send(eventChannel, e);
     }
   });
   return () => {

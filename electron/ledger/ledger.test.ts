@@ -10,6 +10,7 @@ import { getCluster, insertCluster, listClusters, pinHostKey, updateCluster } fr
 import { acquireLock, releaseLock } from './locks-repo.ts';
 import { latestSchemaVersion, migrations } from './migrations.ts';
 import { openLedger, schemaVersion } from './open-ledger.ts';
+import { createRedactor } from '../tools/redact.ts';
 import { appendEvent, createRun, listEvents } from './runs-repo.ts';
 
 const dirs: string[] = [];
@@ -81,7 +82,7 @@ describe('ledger constraints', () => {
     expect(() => db.prepare("UPDATE nodes SET ssh_port = 70000").run()).toThrow(/CHECK/);
     const id = getCluster(db, 'acme-prod').id;
     const runId = createRun(db, { clusterId: id, kind: 'upgrade' }, [{ kind: 'backup', title: 'Back up' }]);
-    appendEvent(db, { runId, source: 'engine', node: null, level: 'info', kind: 'x', data: {} });
+    appendEvent(db, { runId, source: 'engine', node: null, level: 'info', kind: 'x', data: {} }, createRedactor([]));
     db.prepare('DELETE FROM clusters WHERE id = ?').run(id);
     expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(0);
     expect((db.prepare('SELECT count(*) AS n FROM nodes').get() as { n: number }).n).toBe(0);
@@ -113,7 +114,7 @@ describe('ledger constraints', () => {
   it('numbers events per run without gaps', () => {
     const db = openLedger(':memory:');
     const runId = createRun(db, { clusterId: null, kind: 'lab-up' });
-    for (let i = 0; i < 5; i++) appendEvent(db, { runId, source: 'engine', node: null, level: 'info', kind: 'tick', data: { i } });
+    for (let i = 0; i < 5; i++) appendEvent(db, { runId, source: 'engine', node: null, level: 'info', kind: 'tick', data: { i } }, createRedactor([]));
     expect(listEvents(db, runId).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
     expect(listEvents(db, runId, 2).map((e) => e.seq)).toEqual([3, 4]);
   });
@@ -128,8 +129,10 @@ describe('two processes on one ledger file', () => {
     writeFileSync(script, `
       import { openLedger } from ${JSON.stringify(join(process.cwd(), 'electron/ledger/open-ledger.ts'))};
       import { appendEvent } from ${JSON.stringify(join(process.cwd(), 'electron/ledger/runs-repo.ts'))};
+      import { createRedactor } from ${JSON.stringify(join(process.cwd(), 'electron/tools/redact.ts'))};
       const db = openLedger(process.argv[2]);
-      for (let i = 0; i < 200; i++) appendEvent(db, { runId: process.argv[3], source: 'engine', node: process.argv[4], level: 'info', kind: 'tick', data: { i } });
+      const redact = createRedactor([]);
+      for (let i = 0; i < 200; i++) appendEvent(db, { runId: process.argv[3], source: 'engine', node: process.argv[4], level: 'info', kind: 'tick', data: { i } }, redact);
       db.close();
     `);
     const { execa } = await import('execa');

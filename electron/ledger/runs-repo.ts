@@ -4,10 +4,15 @@
  * Events are numbered per run inside the same transaction that inserts them,
  * so two writers never produce the same `seq` and a reader that asks for
  * "everything after seq N" never misses one.
+ *
+ * Every function that writes free text here (event data, a run's error with
+ * its details, a step's error) takes a `Redactor` as a required argument and
+ * applies it itself, so no caller can store a secret by forgetting to.
  */
 import type { RunEvent, RunStatus, RunSummary, Step } from '../../shared/contract/index.ts';
 import type { KeyturnErrorShape } from '../../shared/errors.ts';
 import { KeyturnError } from '../../shared/errors.ts';
+import { redactDeep, redactErrorShape, type Redactor } from '../tools/redact.ts';
 import { newId, nowIso } from './clock.ts';
 import type { Ledger } from './open-ledger.ts';
 
@@ -78,29 +83,30 @@ export function createRun(db: Ledger, run: NewRun, steps: NewStep[] = []): strin
   return id;
 }
 
-/** Moves a run to a new status; terminal states stamp `finished_at`. */
-export function setRunStatus(db: Ledger, runId: string, status: RunStatus, error?: KeyturnErrorShape): void {
+/** Moves a run to a new status; terminal states stamp `finished_at`. The error (message, hint, details) is stored redacted. */
+export function setRunStatus(db: Ledger, runId: string, status: RunStatus, redact: Redactor, error?: KeyturnErrorShape): void {
   const terminal = status === 'succeeded' || status === 'failed' || status === 'aborted';
   const at = nowIso();
   db.prepare(`UPDATE runs SET status = ?,
       started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN ? ELSE started_at END,
       finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
       error_json = COALESCE(?, error_json)
-    WHERE id = ?`).run(status, status, at, terminal ? 1 : 0, at, error ? JSON.stringify(error) : null, runId);
+    WHERE id = ?`).run(status, status, at, terminal ? 1 : 0, at, error ? JSON.stringify(redactErrorShape(error, redact)) : null, runId);
 }
 
-/** Records a step transition. */
-export function setStepStatus(db: Ledger, runId: string, seq: number, status: Step['status'], error?: string): void {
+/** Records a step transition; the error text is stored redacted. */
+export function setStepStatus(db: Ledger, runId: string, seq: number, status: Step['status'], redact: Redactor, error?: string): void {
   const at = nowIso();
   db.prepare(`UPDATE steps SET status = ?,
       started_at = CASE WHEN ? = 'running' THEN ? ELSE started_at END,
       finished_at = CASE WHEN ? IN ('succeeded','failed','skipped') THEN ? ELSE finished_at END,
       error = COALESCE(?, error)
-    WHERE run_id = ? AND seq = ?`).run(status, status, at, status, at, error ?? null, runId, seq);
+    WHERE run_id = ? AND seq = ?`).run(status, status, at, status, at, error === undefined ? null : redact(error), runId, seq);
 }
 
-/** Persists one event and returns it with its `seq`; callers emit only what this returns. */
-export function appendEvent(db: Ledger, e: Omit<RunEvent, 'seq' | 'at'> & { at?: string }): RunEvent {
+/** Persists one event, its data redacted, and returns it as stored with its `seq`; callers emit only what this returns. */
+export function appendEvent(db: Ledger, event: Omit<RunEvent, 'seq' | 'at'> & { at?: string }, redact: Redactor): RunEvent {
+  const e = { ...event, data: redactDeep(event.data, redact) };
   const at = e.at ?? nowIso();
   return db.transaction(() => {
     const row = db.prepare('SELECT coalesce(max(seq), -1) + 1 AS next FROM events WHERE run_id = ?').get(e.runId) as { next: number };

@@ -5,11 +5,12 @@
 import { app, BrowserWindow } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appOrigin, registerIpc } from '../ipc/register-ipc.ts';
+import { registerIpc } from '../ipc/register-ipc.ts';
 import { createHandlers } from '../registry/handlers.ts';
 import { appRoot } from '../services/app-version.ts';
 import { createServices } from '../services/services.ts';
 import { registerAppScheme, serveRenderer } from './app-protocol.ts';
+import { appOrigin } from '../guards/window-guards.ts';
 import { applySecurityPolicies } from './security.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,7 +20,7 @@ async function start(): Promise<void> {
   await app.whenReady();
   // Electron's userData dir is the same default the CLI uses, unless KEYTURN_HOME says otherwise.
   const services = createServices({ mode: 'electron', ...(process.env.KEYTURN_HOME ? {} : { home: app.getPath('userData') }) });
-  applySecurityPolicies(appOrigin);
+  applySecurityPolicies();
   serveRenderer(join(appRoot(), 'dist', 'renderer'));
   const windows = () => BrowserWindow.getAllWindows();
   const dispose = registerIpc(createHandlers(services), services.bus, windows);

@@ -4,10 +4,12 @@
  * with its schema, run the handler, wrap the result in the envelope.
  *
  * A bad payload becomes `invalid-input` with per-field issues; a throw becomes
- * a typed error. Nothing a renderer sends can crash main.
+ * a typed error. Nothing a renderer sends can crash main. A payload over
+ * `maxCallPayloadBytes` (about 1 MiB) is refused before the schema sees it.
  */
-import { contract, type CallOutput, type Channel, type Envelope, type ParsedInput } from '../../shared/contract/index.ts';
+import { contract, maxCallPayloadBytes, type CallOutput, type Channel, type Envelope, type ParsedInput } from '../../shared/contract/index.ts';
 import { KeyturnError, toErrorShape } from '../../shared/errors.ts';
+import { maxPayloadDepth, measurePayload } from './payload-size.ts';
 
 /** Per-call context: who is calling, for audit and for the sender check. */
 export interface CallContext {
@@ -31,8 +33,31 @@ export async function dispatch(handlers: Handlers, channel: unknown, rawInput: u
     const name = typeof channel === 'string' ? channel.slice(0, 64) : typeof channel;
     return { ok: false, error: { code: 'unknown-channel', message: `There is no call named '${name}'.`, hint: 'The console and Keyturn may be different versions; restart Keyturn.' } };
   }
+  const size = measurePayload(rawInput, maxCallPayloadBytes);
+  if (!size.ok) {
+    const limit = `${maxCallPayloadBytes / 1024 / 1024} MiB`;
+    return {
+      ok: false,
+      error: {
+        code: 'invalid-input',
+        message: size.reason === 'too-large'
+          ? `The input for ${channel} is larger than ${limit}, the most one call may carry.`
+          : size.reason === 'too-deep'
+            ? `The input for ${channel} is nested more than ${maxPayloadDepth} levels deep (or refers to itself).`
+            : `The input for ${channel} holds a value JSON cannot carry (a date, map, set, binary buffer, function or big integer).`,
+        hint: 'Send only the fields the call takes, with shorter values. Nothing was saved.',
+        details: { limitBytes: maxCallPayloadBytes, reason: size.reason },
+      },
+    };
+  }
   const def = contract[channel];
-  const parsed = def.input.safeParse(rawInput ?? undefined);
+  let parsed: ReturnType<typeof def.input.safeParse>;
+  try {
+    parsed = def.input.safeParse(rawInput ?? undefined);
+  } catch {
+    // zod itself threw (an exotic object only a test can build): still an answer, not a crash
+    return { ok: false, error: { code: 'invalid-input', message: `The input for ${channel} could not be read.`, hint: 'Send plain JSON values only. Nothing was saved.' } };
+  }
   if (!parsed.success) {
     const issues: FieldIssue[] = parsed.error.issues.slice(0, 50).map((i) => ({
       path: i.path.filter((p): p is string | number => typeof p !== 'symbol'),

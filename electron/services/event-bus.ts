@@ -6,6 +6,7 @@
 import type { RunEvent } from '../../shared/contract/index.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { appendEvent } from '../ledger/runs-repo.ts';
+import type { Redactor } from '../tools/redact.ts';
 
 export type EventListener = (e: RunEvent) => void;
 
@@ -29,20 +30,13 @@ export class EventBus {
   }
 }
 
-/** The redaction applied to every event before it is stored; set per run with its secrets. */
-export type Redact = (s: string) => string;
-
-function redactDeep(v: unknown, redact: Redact): unknown {
-  if (typeof v === 'string') return redact(v);
-  if (Array.isArray(v)) return v.map((x) => redactDeep(x, redact));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactDeep(x, redact)]));
-  return v;
-}
-
-/** Persists an event (redacted) and then emits it. */
-export function recordEvent(db: Ledger, bus: EventBus, e: Omit<RunEvent, 'seq' | 'at'>, redact?: Redact): RunEvent {
-  const data = redact ? (redactDeep(e.data, redact) as Record<string, unknown>) : e.data;
-  const stored = appendEvent(db, { ...e, data });
+/**
+ * Persists an event and then emits it. The redactor is required: the ledger
+ * redacts the data (strings, and values under secret-looking keys) before it
+ * is stored, and what is emitted is exactly what was stored.
+ */
+export function recordEvent(db: Ledger, bus: EventBus, e: Omit<RunEvent, 'seq' | 'at'>, redact: Redactor): RunEvent {
+  const stored = appendEvent(db, e, redact);
   bus.emit(stored);
   return stored;
 }

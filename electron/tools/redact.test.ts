@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, redactDeep, REDACTED } from './redact.ts';
+import { createRedactor, redactDeep, redactErrorShape, REDACTED } from './redact.ts';
 
 describe('createRedactor', () => {
   it('replaces every occurrence of every known secret, longest first', () => {
@@ -63,6 +63,30 @@ describe('createRedactor', () => {
     expect(createRedactor([])('jdbc:postgresql://keycloak:dbpass@127.0.10.200:5432/keycloak')).toBe('jdbc:postgresql://keycloak:***@127.0.10.200:5432/keycloak');
   });
 
+  it('masks secrets shorter than 4 characters where they stand as a whole token, and leaves words that contain them', () => {
+    const redact = createRedactor(['pw', 'k']);
+    expect(redact('login with pw failed')).toBe('login with *** failed');
+    expect(redact('{"pass":"pw","n":1}')).toBe('{"pass":"***","n":1}');
+    expect(redact('postgres://u:pw@h/db')).toBe('postgres://u:***@h/db');
+    expect(redact('PGPASS=pw;')).toBe('PGPASS=***;');
+    expect(redact('pwd upward pw2 Spw')).toBe('pwd upward pw2 Spw');
+    expect(redact('key k, keys kk')).toBe('key ***, keys kk');
+    expect(redact(`x=${encodeURIComponent('pw')}&y`)).toBe('x=***&y');
+  });
+
+  it('masks user info in any URL, keeping the user name, also with @ in the password', () => {
+    const redact = createRedactor([]);
+    expect(redact('db-url=jdbc:postgresql://u:p@h/db')).toBe('db-url=jdbc:postgresql://u:***@h/db');
+    expect(redact('postgres://keycloak:p@ss:w0rd@db.example:5432/kc?ssl=1')).toBe('postgres://keycloak:***@db.example:5432/kc?ssl=1');
+    expect(redact('git clone https://ghp_abcdef123@github.example/x.git')).toBe('git clone https://***@github.example/x.git');
+    expect(redact('see https://www.keycloak.org/server/db and mail ops@acme.example')).toBe('see https://www.keycloak.org/server/db and mail ops@acme.example');
+    expect(redact('http://127.0.0.1:8080/realms/lab')).toBe('http://127.0.0.1:8080/realms/lab');
+  });
+
+  it('masks TSIG keys in BIND and nsupdate syntax', () => {
+    expect(createRedactor([])('key "lab." { algorithm hmac-sha256; secret "aGVsbG8=";};')).toBe('key "lab." { algorithm hmac-sha256; secret "***";};');
+  });
+
   it('is idempotent', () => {
     const redact = createRedactor(['topsecret']);
     const once = redact('password=topsecret "client_secret":"x" Authorization: Bearer abcdefghijk');
@@ -82,5 +106,14 @@ describe('redactDeep', () => {
       data: { password: '***', db_password: '***', client_secret: '***', tokens: ['a *** b'], ok: true, count: 3, nothing: null },
     });
     expect(input.data.password).toBe('anything');
+  });
+});
+
+describe('redactErrorShape', () => {
+  it('redacts message, hint and every string in details, keeping the code', () => {
+    const redact = createRedactor(['hunter2hunter2']);
+    const e = { code: 'tool-failed' as const, message: 'psql: hunter2hunter2', hint: 'password=abc', details: { argv: ['--pw', 'hunter2hunter2'], client_secret: 'x', n: 3 } };
+    expect(redactErrorShape(e, redact)).toEqual({ code: 'tool-failed', message: 'psql: ***', hint: 'password=***', details: { argv: ['--pw', '***'], client_secret: '***', n: 3 } });
+    expect(e.message).toBe('psql: hunter2hunter2');
   });
 });

@@ -11,6 +11,25 @@
 /** What a secret is replaced with. */
 export const REDACTED = '***';
 
+declare const redactorBrand: unique symbol;
+/**
+ * A redactor made by `createRedactor`. Every function that writes to the
+ * ledger (events, run and step errors, exports) takes one as a required
+ * argument, and the brand means it can only come from here: an identity
+ * `(s) => s` does not type-check, so no write path can skip redaction.
+ */
+export type Redactor = ((text: string) => string) & { readonly [redactorBrand]: true };
+
+/**
+ * Secrets shorter than this are masked only where they stand as a whole
+ * token (not next to a letter or digit), e.g. `pw` in `password pw`,
+ * `"pw"`, `u:pw@h`, but not in `pwd` or `upward`. Replacing a two-letter
+ * secret inside every word would turn all output into noise and point at the
+ * secret by what it cut; masking it where it stands alone hides every place it
+ * appears as a value. Longer secrets are masked wherever they appear.
+ */
+export const minSubstringSecretLength = 4;
+
 /** Key names whose values are secrets, in `key=value`, `key: value` and JSON form. */
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*`;
 const SECRET_KEY_ONLY = new RegExp(`^${SECRET_KEY}$`, 'i');
@@ -25,8 +44,14 @@ const patterns: ReadonlyArray<[RegExp, string | ((...m: string[]) => string)]> =
   [new RegExp(String.raw`((\\?")${SECRET_KEY}\2\s*:\s*\2)(?:[^"\\]|\\(?!")|\\")*?\2`, 'gi'), (_m, head, quote) => `${head}${REDACTED}${quote}`],
   // password=..., --db-password=..., KC_DB_PASSWORD=..., password: ... (YAML / logs).
   [new RegExp(String.raw`(\b${SECRET_KEY}\s*[=:]\s*)(?:(['"])[^'"\n]*\2|(?!\*\*\*)[^\s'"&,;]+)`, 'gi'), (_m, head, quote) => (quote ? `${head}${quote}${REDACTED}${quote}` : `${head}${REDACTED}`)],
-  // URLs with credentials: scheme://user:pass@host.
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, (_m, head) => `${head}${REDACTED}@`],
+  // TSIG keys in BIND/nsupdate syntax: secret "base64==";
+  [/\b(secret\s+)"[^"\n]*"/gi, (_m, head) => `${head}"${REDACTED}"`],
+  // User info in URLs: scheme://user:pass@host keeps the user, scheme://token@host hides the token.
+  // The authority runs to the last '@' before the path, so a password containing '@' is hidden whole.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>]*(?:@[^\s/?#@"'<>]*)*)@(?=[^\s/?#@"'<>])/gi, (_m, head, userinfo) => {
+    const colon = userinfo.indexOf(':');
+    return colon >= 0 ? `${head}${userinfo.slice(0, colon)}:${REDACTED}@` : `${head}${REDACTED}@`;
+  }],
 ];
 
 function escapeRegExp(s: string): string {
@@ -50,17 +75,33 @@ function variantsOf(secret: string): string[] {
  * above) and every secret-looking pattern becomes `***`. Longer secrets are
  * replaced first so one secret that contains another is hidden whole.
  */
-export function createRedactor(secrets: readonly string[]): (s: string) => string {
-  const literals = [...new Set(secrets.filter((s) => s.length > 0).flatMap(variantsOf))].sort((a, b) => b.length - a.length);
+export function createRedactor(secrets: readonly string[]): Redactor {
+  const given = [...new Set(secrets.filter((s) => typeof s === 'string' && s.length > 0))];
+  const literals = [...new Set(given.filter((s) => s.length >= minSubstringSecretLength).flatMap(variantsOf))].sort((a, b) => b.length - a.length);
   const literalRe = literals.length > 0 ? new RegExp(literals.map(escapeRegExp).join('|'), 'g') : null;
-  return (text: string): string => {
+  // Short secrets: whole tokens only (see minSubstringSecretLength).
+  const short = [...new Set(given.filter((s) => s.length < minSubstringSecretLength).flatMap(variantsOf))].sort((a, b) => b.length - a.length);
+  const shortRe = short.length > 0 ? new RegExp(`(?<![A-Za-z0-9])(?:${short.map(escapeRegExp).join('|')})(?![A-Za-z0-9])`, 'g') : null;
+  const redact = (text: string): string => {
     if (text === '') return text;
     let out = literalRe ? text.replace(literalRe, REDACTED) : text;
+    if (shortRe) out = out.replace(shortRe, REDACTED);
     for (const [re, replacement] of patterns) {
       out = typeof replacement === 'string' ? out.replace(re, replacement) : out.replace(re, replacement as (...m: string[]) => string);
     }
     return out;
   };
+  return redact as Redactor;
+}
+
+/**
+ * A failure as it may be stored or shown: message, hint and every string in
+ * `details` redacted (details carry tool output, commands, per-field input).
+ */
+export function redactErrorShape<E extends { message: string; hint: string; details?: unknown }>(error: E, redact: Redactor): E {
+  const out = { ...error, message: redact(error.message), hint: redact(error.hint) };
+  if (error.details !== undefined) out.details = redactDeep(error.details, redact);
+  return out;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
+import { takeTokenFromAddressBar } from './api/client.ts';
 import { createQueryClient } from './api/query-client.ts';
 import { App } from './app/App.tsx';
 import './styles/tokens.css';
@@ -17,6 +18,9 @@ import './styles/forms.css';
 import './styles/run.css';
 import './styles/rollout.css';
 import './styles/wizard.css';
+
+// Browser mode: the access token leaves the address bar before anything renders (a no-op in Electron).
+takeTokenFromAddressBar();
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html is missing <div id="root">');

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { defineCall } from './define.ts';
-import { idSchema, nameSchema, timestampSchema, versionSchema } from './common.ts';
+import { boundedRecord, hasUrlCredentials, idSchema, nameSchema, timestampSchema, versionSchema } from './common.ts';
 import { optionKeySchema, secretOptionPattern } from './clusters.ts';
 
 /** A feature as `--features` takes it: `persistent-user-sessions` or `login:v1`. */
@@ -16,9 +16,10 @@ export const featureSchema = z.string().max(128).regex(/^[a-z0-9][a-z0-9-]*(:v\d
 /** A feature as `--features-disabled` takes it (no version). */
 export const featureNameSchema = z.string().max(128).regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a feature name such as persistent-user-sessions');
 
-const noSecretKeys = (keys: string[], ctx: z.RefinementCtx) => {
-  for (const key of keys) {
+const noSecrets = (o: Record<string, string>, ctx: z.RefinementCtx) => {
+  for (const [key, value] of Object.entries(o)) {
     if (secretOptionPattern.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is a secret; change it in the cluster's secretOptions, not in a plan` });
+    else if (hasUrlCredentials(value)) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' carries a password inside its URL (user:password@); keep credentials in the cluster's secretOptions` });
   }
 };
 
@@ -27,7 +28,7 @@ export const planInputSchema = z.strictObject({
   cluster: nameSchema,
   to: versionSchema,
   /** Options to add or change, without dashes: `{ "cache-stack": "tcp" }`. */
-  set: z.record(optionKeySchema, z.string().max(4096)).superRefine((o, ctx) => noSecretKeys(Object.keys(o), ctx)).optional(),
+  set: boundedRecord(optionKeySchema, z.string().max(4096, 'option values must be at most 4096 characters'), 200, 'options').superRefine(noSecrets).optional(),
   /** Options to remove. */
   unset: z.array(optionKeySchema).max(200).optional(),
   /** The complete `--features` list of the target (replaces the recorded one; [] removes it). */

@@ -6,6 +6,7 @@
  */
 import type { ClusterDetail } from '../../../shared/contract/index.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
+import { createRedactor } from '../../tools/redact.ts';
 import { findJdk } from '../../tools/toolchain.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import type { StepContext } from '../engine-context.ts';
@@ -63,5 +64,5 @@ export async function prepareInstall(ctx: StepContext, version: string, phase: I
   const artifact = await ctx.deps.artifacts.ensure(version, { signal: ctx.signal });
   const vars = await installVars(ctx.cluster, version, artifact.path);
   ctx.rec.addSecrets(...vars.secrets);
-  return { extraVars: phaseVars(vars.extraVars, phase), redact: (s) => vars.secrets.reduce((acc, v) => acc.split(v).join('***'), s) };
+  return { extraVars: phaseVars(vars.extraVars, phase), redact: createRedactor(vars.secrets) };
 }

@@ -3,7 +3,7 @@
  * `window.keyturn` from preload; in browser mode the same API is built over
  * the token-protected WebSocket bridge. Components never know which.
  */
-import { channels, splitChannel, type Channel, type KeyturnApi, type RunEvent } from '../../../shared/contract/index.ts';
+import { channels, maxCallPayloadBytes, splitChannel, type Channel, type KeyturnApi, type RunEvent } from '../../../shared/contract/index.ts';
 import { bridgePath, type BridgeMessage } from '../../../shared/contract/bridge-protocol.ts';
 import type { KeyturnErrorShape } from '../../../shared/errors.ts';
 
@@ -28,14 +28,29 @@ export class CallError extends Error implements KeyturnErrorShape {
   }
 }
 
-function bridgeToken(): string {
-  const fromUrl = new URLSearchParams(window.location.search).get('token');
-  if (fromUrl) {
-    sessionStorage.setItem('keyturn.token', fromUrl);
-    return fromUrl;
-  }
-  return sessionStorage.getItem('keyturn.token') ?? '';
+/** The token of this page load, in memory only (never in storage a script could read later). */
+let launchToken: string | null = null;
+
+/**
+ * Browser mode: takes `?token=` out of the address bar as soon as the page
+ * runs, so it does not stay in history, bookmarks, screenshots or a shared
+ * screen. The server already left an HttpOnly cookie scoped to this port, so
+ * the socket and every reload authenticate without it; the copy kept in
+ * memory covers the first connection only. Call before anything renders.
+ */
+export function takeTokenFromAddressBar(): void {
+  const url = new URL(window.location.href);
+  const token = url.searchParams.get('token');
+  if (!token) return;
+  launchToken = token;
+  url.searchParams.delete('token');
+  window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
 }
+
+const tooLarge = (channel: Channel): Reply => ({
+  ok: false,
+  error: { code: 'invalid-input', message: `The request for ${channel} is larger than 1 MiB, the most one call may carry.`, hint: 'Shorten the longest fields and submit again. Nothing was saved.' },
+});
 
 /** Builds `KeyturnApi` over the WebSocket bridge, reconnecting if main restarts. */
 function createBridgeApi(): KeyturnApi {
@@ -49,7 +64,8 @@ function createBridgeApi(): KeyturnApi {
     if (opened) return opened;
     opened = new Promise((resolve, reject) => {
       const proto = window.location.protocol === 'https:' ? 'wss' : 'ws';
-      const ws = new WebSocket(`${proto}://${window.location.host}${bridgePath}?token=${encodeURIComponent(bridgeToken())}`);
+      const query = launchToken ? `?token=${encodeURIComponent(launchToken)}` : '';
+      const ws = new WebSocket(`${proto}://${window.location.host}${bridgePath}${query}`);
       ws.onopen = () => {
         socket = ws;
         resolve(ws);
@@ -84,9 +100,12 @@ function createBridgeApi(): KeyturnApi {
       return { ok: false, error: { code: 'unauthorized', message: 'Could not reach the Keyturn console service.', hint: 'Open the exact URL Keyturn printed (it carries the access token), and make sure Keyturn is running.' } };
     }
     const id = nextId++;
+    const frame = JSON.stringify({ type: 'call', id, channel, input });
+    // Refused here with the same typed error main gives, instead of the socket being closed on us.
+    if (frame.length > maxCallPayloadBytes || new TextEncoder().encode(frame).length > maxCallPayloadBytes) return tooLarge(channel);
     return new Promise<Reply>((resolve) => {
       pending.set(id, resolve);
-      ws.send(JSON.stringify({ type: 'call', id, channel, input }));
+      ws.send(frame);
     });
   };
 
