@@ -50,6 +50,7 @@ import { installVars } from '../electron/engine/steps/install-options.ts';
 import { labProbeTarget, startProber } from '../electron/engine/prober.ts';
 import { getArtifact } from '../electron/ledger/artifacts-repo.ts';
 import { getCluster } from '../electron/ledger/clusters-repo.ts';
+import { pinnedHostKeys } from '../electron/engine/steps/node-access.ts';
 import { openLedger, type Ledger } from '../electron/ledger/open-ledger.ts';
 import { listProbeSamples, type ProbeSample } from '../electron/ledger/probe-samples-repo.ts';
 import { createRun } from '../electron/ledger/runs-repo.ts';
@@ -476,6 +477,8 @@ async function runBaseline(home: string, status: LabStatus, inventory: string, n
     await runPlaybook({
       playbook: baselinePlaybook,
       inventory,
+      // The same per-run known_hosts of pinned keys as Keyturn's own runs, so both sides pay for the same checks.
+      hostKeys: pinnedHostKeys(cluster),
       extraVars: extra.extraVars,
       env: { ANSIBLE_CONFIG: labAnsibleConfig },
       timeoutMs: 30 * 60_000,

@@ -19,7 +19,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
         const spec = readClusterFile(o.file);
         const detail = await invoke(handlers, 'clusters:register', { spec });
         if (o.json) printJson(io, detail);
-        else io.out(`Registered cluster '${detail.name}' (Keycloak ${detail.spec.keycloak.version}, ${detail.nodes.length} node(s)). Test the connection before any run: keyturn cluster show ${detail.name}\n`);
+        else io.out(`Registered cluster '${detail.name}' (Keycloak ${detail.spec.keycloak.version}, ${detail.nodes.length} node(s)). Before any run, compare and pin its SSH host keys: keyturn cluster trust ${detail.name}\n`);
       });
     });
 

@@ -16,6 +16,7 @@ import { beginRun, type RecorderDeps } from '../engine/run-recorder.ts';
 import type { ArtifactService } from '../services/artifact-service.ts';
 import { runPlaybook, type AnsibleEvent } from '../tools/ansible.ts';
 import { recordAnsibleEvent } from '../engine/ansible-events.ts';
+import { createRedactor } from '../tools/redact.ts';
 import { scanHostKey } from '../tools/ssh.ts';
 import { terraformApply, terraformDestroy, terraformInit } from '../tools/terraform.ts';
 import { findJdk, labPrerequisites } from '../tools/toolchain.ts';
@@ -72,6 +73,8 @@ async function installKeycloak(paths: LabPaths, out: LabOutputs, creds: LabCrede
   await runPlaybook({
     playbook: join(paths.resources, 'ansible', 'install-keycloak.yml'),
     inventory: paths.inventoryFile,
+    // The lab pinned each node's key into its own known_hosts as Terraform created it (node-host.sh).
+    hostKeys: { knownHostsFile: join(paths.stateDir, 'ssh', 'known_hosts') },
     cwd: join(paths.resources, 'ansible'),
     extraVars: {
       keycloak_version: version,
@@ -83,7 +86,7 @@ async function installKeycloak(paths: LabPaths, out: LabOutputs, creds: LabCrede
       keycloak_expected_cluster_size: out.nodes.length,
     },
     onEvent: ansibleSink(rec),
-    redact: (s) => credentialValues(creds).reduce((acc, v) => acc.split(v).join('***'), s),
+    redact: createRedactor(credentialValues(creds)),
     timeoutMs: 30 * 60_000,
     ...(signal ? { signal } : {}),
   });
@@ -93,6 +96,8 @@ async function createRealm(paths: LabPaths, creds: LabCredentials, rec: RunRecor
   await runPlaybook({
     playbook: join(paths.resources, 'ansible', 'realm.yml'),
     inventory: paths.inventoryFile,
+    // The lab pinned each node's key into its own known_hosts as Terraform created it (node-host.sh).
+    hostKeys: { knownHostsFile: join(paths.stateDir, 'ssh', 'known_hosts') },
     cwd: join(paths.resources, 'ansible'),
     extraVars: {
       keycloak_admin_user: creds.adminUser,
@@ -104,7 +109,7 @@ async function createRealm(paths: LabPaths, creds: LabCredentials, rec: RunRecor
       lab_user_password: creds.userPassword,
     },
     onEvent: ansibleSink(rec),
-    redact: (s) => credentialValues(creds).reduce((acc, v) => acc.split(v).join('***'), s),
+    redact: createRedactor(credentialValues(creds)),
     timeoutMs: 5 * 60_000,
     ...(signal ? { signal } : {}),
   });

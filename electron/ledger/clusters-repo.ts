@@ -33,12 +33,14 @@ interface NodeRow {
   host_key_algorithm: string | null;
   host_key_fingerprint: string | null;
   host_key_pinned_at: string | null;
+  host_key_public: string | null;
 }
 
-export interface PinnedKey {
+/** A host key to pin: `publicKey` is base64 of the wire blob (omitted only by pins that never saw the key). */
+export interface HostKeyToPin {
   algorithm: string;
   fingerprint: string;
-  pinnedAt: string;
+  publicKey?: string | null;
 }
 
 function notFound(name: string): KeyturnError {
@@ -51,13 +53,13 @@ function rowByName(db: Ledger, name: string): ClusterRow | undefined {
 
 /** Writes nodes and options for a cluster; `keep` carries pinned host keys of nodes whose address didn't change. */
 function writeChildren(db: Ledger, clusterId: string, spec: ClusterSpec, keep: Map<string, NodeRow>): void {
-  const insertNode = db.prepare(`INSERT INTO nodes (id, cluster_id, name, position, host, ssh_port, ssh_user, key_path, host_key_algorithm, host_key_fingerprint, host_key_pinned_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertNode = db.prepare(`INSERT INTO nodes (id, cluster_id, name, position, host, ssh_port, ssh_user, key_path, host_key_algorithm, host_key_fingerprint, host_key_pinned_at, host_key_public)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   spec.nodes.forEach((n, i) => {
     const old = keep.get(n.name);
     const same = old && old.host === n.host && old.ssh_port === n.port;
     insertNode.run(newId(), clusterId, n.name, i, n.host, n.port, n.user, n.keyPath ?? null,
-      same ? old.host_key_algorithm : null, same ? old.host_key_fingerprint : null, same ? old.host_key_pinned_at : null);
+      same ? old.host_key_algorithm : null, same ? old.host_key_fingerprint : null, same ? old.host_key_pinned_at : null, same ? old.host_key_public : null);
   });
   const insertOption = db.prepare('INSERT INTO cluster_options (cluster_id, key, value, secret_ref_json) VALUES (?, ?, ?, ?)');
   for (const [k, v] of Object.entries(spec.keycloak.options)) insertOption.run(clusterId, k, v, null);
@@ -124,7 +126,7 @@ export function getCluster(db: Ledger, name: string): ClusterDetail {
       user: n.ssh_user,
       keyPath: n.key_path,
       hostKey: n.host_key_fingerprint && n.host_key_algorithm && n.host_key_pinned_at
-        ? { algorithm: n.host_key_algorithm, fingerprint: n.host_key_fingerprint, pinnedAt: n.host_key_pinned_at }
+        ? { algorithm: n.host_key_algorithm, fingerprint: n.host_key_fingerprint, publicKey: n.host_key_public, pinnedAt: n.host_key_pinned_at }
         : null,
     })),
     createdAt: row.created_at,
@@ -156,11 +158,15 @@ export function listClusters(db: Ledger): ClusterSummary[] {
   });
 }
 
-/** Pins a node's SSH host key after the operator confirmed its fingerprint. */
-export function pinHostKey(db: Ledger, clusterName: string, node: string, key: { algorithm: string; fingerprint: string }): void {
+/**
+ * Pins a node's SSH host key after the operator confirmed its fingerprint.
+ * The whole key is kept (not just its fingerprint) because OpenSSH, and so
+ * Ansible, can only check a host against a known_hosts line holding the key.
+ */
+export function pinHostKey(db: Ledger, clusterName: string, node: string, key: HostKeyToPin): void {
   const id = clusterIdByName(db, clusterName);
-  const res = db.prepare('UPDATE nodes SET host_key_algorithm = ?, host_key_fingerprint = ?, host_key_pinned_at = ? WHERE cluster_id = ? AND name = ?')
-    .run(key.algorithm, key.fingerprint, nowIso(), id, node);
+  const res = db.prepare('UPDATE nodes SET host_key_algorithm = ?, host_key_fingerprint = ?, host_key_public = ?, host_key_pinned_at = ? WHERE cluster_id = ? AND name = ?')
+    .run(key.algorithm, key.fingerprint, key.publicKey ?? null, nowIso(), id, node);
   if (res.changes === 0) throw new KeyturnError('not-found', `Cluster '${clusterName}' has no node named '${node}'.`, 'Check the node names in the cluster detail.');
 }
 

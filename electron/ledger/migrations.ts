@@ -203,6 +203,16 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN control TEXT CHECK (control IS NULL OR control IN ('pause', 'abort'));
     `,
   },
+  {
+    version: 5,
+    name: 'nodes.host_key_public: the whole pinned host key, so every ssh/Ansible run gets a known_hosts of pinned keys',
+    sql: `
+      -- base64 of the SSH wire-format key blob the operator confirmed (its SHA256 is host_key_fingerprint).
+      -- NULL on pins made before this column: ssh2 checks still work on the fingerprint, but an Ansible
+      -- run refuses such a node until "keyturn cluster trust" (or Test connection) completes the pin.
+      ALTER TABLE nodes ADD COLUMN host_key_public TEXT CHECK (host_key_public IS NULL OR (host_key_fingerprint IS NOT NULL AND length(host_key_public) <= 8192));
+    `,
+  },
 ];
 
 /** The newest schema this build of Keyturn understands. */

@@ -1,14 +1,43 @@
 /**
- * Registering and reading clusters, and the explicit "Test connection" that
- * pins SSH host keys. Registering connects to nothing: reaching a customer's
- * hosts is always an operator's explicit action.
+ * Registering and reading clusters, and the explicit "Test connection" (the
+ * console) or `cluster trust` (the CLI) that pins SSH host keys. Registering
+ * connects to nothing: reaching a customer's hosts is always an operator's
+ * explicit action. Pins keep the whole key, so Ansible's ssh can be held to
+ * it too (tools/known-hosts.ts).
  */
-import type { ClusterSpec, HostKeyScan } from '../../shared/contract/index.ts';
+import type { ClusterDetail, ClusterSpec, HostKeyScan } from '../../shared/contract/index.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { deleteCluster, getCluster, insertCluster, listClusters, pinHostKey, updateCluster } from '../ledger/clusters-repo.ts';
 import { getLock } from '../ledger/locks-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
-import { connectSsh, scanHostKey } from '../tools/ssh.ts';
+import { connectSsh, scanHostKey, type HostKey } from '../tools/ssh.ts';
+
+/** One node's outcome of pinning: whether the login test after it worked, and what it said. */
+export interface ConnectionTest {
+  node: string;
+  ok: boolean;
+  detail: string;
+}
+
+type NodeView = ClusterDetail['nodes'][number];
+
+/** Logs in once with the key just pinned, to prove the whole path (host key, user, credential) works. */
+async function testLogin(n: NodeView, key: HostKey): Promise<ConnectionTest> {
+  try {
+    const session = await connectSsh({ host: n.host, port: n.port, user: n.user, node: n.name, keyPath: n.keyPath ?? undefined, pinnedFingerprint: key.fingerprint, pinnedAlgorithm: key.algorithm, timeoutMs: 10_000 });
+    try {
+      const r = await session.exec(['uname', '-srm'], { timeoutMs: 10_000 });
+      return { node: n.name, ok: r.exitCode === 0, detail: r.exitCode === 0 ? `logged in as ${n.user}: ${r.stdout.trim()}` : `login worked but a test command failed: ${r.stderr.trim()}` };
+    } finally {
+      await session.close();
+    }
+  } catch (err) {
+    return { node: n.name, ok: false, detail: `host key pinned; login failed: ${(err as Error).message}` };
+  }
+}
+
+const CHANGED_KEY_HINT = (cluster: string, node: string) =>
+  `A changed host key can mean the host was rebuilt or that someone is intercepting. Verify the new fingerprint with the host's owner; to accept it, re-pin naming both fingerprints: keyturn cluster trust ${cluster} --replace ${node} --old <pinned> --new <presented>.`;
 
 export function createClusterService(db: Ledger) {
   const assertUnlocked = (name: string) => {
@@ -68,10 +97,9 @@ export function createClusterService(db: Ledger) {
           continue;
         }
         if (n.hostKey && n.hostKey.fingerprint !== confirmed.fingerprint) {
-          throw new KeyturnError('host-key-mismatch', `Node ${n.name} (${n.host}:${n.port}) already has a different pinned host key (${n.hostKey.fingerprint}).`,
-            "A changed host key can mean the host was rebuilt or that someone is intercepting. Verify with the host's owner; to accept the new key, edit the node (changing its address clears the pin) and test again.");
+          throw new KeyturnError('host-key-mismatch', `Node ${n.name} (${n.host}:${n.port}) already has a different pinned host key: pinned ${n.hostKey.fingerprint}, confirmed ${confirmed.fingerprint}.`, CHANGED_KEY_HINT(name, n.name));
         }
-        let presented: { algorithm: string; fingerprint: string };
+        let presented: HostKey;
         try {
           presented = await scanHostKey({ host: n.host, port: n.port, timeoutMs: 5000 });
         } catch (err) {
@@ -83,19 +111,33 @@ export function createClusterService(db: Ledger) {
             'Scan again and compare the fingerprint with the host owner before pinning. Nothing was pinned for this node.');
         }
         pinHostKey(db, name, n.name, presented);
-        try {
-          const session = await connectSsh({ host: n.host, port: n.port, user: n.user, keyPath: n.keyPath ?? undefined, pinnedFingerprint: presented.fingerprint, timeoutMs: 10_000 });
-          try {
-            const r = await session.exec(['uname', '-srm'], { timeoutMs: 10_000 });
-            results.push({ node: n.name, ok: r.exitCode === 0, detail: r.exitCode === 0 ? `logged in as ${n.user}: ${r.stdout.trim()}` : `login worked but a test command failed: ${r.stderr.trim()}` });
-          } finally {
-            await session.close();
-          }
-        } catch (err) {
-          results.push({ node: n.name, ok: false, detail: `host key pinned; login failed: ${(err as Error).message}` });
-        }
+        results.push(await testLogin(n, presented));
       }
       return results;
+    },
+
+    /**
+     * Replaces a pinned key that changed: the explicit, separate action a
+     * changed key needs. The operator names the old fingerprint (it must be
+     * the pinned one) and the new one (it must be what the host presents now),
+     * so a key is never replaced by accident or by a script that said "yes".
+     */
+    async replaceHostKey(name: string, nodeName: string, oldFingerprint: string, newFingerprint: string): Promise<ConnectionTest> {
+      assertUnlocked(name);
+      const n = getCluster(db, name).nodes.find((x) => x.name === nodeName);
+      if (!n) throw new KeyturnError('not-found', `Cluster '${name}' has no node named '${nodeName}'.`, `List its nodes with: keyturn cluster show ${name}`);
+      const where = `Node ${n.name} (${n.host}:${n.port})`;
+      if (!n.hostKey) throw new KeyturnError('invalid-input', `${where} has no pinned key to replace.`, `Pin it with: keyturn cluster trust ${name}`);
+      if (oldFingerprint === newFingerprint) throw new KeyturnError('invalid-input', `--old and --new name the same fingerprint (${oldFingerprint}): that is no change.`, `To complete or confirm a pin, run: keyturn cluster trust ${name}`);
+      if (n.hostKey.fingerprint !== oldFingerprint) {
+        throw new KeyturnError('conflict', `${where}: the pinned key is ${n.hostKey.fingerprint}, not the --old ${oldFingerprint} you named. Nothing was changed.`, `Check the pin with: keyturn cluster show ${name}`);
+      }
+      const presented = await scanHostKey({ host: n.host, port: n.port, timeoutMs: 5000 });
+      if (presented.fingerprint !== newFingerprint) {
+        throw new KeyturnError('conflict', `${where} presents ${presented.fingerprint}, not the --new ${newFingerprint} you named. Nothing was changed.`, 'Compare the fingerprint with the host owner again before replacing the pin.');
+      }
+      pinHostKey(db, name, n.name, presented);
+      return testLogin(n, presented);
     },
   };
 }

@@ -7,13 +7,21 @@
  * run shows "keycloak-1: restart keycloak — ok" live, and a failure names
  * the host, the task and ansible's own message rather than "exit code 2".
  * Extra vars go through a private temp file so secrets never appear in argv.
+ *
+ * Every run is held to the pinned host keys (see `known-hosts.ts`): a per-run
+ * known_hosts and strict checking passed as extra vars, which beat the
+ * inventory, the playbook's `ansible.cfg` and the environment (Ansible's
+ * variable precedence), in `ansible_ssh_args`, which Ansible puts first on
+ * ssh's command line (and OpenSSH keeps the first value of each option).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EventLevel } from '../../shared/contract/runs.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { asRecord, numberOrZero, parseJsonObject } from './json-record.ts';
+import { strictSshOptions, withKnownHosts, type PinnedHost } from './known-hosts.ts';
 import { withPrivateJsonFile } from './private-json-file.ts';
+import { hostKeyMismatch, scanHostKey } from './ssh.ts';
 import { runTool, tailLines, type OutputStream } from './process.ts';
 import { collectToolEvents } from './tool-events.ts';
 
@@ -32,6 +40,13 @@ export interface AnsiblePlaybookOptions {
   playbook: string;
   /** Inventory file, directory, or a comma-separated host list ending in a comma. */
   inventory: string;
+  /**
+   * The only host keys ssh may accept in this run: the cluster's pinned keys
+   * (written to a per-run known_hosts), or a known_hosts file the caller
+   * itself pinned (the lab's). Required, so no run can forget it; an empty
+   * list trusts no SSH host at all (local connections still work).
+   */
+  hostKeys: readonly PinnedHost[] | { knownHostsFile: string };
   limit?: string;
   /** Passed as `-e @file.json` from a 0600 temp file that is deleted afterwards. */
   extraVars?: Record<string, unknown>;
@@ -147,30 +162,40 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
   const redact = options.redact ?? ((s: string) => s);
   const { events, onLine } = collectToolEvents(parseAnsibleLine, redact, options.onEvent);
 
-  return withPrivateJsonFile(options.extraVars, { prefix: 'keyturn-ansible-', fileName: 'extra-vars.json' }, async (varsFile) => {
-    const args = ['-i', options.inventory];
-    if (options.limit) args.push('--limit', options.limit);
-    if (options.privateKey) args.push('--private-key', options.privateKey);
-    if (options.user) args.push('--user', options.user);
-    if (varsFile !== undefined) args.push('-e', `@${varsFile}`);
-    args.push(options.playbook);
-
-    const result = await runTool({
-      tool: `ansible-playbook ${options.playbook}`,
-      command: 'ansible-playbook',
-      args,
-      env: { ...playbookConfig(options.playbook), ...options.env, ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl', ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0' },
-      onLine,
-      ...(options.cwd ? { cwd: options.cwd } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    });
+  return withKnownHosts(options.hostKeys, async (kh) => {
+    const sshArgs = [...strictSshOptions(kh.file), '-C', '-o', 'ControlMaster=auto', '-o', 'ControlPersist=60s', '-o', `ControlPath=${kh.dir}/%C`].join(' ');
+    // Extra vars win over every other source of a variable, so these hold whatever the inventory or a play says.
+    const hostKeyVars = { ansible_ssh_args: sshArgs, ansible_host_key_checking: true, ansible_ssh_host_key_checking: true };
+    const result = await withPrivateJsonFile({ ...options.extraVars, ...hostKeyVars }, { prefix: 'keyturn-ansible-', fileName: 'extra-vars.json' }, (varsFile) =>
+      runTool({
+        tool: `ansible-playbook ${options.playbook}`,
+        command: 'ansible-playbook',
+        args: playbookArgs(options, varsFile!),
+        env: {
+          ...playbookConfig(options.playbook),
+          ...options.env,
+          // The environment beats ansible.cfg; the extra vars above beat both and the inventory.
+          ANSIBLE_HOST_KEY_CHECKING: 'True',
+          ANSIBLE_SSH_HOST_KEY_CHECKING: 'True',
+          ANSIBLE_SSH_ARGS: sshArgs,
+          ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl',
+          ANSIBLE_FORCE_COLOR: '0',
+          ANSIBLE_NOCOLOR: '1',
+          ANSIBLE_RETRY_FILES_ENABLED: '0',
+        },
+        onLine,
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      }),
+    );
 
     const statsEvent = [...events].reverse().find((e) => e.kind === 'ansible.stats');
     const stats = (asRecord(statsEvent?.data['stats']) ?? {}) as Record<string, Record<string, number>>;
     if (result.exitCode === 0) return { stats, durationMs: result.durationMs };
 
     const failures = hostFailures(events, stats);
+    await throwIfHostKeyRefused(failures, options.hostKeys);
     const body = failures.length > 0
       ? failures.map((f) => `${f.unreachable ? 'unreachable' : 'failed'}: host ${f.host}, task "${f.task}": ${f.msg}`).join('\n')
       : tailLines(redact(result.stderr.trim() ? result.stderr : result.stdout), 12) || `ansible-playbook exited with code ${result.exitCode}.`;
@@ -183,6 +208,53 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
       { exitCode: result.exitCode, failures, stats },
     );
   });
+}
+
+/** argv for ansible-playbook: `--opt=value` and `--` keep a value or path that starts with '-' from being read as an option. */
+export function playbookArgs(options: Pick<AnsiblePlaybookOptions, 'inventory' | 'limit' | 'privateKey' | 'user' | 'playbook'>, varsFile: string): string[] {
+  const args = [`--inventory=${options.inventory}`];
+  if (options.limit) args.push(`--limit=${options.limit}`);
+  if (options.privateKey) args.push(`--private-key=${options.privateKey}`);
+  if (options.user) args.push(`--user=${options.user}`);
+  args.push(`--extra-vars=@${varsFile}`, '--', options.playbook);
+  return args;
+}
+
+const HOST_KEY_REFUSED = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key is known for|key for .* has changed/i;
+
+/**
+ * ssh refused a host's key: find out what the host presents now (ssh2, no
+ * login) so the error names the node and both fingerprints, not just
+ * "Host key verification failed".
+ */
+async function throwIfHostKeyRefused(failures: readonly AnsibleHostFailure[], hostKeys: AnsiblePlaybookOptions['hostKeys']): Promise<void> {
+  const refused = failures.filter((f) => f.unreachable && HOST_KEY_REFUSED.test(f.msg));
+  if (refused.length === 0) return;
+  const pinned = 'knownHostsFile' in hostKeys ? [] : hostKeys;
+  const errors: string[] = [];
+  let first: KeyturnError | undefined;
+  for (const f of refused) {
+    const p = pinned.find((h) => h.node === f.host) ?? pinned.find((h) => h.host === f.host);
+    if (!p) {
+      errors.push(`${f.host}: ssh refused its host key, and Keyturn has no pinned key for an inventory host of that name`);
+      continue;
+    }
+    const where = `node ${p.node} (${p.host}:${p.port})`;
+    const presented = await scanHostKey({ host: p.host, port: p.port, timeoutMs: 5000 }).catch(() => null);
+    if (presented && presented.fingerprint !== p.fingerprint) {
+      const e = hostKeyMismatch(where, p.host, p.fingerprint, presented);
+      first ??= e;
+      errors.push(e.message);
+    } else {
+      errors.push(`Node ${p.node} (${p.host}:${p.port}): ssh refused the host key although ${p.host}:${p.port} presents the pinned ${p.fingerprint}${presented ? '' : ' (or did not answer a scan)'}; the inventory reaches it by a name or port Keyturn did not pin (pinned: ${p.host}, ${p.node} on port ${p.port})`);
+    }
+  }
+  throw new KeyturnError(
+    'host-key-mismatch',
+    `ansible-playbook stopped before touching the hosts whose key was refused:\n${errors.join('\n')}`,
+    first?.hint ?? 'Make the inventory reach each node by the address and port in the cluster spec (or its node name), then run the step again.',
+    { failures: refused.map((f) => f.host) },
+  );
 }
 
 /**

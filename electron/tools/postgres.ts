@@ -197,7 +197,7 @@ export async function pgDump(c: PgConnection, dest: string, opts: PgCallOptions 
  * creates, which is what a scratch copy or a rollback target needs.
  */
 export async function pgRestore(c: PgConnection, dumpPath: string, opts: PgCallOptions = {}): Promise<void> {
-  const args = ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', ...connArgs(c), '--dbname', c.database, dumpPath];
+  const args = ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', ...connArgs(c), '--dbname', c.database, '--', dumpPath];
   const result = await pgTool(c, 'pg_restore', 'pg_restore', args, { ...opts, timeoutMs: opts.timeoutMs ?? 3_600_000 });
   if (result.exitCode !== 0) throw pgFailure(result, `pg_restore of ${dumpPath}`, c);
 }

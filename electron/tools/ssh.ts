@@ -20,10 +20,15 @@ export { shellQuote, type ExecOptions, type ExecResult, type OutputStream, type 
 
 const { Client, utils } = ssh2;
 
-/** A host key as Keyturn pins it: the wire type (`ssh-ed25519`) and OpenSSH's `SHA256:` fingerprint. */
+/**
+ * A host key as Keyturn pins it: the wire type (`ssh-ed25519`), OpenSSH's
+ * `SHA256:` fingerprint, and the key itself (base64 of the wire blob, as in a
+ * known_hosts line) so OpenSSH-based tools can be held to the same key.
+ */
 export interface HostKey {
   algorithm: string;
   fingerprint: string;
+  publicKey: string;
 }
 
 /** Where to connect; `timeoutMs` bounds TCP connect plus SSH handshake. */
@@ -37,6 +42,8 @@ export interface SshTarget {
 /** A node as the cluster spec describes it, plus the host key the operator pinned. */
 export interface SshConnectOptions extends SshTarget {
   user: string;
+  /** The node's name in the cluster, so errors say which node (not only its address). */
+  node?: string;
   /** Private key file (OpenSSH or PEM; ed25519, ecdsa, rsa). */
   keyPath?: string;
   /** Passphrase of `keyPath`. Never logged, never put in an error. */
@@ -55,9 +62,14 @@ export function fingerprintOf(keyBlob: Buffer): string {
 }
 
 /** The key type named at the start of an SSH wire-format key blob. */
-function algorithmOf(keyBlob: Buffer): string {
+export function algorithmOf(keyBlob: Buffer): string {
   if (keyBlob.length < 4) return 'unknown';
   return keyBlob.subarray(4, 4 + keyBlob.readUInt32BE(0)).toString('latin1');
+}
+
+/** The pinnable form of a key blob a server presented. */
+function hostKeyOf(keyBlob: Buffer): HostKey {
+  return { algorithm: algorithmOf(keyBlob), fingerprint: fingerprintOf(keyBlob), publicKey: keyBlob.toString('base64') };
 }
 
 function describeNetworkError(err: Error & { code?: string; level?: string }, timeoutMs: number): string {
@@ -105,7 +117,7 @@ export function scanHostKey({ host, port, timeoutMs = 10_000, signal }: SshTarge
         readyTimeout: timeoutMs,
         // Capture the key and refuse it: the handshake stops here, before any authentication.
         hostVerifier: (blob: Buffer) => {
-          key = { algorithm: algorithmOf(blob), fingerprint: fingerprintOf(blob) };
+          key = hostKeyOf(blob);
           return false;
         },
       });
@@ -121,7 +133,12 @@ function hostKeyAlgorithmsFor(pinned: string): ConnectConfig['algorithms'] {
   return { serverHostKey: list as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
 }
 
-async function loadKey(opts: SshConnectOptions, where: string): Promise<Buffer> {
+/**
+ * Reads the key file. An encrypted key without a passphrase is not an error
+ * when an agent is at hand: returns null and the agent (which holds the
+ * unlocked key, as it does for Ansible's ssh) is used instead.
+ */
+async function loadKey(opts: SshConnectOptions, where: string, agentSocket: string | undefined): Promise<Buffer | null> {
   const path = opts.keyPath!;
   let raw: Buffer;
   try {
@@ -133,15 +150,27 @@ async function loadKey(opts: SshConnectOptions, where: string): Promise<Buffer> 
   const parsed = utils.parseKey(raw, opts.passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase|decrypt/i.test(parsed.message);
+    if (encrypted && !opts.passphrase && agentSocket) return null;
     throw new KeyturnError(
       'ssh-failed',
       encrypted
-        ? `SSH key ${path} for ${where} is encrypted and ${opts.passphrase ? 'the passphrase does not open it' : 'no passphrase was given'}`
+        ? `SSH key ${path} for ${where} is encrypted and ${opts.passphrase ? 'the passphrase does not open it' : 'no passphrase was given and no ssh-agent is running (SSH_AUTH_SOCK is not set)'}`
         : `SSH key ${path} for ${where} is not a private key Keyturn can read`,
-      encrypted ? 'Give the passphrase of this key (or load it into ssh-agent and use the agent).' : 'Use an OpenSSH or PEM private key (ed25519, ecdsa or rsa), not the .pub file.',
+      encrypted
+        ? `Load the key into ssh-agent once (eval "$(ssh-agent)"; ssh-add ${path}) and run Keyturn with SSH_AUTH_SOCK set: ssh2 and Ansible's ssh both use the agent, and the passphrase is never stored.`
+        : 'Use an OpenSSH or PEM private key (ed25519, ecdsa or rsa), not the .pub file.',
     );
   }
   return raw;
+}
+
+function reviewHint(host: string): string {
+  return `Do not connect. Verify the presented fingerprint with the owner of ${host} (ssh-keygen -lf on the host's key); if the change is legitimate, re-pin it naming both fingerprints: keyturn cluster trust CLUSTER --replace NODE --old <pinned> --new <presented>.`;
+}
+
+/** The one wording of "this host now presents another key": names the node and both fingerprints. */
+export function hostKeyMismatch(node: string, host: string, pinned: string, presented: Pick<HostKey, 'algorithm' | 'fingerprint'>): KeyturnError {
+  return new KeyturnError('host-key-mismatch', `Host key of ${node} does not match the pinned key: pinned ${pinned}, presented ${presented.fingerprint} (${presented.algorithm})`, reviewHint(host), { pinned, presented: presented.fingerprint });
 }
 
 /**
@@ -150,21 +179,25 @@ async function loadKey(opts: SshConnectOptions, where: string): Promise<Buffer> 
  */
 export async function connectSsh(opts: SshConnectOptions): Promise<SshSession> {
   const { host, port, user, timeoutMs = 15_000, signal } = opts;
-  const where = `${user}@${host}:${port}`;
+  const where = opts.node ? `node ${opts.node} (${user}@${host}:${port})` : `${user}@${host}:${port}`;
+  const node = opts.node ? `node ${opts.node} (${host}:${port})` : `${host}:${port}`;
   const pinned = opts.pinnedFingerprint?.trim().replace(/=+$/, '');
   if (!pinned) {
-    throw new KeyturnError('host-key-unconfirmed', `The host key of ${host}:${port} has not been confirmed`, 'Scan the host keys of this cluster, compare the fingerprint with the host owner, and pin it before connecting.');
+    throw new KeyturnError('host-key-unconfirmed', `The host key of ${node} has not been confirmed`, 'Scan the host keys of this cluster (keyturn cluster trust NAME, or Test connection in the console), compare the fingerprint with the host owner, and pin it before connecting.');
   }
   if (signal?.aborted) throw abortedError(`SSH login to ${where}`);
-  const agentSocket = opts.agent === true || (opts.agent === undefined && !opts.keyPath) ? process.env.SSH_AUTH_SOCK : opts.agent || undefined;
-  if (!opts.keyPath && !agentSocket) {
+  const envAgent = opts.agent === false ? undefined : typeof opts.agent === 'string' ? opts.agent : process.env.SSH_AUTH_SOCK || undefined;
+  if (!opts.keyPath && !envAgent) {
     throw new KeyturnError('ssh-failed', `No SSH key for ${where}: no key file given and SSH_AUTH_SOCK is not set`, 'Set keyPath for this node, or start ssh-agent, add the key, and export SSH_AUTH_SOCK.');
   }
-  const privateKey = opts.keyPath ? await loadKey(opts, where) : undefined;
-  const credential = [opts.keyPath && `key ${opts.keyPath}`, agentSocket && `the keys in ssh-agent (${agentSocket})`].filter(Boolean).join(' or ');
+  const privateKey = opts.keyPath ? await loadKey(opts, where, envAgent) : null;
+  // The agent is offered when asked for, when there is no key file, or when the key file is locked and the agent holds it.
+  const agentSocket = opts.agent === true || typeof opts.agent === 'string' || !opts.keyPath || privateKey === null ? envAgent : undefined;
+  const credential = [privateKey && `key ${opts.keyPath}`, agentSocket && `the keys in ssh-agent (${agentSocket})`].filter(Boolean).join(' or ');
 
   const client = new Client();
   let presented: HostKey | undefined;
+  let deciding = false; // a refused key type is being looked at; the connection closing meanwhile is expected
   const hostKey = await new Promise<HostKey>((resolve, reject) => {
     let settled = false;
     const settle = (err?: KeyturnError) => {
@@ -179,30 +212,38 @@ export async function connectSsh(opts: SshConnectOptions): Promise<SshSession> {
     const onAbort = () => settle(abortedError(`SSH login to ${where}`));
     signal?.addEventListener('abort', onAbort, { once: true });
     client.once('ready', () => settle());
-    client.on('error', (err: Error & { level?: string }) => {
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
       if (presented && presented.fingerprint !== pinned) {
-        settle(new KeyturnError('host-key-mismatch', `Host key of ${host}:${port} does not match the pinned key: expected ${pinned}, presented ${presented.fingerprint} (${presented.algorithm})`, `Do not connect. Verify the new fingerprint with the owner of ${host} (ssh-keygen -lf on the host's key), then re-pin it in Keyturn if the change is legitimate.`));
-      } else if (opts.pinnedAlgorithm && /no matching host key/i.test(err.message)) {
-        settle(new KeyturnError('host-key-mismatch', `Host ${host}:${port} no longer offers a ${opts.pinnedAlgorithm} host key (pinned ${pinned})`, `Do not connect. Ask the owner of ${host} why its host key changed, then re-pin the new key in Keyturn if the change is legitimate.`));
+        settle(hostKeyMismatch(node, host, pinned, presented));
+      } else if (opts.pinnedAlgorithm && !presented && (/no matching host key/i.test(err.message) || err.code === 'ECONNRESET')) {
+        // No key of the pinned type: either side may notice first (the server then just resets the
+        // connection). Read the key it does offer, so the operator can compare both fingerprints.
+        deciding = true;
+        const typeGone = new KeyturnError('host-key-mismatch', `Host key of ${node} changed: pinned ${pinned} (${opts.pinnedAlgorithm}), and the host no longer offers a ${opts.pinnedAlgorithm} key`, reviewHint(host));
+        const fallback = /no matching host key/i.test(err.message) ? typeGone : sshFailed(host, port, err, timeoutMs);
+        void scanHostKey({ host, port, timeoutMs }).then(
+          (k) => settle(k.fingerprint !== pinned ? hostKeyMismatch(node, host, pinned, k) : k.algorithm !== opts.pinnedAlgorithm ? typeGone : fallback),
+          () => settle(fallback),
+        );
       } else if (err.level === 'client-authentication') {
         settle(new KeyturnError('ssh-failed', `SSH login as ${where} failed: the server refused ${credential}`, `Check that the public key is in ${user}'s authorized_keys on ${host}, that the user name is right, and that ${opts.keyPath ? 'the key file' : 'the agent'} holds the key you meant.`));
       } else settle(sshFailed(host, port, err, timeoutMs));
     });
-    client.on('close', () => settle(new KeyturnError('ssh-failed', `SSH to ${where} closed during login`, `Look at the sshd log on ${host} (e.g. MaxStartups, AllowUsers, or a TCP wrapper refusing us).`)));
+    client.on('close', () => deciding || settle(new KeyturnError('ssh-failed', `SSH to ${where} closed during login`, `Look at the sshd log on ${host} (e.g. MaxStartups, AllowUsers, or a TCP wrapper refusing us).`)));
     try {
       client.connect({
         host,
         port,
         username: user,
-        privateKey,
-        passphrase: opts.passphrase,
+        privateKey: privateKey ?? undefined,
+        passphrase: privateKey ? opts.passphrase : undefined,
         agent: agentSocket,
         readyTimeout: timeoutMs,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 4,
         algorithms: opts.pinnedAlgorithm ? hostKeyAlgorithmsFor(opts.pinnedAlgorithm) : undefined,
         hostVerifier: (blob: Buffer) => {
-          presented = { algorithm: algorithmOf(blob), fingerprint: fingerprintOf(blob) };
+          presented = hostKeyOf(blob);
           return presented.fingerprint === pinned;
         },
       });

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineCall } from './define.ts';
-import { emptyInput, hostSchema, idSchema, nameSchema, pathSchema, portSchema, secretRefSchema, textSchema, timestampSchema, versionSchema } from './common.ts';
+import { boundedRecord, emptyInput, hasUrlCredentials, hostSchema, idSchema, nameSchema, pathSchema, portSchema, secretRefSchema, textSchema, timestampSchema, versionSchema } from './common.ts';
 
 /** Keycloak option names as `kc.sh start` takes them, without the leading dashes. */
 export const optionKeySchema = z.string().max(128).regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a kc.sh option name such as cache-stack');
@@ -27,6 +27,12 @@ const optionsSchema = z
           code: 'custom',
           path: [key],
           message: `'${key}' is a secret and may not be written inline; move it to keycloak.secretOptions as { env: VAR } or { file: path }`,
+        });
+      } else if (hasUrlCredentials(o[key]!)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `'${key}' carries a password inside its URL (user:password@); remove it from the URL and give it as a secret option (e.g. db-password in keycloak.secretOptions)`,
         });
       }
     }
@@ -91,7 +97,7 @@ export const keycloakSpecSchema = z.strictObject({
   /** Options exactly as `kc.sh start` gets them (features included, as `features: "a,b"`). */
   options: optionsSchema.default({}),
   /** Secret options by reference, e.g. `db-password: { env: ACME_DB_PASSWORD }`. */
-  secretOptions: z.record(optionKeySchema, secretRefSchema).default({}),
+  secretOptions: boundedRecord(optionKeySchema, secretRefSchema, 50, 'secret options').default({}),
   javaHome: pathSchema.optional(),
 });
 
@@ -134,7 +140,7 @@ export const clusterSpecSchema = z
         clientId: z.string().min(1).max(255),
         clientSecretRef: secretRefSchema,
         ratePerSecond: z.coerce.number().int().min(1).max(200).default(20),
-        allowedNetworks: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR such as 10.1.0.0/16')).min(1).max(16).default(['127.0.0.0/8']),
+        allowedNetworks: z.array(z.string().max(64, 'must be at most 64 characters').regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR such as 10.1.0.0/16')).min(1).max(16, 'at most 16 networks').default(['127.0.0.0/8']),
       })
       .optional(),
     admin: z.strictObject({ username: z.string().min(1).max(128), passwordRef: secretRefSchema }).optional(),
@@ -154,6 +160,13 @@ export type ClusterSpec = z.output<typeof clusterSpecSchema>;
 export const hostKeySchema = z.strictObject({
   algorithm: z.string(),
   fingerprint: z.string(),
+  /**
+   * Base64 of the pinned key itself: what the per-run known_hosts of every
+   * Ansible/ssh run is written from. null for pins made before Keyturn kept
+   * the key; such a node must be trusted again (same fingerprint) before a
+   * playbook runs on it.
+   */
+  publicKey: z.string().nullable(),
   pinnedAt: timestampSchema,
 });
 

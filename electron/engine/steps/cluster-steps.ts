@@ -9,13 +9,15 @@ import { updateCluster } from '../../ledger/clusters-repo.ts';
 import { showServers } from '../../tools/haproxy.ts';
 import { checkHealth, clusterSize } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepImpl } from '../engine-context.ts';
-import { installedVersion, openNode } from './node-access.ts';
+import { installedVersion, openNode, pinnedHostKeys } from './node-access.ts';
 import { prepareTarget, probeOnce } from '../probe-request.ts';
 import { runProbeTarget } from '../run-probe-target.ts';
 
 /** SSH to every node with its pinned key, every node ready, the balancer knows every node, the target fetched. */
 export const preflight: StepImpl = async (ctx) => {
   const { cluster } = ctx;
+  // Every playbook run writes its known_hosts from these: a node without a whole pinned key stops the run here, not mid-way.
+  if (cluster.spec.ansible) pinnedHostKeys(cluster);
   const problems: string[] = [];
   for (const node of cluster.spec.nodes) {
     try {
@@ -23,7 +25,8 @@ export const preflight: StepImpl = async (ctx) => {
       await s.exec(['true'], { timeoutMs: 10_000 });
       await s.close();
     } catch (err) {
-      if (err instanceof KeyturnError && err.code === 'host-key-unconfirmed') throw err;
+      // A changed key stops everything at once, naming the node and both fingerprints (pinned, presented).
+      if (err instanceof KeyturnError && (err.code === 'host-key-unconfirmed' || err.code === 'host-key-mismatch')) throw err;
       problems.push(`${node.name}: SSH to ${node.user}@${node.host}:${node.port} failed: ${(err as Error).message}`);
       continue;
     }

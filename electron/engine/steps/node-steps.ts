@@ -12,6 +12,7 @@ import { clusterSize, waitForReady } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
 import { recordAnsibleEvent } from '../ansible-events.ts';
 import { prepareInstall } from './install-options.ts';
+import { pinnedHostKeys } from './node-access.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
 import type { ProbeSample } from '../../ledger/probe-samples-repo.ts';
 import { prepareTarget, probeOnce } from '../probe-request.ts';
@@ -72,6 +73,7 @@ export const installNode: StepImpl = async (ctx) => {
     playbook: ansible.playbook,
     inventory: ansible.inventory,
     limit: node.name,
+    hostKeys: pinnedHostKeys(ctx.cluster),
     extraVars,
     signal: ctx.signal,
     timeoutMs: 30 * 60_000,

@@ -11,6 +11,7 @@ import { runPlaybook } from '../../tools/ansible.ts';
 import { recordAnsibleEvent } from '../ansible-events.ts';
 import { param, type StepImpl } from '../engine-context.ts';
 import { prepareInstall } from './install-options.ts';
+import { pinnedHostKeys } from './node-access.ts';
 
 export const prepareCluster: StepImpl = async (ctx) => {
   const version = param(ctx, 'to');
@@ -28,6 +29,7 @@ export const prepareCluster: StepImpl = async (ctx) => {
       playbook: ansible.playbook,
       inventory: ansible.inventory,
       limit: names.join(','),
+      hostKeys: pinnedHostKeys(ctx.cluster),
       extraVars,
       signal: ctx.signal,
       timeoutMs: 30 * 60_000,

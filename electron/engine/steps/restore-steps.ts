@@ -9,6 +9,7 @@ import { runPlaybook } from '../../tools/ansible.ts';
 import { param, type StepImpl } from '../engine-context.ts';
 import { recordAnsibleEvent } from '../ansible-events.ts';
 import { prepareInstall } from './install-options.ts';
+import { pinnedHostKeys } from './node-access.ts';
 
 /** Stops Keycloak on every node with the cluster's stop playbook. */
 export const stopCluster: StepImpl = async (ctx) => {
@@ -20,6 +21,7 @@ export const stopCluster: StepImpl = async (ctx) => {
   await runPlaybook({
     playbook: ansible.stopPlaybook,
     inventory: ansible.inventory,
+    hostKeys: pinnedHostKeys(ctx.cluster),
     signal: ctx.signal,
     timeoutMs: 10 * 60_000,
     onEvent: (e) => recordAnsibleEvent(ctx.rec, e),
@@ -43,6 +45,7 @@ export const installCluster: StepImpl = async (ctx) => {
   await runPlaybook({
     playbook: ansible.playbook,
     inventory: ansible.inventory,
+    hostKeys: pinnedHostKeys(ctx.cluster),
     extraVars,
     signal: ctx.signal,
     timeoutMs: 30 * 60_000,

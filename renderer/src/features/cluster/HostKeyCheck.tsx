@@ -62,6 +62,8 @@ export function HostKeyCheck({ cluster }: { cluster: string }) {
                 <div className="banner-hint">
                   Either the host was rebuilt, or something is intercepting the connection. Keyturn will not connect to it. Check the key on the host
                   itself (console, not SSH) with <code className="mono">ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> before doing anything else.
+                  If the change is legitimate, replace the pin naming both fingerprints:{' '}
+                  <code className="mono">keyturn cluster trust {cluster} --replace {changed[0]!.node} --old &lt;pinned&gt; --new {changed[0]!.fingerprint ?? '<presented>'}</code>
                 </div>
               </div>
             </div>
