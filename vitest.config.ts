@@ -28,6 +28,8 @@ export default defineConfig({
           include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.ts', 'test/unit/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // every Keycloak distribution the unit tests read, fetched once through Maven before the first file
+          globalSetup: ['electron/tools/test-support/dists-global-setup.ts'],
         },
       },
       {

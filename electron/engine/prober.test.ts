@@ -117,8 +117,8 @@ describe('startProber against a healthy endpoint', () => {
     const { prober, runId } = probe(srv.port, { maxDurationMs: 3000 });
     const summary = await prober.done;
 
-    // 3 s at 20/s is 60 requests; wide bounds because the machine may be busy
-    expect(summary.requests).toBeGreaterThanOrEqual(30);
+    // 3 s at 20/s is 60 requests: it made many (a busy machine makes fewer, so only a low floor), and never more than the rate allows
+    expect(summary.requests).toBeGreaterThanOrEqual(10);
     expect(summary.requests).toBeLessThanOrEqual(70);
     expect(summary).toMatchObject({ failed: 0, failuresByReason: {} });
     expect(summary.ok).toBe(summary.requests);
@@ -133,8 +133,9 @@ describe('startProber against a healthy endpoint', () => {
     expect(new Set(samples.map((x) => x.address))).toEqual(new Set(['127.0.40.2']));
 
     const counters = prober.counters();
-    expect(counters.batches).toBeGreaterThanOrEqual(2);
+    expect(counters.batches).toBeGreaterThanOrEqual(1);
     expect(counters.batches).toBeLessThanOrEqual(6); // about one per second, not one per request
+    expect(counters.batches).toBeLessThan(summary.requests);
     const ticks = listEvents(s.db, runId).filter((e) => e.kind === 'probe.tick');
     expect(ticks).toHaveLength(counters.batches);
     for (const t of ticks) {
@@ -242,7 +243,8 @@ describe('startProber when things go wrong', () => {
     await pointName('127.0.40.2');
     const { prober } = probe(srv.port, { maxDurationMs: 1200, target: { url: `http://sso.lab.test:${srv.port}/realms/lab/protocol/openid-connect/token`, dns: { server: named.server, port: named.port }, clientId: 'lab-client', clientSecret: SECRET, allowedNetworks: ['127.0.99.0/24'] } });
     const summary = await prober.done;
-    expect(summary.requests).toBeGreaterThan(0);
+    // many attempts (1.2 s at 20/s is ~24), none of which reached the server
+    expect(summary.requests).toBeGreaterThanOrEqual(5);
     expect(summary.failuresByReason).toEqual({ 'address-not-allowed': summary.requests });
     expect(srv.received).toBe(0);
     await srv.stop();
@@ -251,7 +253,7 @@ describe('startProber when things go wrong', () => {
   it('counts a name the DNS server does not know as dns failures', async () => {
     const { prober } = probe(servers[0]!.port, { maxDurationMs: 1200, target: { url: 'http://nowhere.lab.test:8080/realms/lab/protocol/openid-connect/token', dns: { server: named.server, port: named.port }, clientId: 'lab-client', clientSecret: SECRET, allowedNetworks: ['127.0.0.0/8'] } });
     const summary = await prober.done;
-    expect(summary.requests).toBeGreaterThan(0);
+    expect(summary.requests).toBeGreaterThanOrEqual(5);
     expect(summary.failuresByReason).toEqual({ dns: summary.requests });
   });
 

@@ -18,6 +18,7 @@ import { listMetadata } from '../ledger/metadata-repo.ts';
 import { getRun, listEvents } from '../ledger/runs-repo.ts';
 import { invoke, type Handlers } from '../registry/dispatch.ts';
 import { createHandlers } from '../registry/handlers.ts';
+import { testDistribution } from '../tools/test-support/keycloak-dists.ts';
 import { sampleSpec } from '../../test/unit/spec-factory.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -28,6 +29,9 @@ let handlers: Handlers;
 let clusterId: string;
 
 beforeAll(async () => {
+  // The target the plans check, and 26.5.6 which the version list must show as downloaded: in the local Maven repository whatever ran before.
+  await testDistribution('26.7.3');
+  await testDistribution('26.5.6');
   home = await mkdtemp(join(tmpdir(), 'keyturn-plan-'));
   const keyPath = join(home, 'id_ed25519');
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
@@ -47,7 +51,7 @@ beforeAll(async () => {
   });
   clusterId = (await invoke(handlers, 'clusters:register', { spec })).id;
   for (const n of ['n1', 'n2']) pinHostKey(services.db, 'offline', n, { algorithm: 'ssh-ed25519', fingerprint: 'SHA256:not-a-real-key' });
-}, 60_000);
+}, 20 * 60_000);
 
 afterAll(async () => {
   services?.close();

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,8 +75,12 @@ describe('runPlaybook against the real ansible-playbook', () => {
         '    - name: say hello',
         '      ansible.builtin.debug:',
         '        msg: "hello {{ who | default(\'world\') }}"',
+        // With `flag` set, the task goes on only once that file exists (the test creates it when it receives this task's start).
         '    - name: run a command',
-        '      ansible.builtin.command: sh -c "echo out; sleep 1.5; echo done"',
+        '      ansible.builtin.shell: |',
+        '        f="{{ flag | default(\'\') }}"; i=0',
+        '        while [ -n "$f" ] && [ ! -e "$f" ]; do i=$((i+1)); [ $i -gt 600 ] && exit 9; sleep 0.1; done',
+        '        echo out; echo done',
         '      changed_when: false',
         '    - name: tolerated failure',
         '      ansible.builtin.command: "false"',
@@ -93,23 +97,30 @@ describe('runPlaybook against the real ansible-playbook', () => {
   });
 
   it('streams per-task, per-host events as they happen and returns the recap', async () => {
-    const seen: Array<AnsibleEvent & { at: number }> = [];
+    const seen: AnsibleEvent[] = [];
+    const flag = join(dir, 'seen-start');
     const varDirsBefore = new Set((await readdir(tmpdir())).filter((n) => n.startsWith('keyturn-ansible-')));
     const summary = await runPlaybook({
       playbook: playbook(),
       inventory: inventory(),
-      extraVars: { who: 'keyturn-extra-secret' },
+      hostKeys: [],
+      extraVars: { who: 'keyturn-extra-secret', flag },
       redact: createRedactor(['keyturn-extra-secret']),
-      onEvent: (e) => seen.push({ ...e, at: Date.now() }),
+      onEvent: (e) => {
+        seen.push(e);
+        if (e.kind === 'ansible.task_start' && e.task === 'run a command') writeFileSync(flag, '');
+      },
     });
     expect(summary.stats['localhost']).toMatchObject({ ok: 3, failures: 0, ignored: 1, skipped: 1 });
     const hello = seen.find((e) => e.kind === 'ansible.task_ok' && e.task === 'say hello');
     expect(hello).toMatchObject({ host: 'localhost', message: 'ok: [localhost] say hello — hello ***' });
     expect(JSON.stringify(seen)).not.toContain('keyturn-extra-secret');
-    // The command task's start arrived while it was still sleeping, not in a burst at the end.
-    const start = seen.find((e) => e.kind === 'ansible.task_start' && e.task === 'run a command')!;
-    const done = seen.find((e) => e.kind === 'ansible.task_ok' && e.task === 'run a command')!;
-    expect(done.at - start.at).toBeGreaterThanOrEqual(1_000);
+    // The command task's start arrived while it was still running, not in a burst at the end: the task waited for it.
+    const start = seen.findIndex((e) => e.kind === 'ansible.task_start' && e.task === 'run a command');
+    const done = seen.findIndex((e) => e.kind === 'ansible.task_ok' && e.task === 'run a command');
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(done).toBeGreaterThan(start);
+    expect(seen[done]!.data['result']).toMatchObject({ stdout_lines: ['out', 'done'], rc: 0 });
     expect(seen.find((e) => e.kind === 'ansible.task_skipped')).toMatchObject({ task: 'fail here', host: 'localhost' });
     // The ignored failure is reported as an event but did not fail the run.
     expect(seen.some((e) => e.kind === 'ansible.task_failed' && e.task === 'tolerated failure')).toBe(true);
@@ -118,7 +129,7 @@ describe('runPlaybook against the real ansible-playbook', () => {
   });
 
   it('throws tool-failed naming the host, the task and ansible\'s message', async () => {
-    const err = (await runPlaybook({ playbook: playbook(), inventory: inventory(), extraVars: { fail: true } }).catch((e: unknown) => e)) as KeyturnError;
+    const err = (await runPlaybook({ playbook: playbook(), inventory: inventory(), hostKeys: [], extraVars: { fail: true } }).catch((e: unknown) => e)) as KeyturnError;
     expect(err).toBeInstanceOf(KeyturnError);
     expect(err.code).toBe('tool-failed');
     expect(err.message).toContain('failed: host localhost, task "fail here": non-zero return code (rc=4): boom');
@@ -129,14 +140,14 @@ describe('runPlaybook against the real ansible-playbook', () => {
   it('reports unreachable hosts with the SSH error (debug runs on the controller, so the first remote task is the one that fails)', async () => {
     const inv = join(dir, 'hosts-ghost');
     await writeFile(inv, 'ghost ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh ansible_ssh_common_args="-o StrictHostKeyChecking=no -o ConnectTimeout=3"\n');
-    const err = (await runPlaybook({ playbook: playbook(), inventory: inv }).catch((e: unknown) => e)) as KeyturnError;
+    const err = (await runPlaybook({ playbook: playbook(), inventory: inv, hostKeys: [] }).catch((e: unknown) => e)) as KeyturnError;
     expect(err.code).toBe('tool-failed');
     expect(err.message).toMatch(/unreachable: host ghost, task "run a command": .*Connection refused/);
     expect(err.hint).toContain('SSH');
   });
 
   it('reports a playbook ansible cannot even load from its stderr', async () => {
-    const err = (await runPlaybook({ playbook: join(dir, 'missing.yml'), inventory: inventory() }).catch((e: unknown) => e)) as KeyturnError;
+    const err = (await runPlaybook({ playbook: join(dir, 'missing.yml'), inventory: inventory(), hostKeys: [] }).catch((e: unknown) => e)) as KeyturnError;
     expect(err.code).toBe('tool-failed');
     expect(err.message).toContain('missing.yml');
     expect(err.message).toMatch(/could not be found/);

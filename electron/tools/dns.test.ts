@@ -127,11 +127,10 @@ describe('resolve', () => {
     const silent = createSocket('udp4');
     await new Promise<void>((r) => silent.bind(0, '127.0.30.5', r));
     try {
-      const started = Date.now();
+      // The server never answers: only the 300 ms deadline can end this call.
       const err = await keyturnError(resolve({ server: '127.0.30.5', port: silent.address().port, name: 'sso.lab.test', type: 'A', timeoutMs: 300 }));
       expect(err.code).toBe('timeout');
       expect(err.message).toContain('did not answer for sso.lab.test');
-      expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       silent.close();
     }

@@ -82,18 +82,16 @@ describe('checkHealth', () => {
 
   it('says unreachable when nothing listens, quickly', async () => {
     const closed = await freePort(address);
-    const started = Date.now();
-    const r = await checkHealth({ address, managementPort: closed, timeoutMs: 2000 });
+    // Quickly: the kernel's refusal is the answer, not the 60 s deadline (which would read "no answer within").
+    const r = await checkHealth({ address, managementPort: closed, timeoutMs: 60_000 });
     expect(r).toEqual({ status: 'unreachable', checks: [], httpStatus: null, detail: 'connection refused' });
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('gives up at its deadline when the node does not answer', async () => {
     node.hang = true;
-    const started = Date.now();
+    // The node never answers: only the deadline ends the call.
     const r = await checkHealth({ address, managementPort, timeoutMs: 300 });
     expect(r).toMatchObject({ status: 'unreachable', detail: 'no answer within 300 ms' });
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it('throws aborted (not unreachable) when the caller cancels', async () => {
@@ -118,9 +116,8 @@ describe('waitForReady', () => {
   });
 
   it('times out naming the node and its last status', async () => {
-    const started = Date.now();
+    // The node stays DOWN: only the overall deadline ends the wait.
     const err = await waitForReady({ address, managementPort, timeoutMs: 500, intervalMs: 100 }).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(err).toBeInstanceOf(KeyturnError);
     const e = err as KeyturnError;
     expect(e.code).toBe('timeout');
@@ -131,19 +128,19 @@ describe('waitForReady', () => {
 
   it('times out as unreachable when the node never answers, within the overall deadline', async () => {
     node.hang = true;
-    const started = Date.now();
     const err = (await waitForReady({ address, managementPort, timeoutMs: 600, intervalMs: 200, requestTimeoutMs: 5000 }).catch((e: unknown) => e)) as KeyturnError;
     expect(err.code).toBe('timeout');
-    expect(err.message).toContain('last status: unreachable (no answer within');
-    expect(Date.now() - started).toBeLessThan(1500); // the per-request deadline is clipped to what is left
+    // the per-request deadline is clipped to what is left of the overall one, not the 5 s asked for
+    const within = Number(/last status: unreachable \(no answer within (\d+) ms\)/.exec(err.message)?.[1]);
+    expect(within).toBeGreaterThan(0);
+    expect(within).toBeLessThanOrEqual(600);
   });
 
   it('stops when the signal aborts between polls', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 250);
-    const started = Date.now();
-    await expect(waitForReady({ address, managementPort, timeoutMs: 10_000, intervalMs: 2000, signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The next poll would be 10 minutes away: only an abort that cuts the wait short lets this return inside the test's timeout.
+    await expect(waitForReady({ address, managementPort, timeoutMs: 900_000, intervalMs: 600_000, signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
     expect(node.requests).toBe(1);
   });
 });

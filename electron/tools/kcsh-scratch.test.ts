@@ -8,17 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareScratch, removeScratch, scratchHome, withScratchLock } from './kcsh-scratch.ts';
-import { sha256File } from './keycloak-dist.ts';
-import { fetchDistribution } from './maven.ts';
+import { testDistribution } from './test-support/keycloak-dists.ts';
 
 let root: string;
 let zipPath: string;
 let sha256: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'keyturn-scratch-'));
-  zipPath = await fetchDistribution('26.7.3', { offline: true });
-  sha256 = await sha256File(zipPath);
-}, 120_000);
+  ({ zipPath, sha256 } = await testDistribution('26.7.3'));
+}, 20 * 60_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe('prepareScratch', () => {

@@ -1,13 +1,15 @@
 import { copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyturnError } from '../../shared/errors.ts';
 import { inspectDistribution, sha256File, verifySha256 } from './keycloak-dist.ts';
+import { testDistribution } from './test-support/keycloak-dists.ts';
 
-const real = join(homedir(), '.m2/repository/org/keycloak/keycloak-quarkus-dist/26.7.0/keycloak-quarkus-dist-26.7.0.zip');
+/** The real 26.7.0 server zip in the local Maven repository (fetched through Maven when missing). */
+let real: string;
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 async function failure(p: Promise<unknown>): Promise<KeyturnError> {
@@ -24,9 +26,10 @@ describe('inspectDistribution', () => {
   let realSha256: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'keyturn-dist-test-'));
+    real = (await testDistribution('26.7.0')).zipPath;
     // An independent digest, from coreutils rather than our own code.
     realSha256 = (await execa('sha256sum', [real])).stdout.split(' ')[0]!;
-  });
+  }, 20 * 60_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });

@@ -1,13 +1,13 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyturnError } from '../../shared/errors.ts';
 import { compareVersions, fetchDistribution, listAvailableVersions, localRepositoryPath, parseMavenMetadata, sortVersionsDesc } from './maven.ts';
+import { testDistribution } from './test-support/keycloak-dists.ts';
 
 const metadataFixture = new URL('./fixtures/maven-metadata-central.xml', import.meta.url);
-const m2 = join(homedir(), '.m2', 'repository');
-const distDir = join(m2, 'org', 'keycloak', 'keycloak-quarkus-dist');
 
 describe('version helpers', () => {
   it('orders versions numerically, qualifiers before their release', () => {
@@ -22,7 +22,21 @@ describe('version helpers', () => {
 });
 
 describe('Maven through the real mvn client', () => {
+  /** Where this machine's Maven keeps artifacts, asked of mvn directly (settings.xml may move it away from ~/.m2). */
+  let m2: string;
+  let distDir: string;
+  beforeAll(async () => {
+    const help = await execa('mvn', ['-B', '-q', '-Dstyle.color=never', 'org.apache.maven.plugins:maven-help-plugin:3.5.1:evaluate', '-Dexpression=settings.localRepository', '-DforceStdout'], { cwd: tmpdir() });
+    // eslint-disable-next-line no-control-regex
+    m2 = help.stdout.replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n').pop()!.trim();
+    distDir = join(m2, 'org', 'keycloak', 'keycloak-quarkus-dist');
+    // The listing below counts these as downloaded; fetched here, whatever ran before.
+    await testDistribution('26.7.0');
+    await testDistribution('26.7.3');
+  }, 20 * 60_000);
+
   it('finds the local repository as Maven resolves it', async () => {
+    expect(m2).toMatch(/^\//);
     expect(await localRepositoryPath()).toBe(m2);
     expect(await localRepositoryPath({ localRepository: '/somewhere/else' })).toBe('/somewhere/else');
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,23 +38,27 @@ describe('runTool', () => {
   });
 
   it('streams lines while the program runs, including a final partial line', async () => {
-    const seen: Array<{ stream: OutputStream; line: string; at: number }> = [];
-    const t0 = Date.now();
+    const seen: Array<{ stream: OutputStream; line: string }> = [];
+    // The program goes on only once the test has received "one": a line delivered when the program ended
+    // instead of while it ran would leave it waiting (and after 60 s it says so and exits 9).
+    const flag = join(dir, 'seen-one');
+    const script = 'echo one; i=0; while [ ! -e "$1" ]; do i=$((i+1)); [ $i -gt 600 ] && { echo "one was not streamed" >&2; exit 9; }; sleep 0.1; done; echo two >&2; printf partial';
     const result = await runTool({
       tool: 'sh',
       command: 'sh',
-      args: ['-c', 'echo one; sleep 0.6; echo two >&2; printf partial'],
-      onLine: (stream, line) => seen.push({ stream, line, at: Date.now() - t0 }),
+      args: ['-c', script, 'sh', flag],
+      onLine: (stream, line) => {
+        seen.push({ stream, line });
+        if (line === 'one') writeFileSync(flag, '');
+      },
     });
     expect(seen.map((s) => [s.stream, s.line])).toEqual([
       ['stdout', 'one'],
       ['stderr', 'two'],
       ['stdout', 'partial'],
     ]);
-    // "one" was delivered before the program slept, not when it ended.
-    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(400);
     expect(result).toMatchObject({ exitCode: 0, signal: null, stdout: 'one\npartial', stderr: 'two' });
-    expect(result.durationMs).toBeGreaterThanOrEqual(500);
+    expect(result.durationMs).toBeGreaterThan(0);
   });
 
   it('returns a non-zero exit instead of throwing; requireSuccess turns it into tool-failed with the last stderr lines', async () => {
@@ -96,11 +100,10 @@ describe('runTool', () => {
   });
 
   it('stops a program that runs past its timeout', async () => {
-    const t0 = Date.now();
+    // sleep 20 would end by itself with exit 0: a rejection with code timeout is the deadline at work.
     const err = await rejection(runTool({ tool: 'slow thing', command: 'sleep', args: ['20'], timeoutMs: 300, killGraceMs: 500 }));
     expect(err.code).toBe('timeout');
     expect(err.message).toContain('slow thing');
-    expect(Date.now() - t0).toBeLessThan(3_000);
   });
 
   it('on abort kills the whole process tree, not just the child', async () => {
@@ -120,7 +123,8 @@ describe('runTool', () => {
     const err = await rejection(run);
     expect(err.code).toBe('aborted');
     expect(grandchild).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 100));
+    // Gone long before its 30 s sleep would end (the kill is asynchronous, so look again for a while).
+    for (let i = 0; i < 100 && isAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 100));
     expect(isAlive(grandchild)).toBe(false);
   });
 
@@ -136,10 +140,9 @@ describe('runTool', () => {
       onLine: () => controller.abort(),
     });
     const err = await rejection(run);
+    // The loop never ends by itself, so returning means it was killed; not before the grace period, which it ignored SIGTERM through.
     expect(err.code).toBe('aborted');
-    const elapsed = Date.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(350);
-    expect(elapsed).toBeLessThan(5_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
   });
 
   it('lets the program finish and rethrows when a line listener throws', async () => {

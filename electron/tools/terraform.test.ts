@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyturnError } from '../../shared/errors.ts';
 import { createRedactor } from './redact.ts';
@@ -81,7 +81,8 @@ describe('terraform against the real binary', () => {
         'resource "terraform_data" "x" {',
         '  input = var.greeting',
         '  provisioner "local-exec" {',
-        '    command = "echo ${var.greeting}; echo token=${nonsensitive(var.token)}"',
+        // The last command prints terraform's own -var-file argument (the provisioner's parent is terraform): which file this run used.
+        '    command = "echo ${var.greeting}; echo token=${nonsensitive(var.token)}; xargs -0 -n1 < /proc/$PPID/cmdline | grep -e -var-file="',
         '  }',
         '}',
         'output "greeting" { value = terraform_data.x.output }',
@@ -104,8 +105,12 @@ describe('terraform against the real binary', () => {
     expect(progress.some((e) => e.message.endsWith('(local-exec): hello'))).toBe(true);
     expect(progress.some((e) => e.message.includes('token=***'))).toBe(true);
     expect(JSON.stringify(events)).not.toContain('tf-secret-value-42');
-    // The secret var file lives outside the configuration and is gone afterwards.
-    expect((await readdir(tmpdir())).some((n) => n.startsWith('keyturn-tfvars-'))).toBe(false);
+    // The secret var file lived outside the configuration, in its own private temp dir, and is gone afterwards
+    // (checked for this run's file only: another run, or one that crashed earlier, may have its own).
+    const varFile = progress.map((e) => /\(local-exec\): -var-file=(\S+)$/.exec(e.message)?.[1]).find((f) => f !== undefined);
+    expect(varFile).toMatch(new RegExp(`^${tmpdir()}/keyturn-tfvars-[^/]+/secret\\.tfvars\\.json$`));
+    expect(existsSync(varFile!)).toBe(false);
+    expect(existsSync(dirname(varFile!))).toBe(false);
 
     const outputs = await terraformOutput({ dir: work });
     expect(outputs['greeting']).toEqual({ value: 'hello', type: 'string', sensitive: false });

@@ -45,6 +45,9 @@ export async function startHaproxy(servers: readonly TestBackendServer[], fronte
     '  timeout connect 2s',
     '  timeout client 10s',
     '  timeout server 10s',
+    // A check waits up to 5 s, and takes 3 misses to mark a server down: on a busy machine the test's own HTTP servers
+    // answer late now and then, and a check that timed out after its 200 ms interval would take a healthy server out.
+    '  timeout check 5s',
     '',
     'frontend fe',
     `  bind ${frontendAddress}:${port}`,
@@ -53,7 +56,7 @@ export async function startHaproxy(servers: readonly TestBackendServer[], fronte
     `backend ${backend}`,
     '  balance roundrobin',
     '  option httpchk GET /health',
-    ...servers.map((s) => `  server ${s.name} ${s.address}:${s.port} check inter 200ms fall 1 rise 1`),
+    ...servers.map((s) => `  server ${s.name} ${s.address}:${s.port} check inter 200ms fall 3 rise 1`),
     '',
   ].join('\n');
   const configPath = join(tmp.dir, 'haproxy.cfg');

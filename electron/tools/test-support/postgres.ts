@@ -10,7 +10,7 @@
  * if a test worker dies first, so no postmaster is ever left behind.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,14 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-const pgBin = process.env.KEYTURN_PG_BIN ?? (existsSync('/usr/lib/postgresql/15/bin/pg_ctl') ? '/usr/lib/postgresql/15/bin' : '');
+/** Debian keeps the server programs off PATH in /usr/lib/postgresql/<major>/bin: the newest installed major is used. */
+function newestPostgresBin(): string {
+  const majors = (existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql') : []).filter((m) => /^\d+$/.test(m)).sort((a, b) => Number(b) - Number(a));
+  const major = majors.find((m) => existsSync(`/usr/lib/postgresql/${m}/bin/pg_ctl`));
+  return major ? `/usr/lib/postgresql/${major}/bin` : '';
+}
+
+const pgBin = process.env.KEYTURN_PG_BIN ?? newestPostgresBin();
 const bin = (name: string) => (pgBin ? join(pgBin, name) : name);
 const isRoot = userInfo().uid === 0;
 const osUser = isRoot ? 'postgres' : userInfo().username;
@@ -37,6 +44,14 @@ const osUser = isRoot ? 'postgres' : userInfo().username;
 function asPg(file: string, args: string[], input?: string) {
   const [cmd, argv] = isRoot ? ['runuser', ['-u', osUser, '--', file, ...args]] : [file, args];
   return execa(cmd as string, argv as string[], { cwd: '/', ...(input === undefined ? { stdin: 'ignore' as const } : { input }) });
+}
+
+/** The major version of the PostgreSQL server these tests start (what `SELECT version()` must then report). */
+export async function postgresServerMajor(): Promise<number> {
+  const out = (await execa(bin('pg_ctl'), ['--version'])).stdout;
+  const major = /\(PostgreSQL\) (\d+)/.exec(out)?.[1];
+  if (!major) throw new Error(`Cannot read the PostgreSQL version from "${out}" (${bin('pg_ctl')}).`);
+  return Number(major);
 }
 
 const live = new Set<string>();
