@@ -17,6 +17,8 @@ afterAll(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true }))
 const keyturn = (home: string, args: string[]) =>
   execa(process.execPath, [join(root, 'bin', 'keyturn.js'), ...args], { env: { KEYTURN_HOME: home }, reject: false });
 const fixture = (f: string) => join(root, 'test', 'fixtures', f);
+/** Each test starts several node+tsx processes; on a busy two-core machine one takes seconds. A bound, not a timing claim. */
+const manyProcesses = 5 * 60_000;
 
 describe('keyturn CLI round trip', () => {
   it('adds, lists, exports and imports into a fresh ledger', async () => {
@@ -54,7 +56,7 @@ describe('keyturn CLI round trip', () => {
     expect(again.stderr).toMatch(/hint: .*--skip-existing/);
     const skip = await keyturn(b, ['ledger', 'import', exportFile, '--skip-existing', '--json']);
     expect(JSON.parse(skip.stdout)).toMatchObject({ clusters: 0, skipped: ['acme-prod'] });
-  });
+  }, manyProcesses);
 
   it('refuses a malformed cluster file, naming the position, and writes nothing', async () => {
     const h = newHome();
@@ -66,7 +68,7 @@ describe('keyturn CLI round trip', () => {
     expect(r.stderr).toMatch(/hint: /);
     const after = (await keyturn(h, ['ledger', 'export'])).stdout;
     expect(after.replace(/"exportedAt": ".*"/, '')).toBe(before.replace(/"exportedAt": ".*"/, ''));
-  });
+  }, manyProcesses);
 
   it('refuses inline secrets and says where they belong', async () => {
     const h = newHome();
@@ -77,7 +79,7 @@ describe('keyturn CLI round trip', () => {
     expect(err.error.message).toMatch(/db-password.*secretOptions/);
     expect(r.stdout).not.toMatch(/hunter2/);
     expect(JSON.parse((await keyturn(h, ['cluster', 'list', '--json'])).stdout)).toEqual([]);
-  });
+  }, manyProcesses);
 
   it('refuses a malformed ledger import and loses nothing already recorded', async () => {
     const h = newHome();
@@ -93,7 +95,7 @@ describe('keyturn CLI round trip', () => {
     expect(r2.stderr).toMatch(/Not a Keyturn ledger export/);
     const list = JSON.parse((await keyturn(h, ['cluster', 'list', '--json'])).stdout) as unknown[];
     expect(list).toHaveLength(1);
-  });
+  }, manyProcesses);
 
   it('uses meaningful exit codes for usage errors, unknown clusters and unconfirmed removal', async () => {
     const h = newHome();
@@ -109,5 +111,5 @@ describe('keyturn CLI round trip', () => {
     expect((await keyturn(h, ['cluster', 'remove', 'acme-prod', '--yes'])).exitCode).toBe(0);
     expect(JSON.parse((await keyturn(h, ['cluster', 'list', '--json'])).stdout)).toEqual([]);
     expect((await keyturn(h, ['--help'])).exitCode).toBe(0);
-  });
+  }, manyProcesses);
 });

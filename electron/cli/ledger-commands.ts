@@ -1,13 +1,18 @@
 /** `keyturn ledger export|import` and `keyturn runs list|show`. */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KeyturnError } from '../../shared/errors.ts';
 import { exportLedger, importLedger } from '../ledger/export-import.ts';
 import { invoke } from '../registry/dispatch.ts';
+import { parseUserJson, readUserTextFile } from '../services/user-file.ts';
 import type { CliContext } from './context.ts';
 import { printJson, table } from './output.ts';
 
-const maxImportBytes = 512 * 1024 * 1024;
+/** Under V8's longest string (2^29 characters), so a big export is refused by size, never by a crash. */
+const maxImportBytes = 256 * 1024 * 1024;
+/** An export nests 4 levels (document, tables, rows, row); anything far deeper is not one. */
+const maxImportDepth = 16;
+const importHint = 'Use a file written by `keyturn ledger export`. Nothing was imported.';
 
 export function registerLedgerCommands(program: Command, ctx: CliContext): void {
   const ledger = program.command('ledger').description('export or import the whole ledger');
@@ -21,9 +26,14 @@ export function registerLedgerCommands(program: Command, ctx: CliContext): void 
         const doc = JSON.stringify(exportLedger(services.db), null, 2);
         if (o.out) {
           const tmp = `${o.out}.tmp-${process.pid}`;
-          writeFileSync(tmp, doc, { mode: 0o600 });
-          const { renameSync } = await import('node:fs');
-          renameSync(tmp, o.out);
+          try {
+            writeFileSync(tmp, doc, { mode: 0o600 });
+            renameSync(tmp, o.out);
+          } catch (err) {
+            rmSync(tmp, { force: true });
+            const e = err as NodeJS.ErrnoException;
+            throw new KeyturnError('invalid-input', `Cannot write the export to ${o.out} (${e.code ?? 'error'}: ${e.message}).`, 'Pass --out a file path in an existing, writable directory (not a directory itself).');
+          }
           io.err(`Exported the ledger to ${o.out}\n`);
         } else io.out(`${doc}\n`);
       });
@@ -37,16 +47,8 @@ export function registerLedgerCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'print JSON')
     .action(async (file: string, o: { skipExisting?: boolean; json?: boolean }) => {
       await ctx.run(o.json, async ({ services, io }) => {
-        let raw: unknown;
-        try {
-          if (statSync(file).size > maxImportBytes) throw new KeyturnError('invalid-input', `${file} is larger than ${maxImportBytes} bytes.`, 'Check that this is a Keyturn ledger export.');
-          raw = JSON.parse(readFileSync(file, 'utf8'));
-        } catch (err) {
-          if (err instanceof KeyturnError) throw err;
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') throw new KeyturnError('not-found', `${file} does not exist.`, 'Check the path of the export file.');
-          throw new KeyturnError('invalid-input', `${file} is not valid JSON: ${(err as Error).message}`, 'Use a file written by `keyturn ledger export`. Nothing was imported.');
-        }
+        // Parse before anything touches the ledger: a bad file changes nothing.
+        const raw = parseUserJson(readUserTextFile(file, { what: 'Ledger export', maxBytes: maxImportBytes, hint: importHint }), file, { what: 'Ledger export', hint: importHint, maxDepth: maxImportDepth });
         const r = importLedger(services.db, raw, { skipExisting: o.skipExisting ?? false });
         if (o.json) printJson(io, r);
         else io.out(`Imported ${r.clusters} cluster(s), ${r.runs} run(s), ${r.events} event(s).${r.skipped.length ? ` Kept existing: ${r.skipped.join(', ')}.` : ''}\n`);

@@ -1,8 +1,10 @@
 /**
  * The headless `keyturn` command, on the same services and registry as the
- * console. Exit codes (README, "Exit codes"): 0 ok, 1 unexpected, 2 bad input
- * or usage, 3 not found, 4 conflict or busy, 5 ledger refused, 6 tool missing,
- * 7 an operation failed.
+ * console. Exit codes (README, "Exit codes"): 0 ok (for a command that waits
+ * for a run: the run succeeded), 1 unexpected, 2 bad input or usage, 3 not
+ * found, 4 conflict or busy, 5 ledger refused, 6 tool missing, 7 an operation
+ * failed (also a run that failed), 8 a run paused, 9 a run aborted
+ * (`runExitCodes` in upgrade-commands.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../services/app-version.ts';
@@ -14,6 +16,7 @@ import { registerLabCommands } from './lab-commands.ts';
 import { registerPlanCommands } from './plan-commands.ts';
 import { processIo, type Io } from './output.ts';
 import { registerToolchainCommands } from './toolchain-commands.ts';
+import { registerTrustCommands } from './trust-commands.ts';
 import { registerUpgradeCommands } from './upgrade-commands.ts';
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -27,6 +30,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerClusterCommands(program, ctx);
+  registerTrustCommands(program.commands.find((c) => c.name() === 'cluster')!, ctx);
   registerLedgerCommands(program, ctx);
   registerToolchainCommands(program, ctx);
   registerLabCommands(program, ctx);

@@ -1,7 +1,7 @@
 /** `keyturn upgrade`, `keyturn rollback` and `keyturn runs pause|abort|resume`. */
 import type { Command } from 'commander';
 import { upgradeCalls } from '../../shared/contract/upgrade.ts';
-import { KeyturnError } from '../../shared/errors.ts';
+import { KeyturnError, toErrorShape, type KeyturnErrorShape } from '../../shared/errors.ts';
 import type { RunOutcome } from '../engine/executor.ts';
 import { summarize } from '../engine/probe-stats.ts';
 import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
@@ -10,33 +10,54 @@ import type { CliContext, CliScope } from './context.ts';
 import { printJson } from './output.ts';
 import { printProgress } from './progress.ts';
 
-/** Exit code of a run that stopped without failing (paused by request or at the canary). */
-export const pausedExitCode = 8;
+/**
+ * Exit codes of a command that waits for a run (upgrade, rollback, runs
+ * resume). A pipeline branches on them, so only a run that succeeded is 0:
+ * a run that stopped on its own, or by request, is never mistaken for done.
+ */
+export const runExitCodes = { succeeded: 0, failed: 7, paused: 8, aborted: 9 } as const;
+/** Kept for callers that name the paused code directly. */
+export const pausedExitCode = runExitCodes.paused;
+
+/** The exit code for how a run ended; a status that is not an end (running, interrupted) is a failure to finish. */
+export function exitCodeForRun(status: string): number {
+  return status in runExitCodes ? runExitCodes[status as keyof typeof runExitCodes] : runExitCodes.failed;
+}
 
 async function follow(scope: CliScope, ctx: CliContext, start: () => Promise<{ runId: string; done: Promise<RunOutcome> }>, json: boolean, verbose: boolean): Promise<void> {
   let runId: string | null = null;
   const stop = printProgress(scope.services.bus, scope.io, () => runId, verbose);
   let outcome: RunOutcome;
+  // A refusal before the run exists (bad input, a held lock) keeps its own exit code; once the run exists, its status decides.
+  let failure: KeyturnErrorShape | null = null;
   try {
     const started = await start();
     runId = started.runId;
     scope.io.err(`run ${runId}\n`);
-    outcome = await started.done;
+    outcome = await started.done.catch((err: unknown) => {
+      failure = toErrorShape(err);
+      return 'failed' as const;
+    });
   } finally {
     stop();
   }
   const result = getRun(scope.services.db, runId);
   const samples = listProbeSamples(scope.services.db, runId);
   const probe = samples.length ? summarize(samples) : null;
-  if (json) printJson(scope.io, { ...result, probe });
+  const error = failure ?? result.run.error ?? null;
+  if (json) printJson(scope.io, { ...result, probe, ...(outcome === 'failed' && error ? { error } : {}) });
   else {
     scope.io.out(`Run ${runId}: ${result.run.status}${result.run.toVersion ? ` (target ${result.run.toVersion})` : ''}\n`);
     if (probe) scope.io.out(`Availability: ${probe.requests} requests, ${probe.failed} failed, p50 ${probe.p50Ms?.toFixed(0) ?? '-'} ms, p99 ${probe.p99Ms?.toFixed(0) ?? '-'} ms\n`);
   }
-  if (outcome === 'paused') {
-    scope.io.err(`Paused. Continue with: keyturn runs resume ${runId}   (or roll back: keyturn rollback --cluster ${result.run.clusterName})\n`);
-    ctx.exitCode = pausedExitCode;
+  const cluster = result.run.clusterName ?? 'NAME';
+  if (outcome === 'paused') scope.io.err(`Paused. Continue with: keyturn runs resume ${runId}   (or roll back: keyturn rollback --cluster ${cluster})\n`);
+  else if (outcome === 'aborted') scope.io.err(`Aborted: the cluster is as the completed steps left it. Look at it (keyturn runs show ${runId}), then roll back (keyturn rollback --cluster ${cluster}) or plan again.\n`);
+  else if (outcome === 'failed' && !json) {
+    const e = error as KeyturnErrorShape | null;
+    scope.io.err(`keyturn: run ${runId} failed${e ? `: ${e.message}` : ''}\n  hint: ${e?.hint ?? `See what happened with: keyturn runs show ${runId}`}\n`);
   }
+  ctx.exitCode = outcome === 'succeeded' ? exitCodeForRun(result.run.status) : runExitCodes[outcome];
 }
 
 export function registerUpgradeCommands(program: Command, ctx: CliContext): void {

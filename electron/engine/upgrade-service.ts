@@ -5,6 +5,7 @@
  */
 import { KeyturnError } from '../../shared/errors.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
+import { assertLockFree } from '../ledger/locks-repo.ts';
 import { getRun } from '../ledger/runs-repo.ts';
 import { checkHealth } from '../tools/health.ts';
 import { showServers } from '../tools/haproxy.ts';
@@ -14,6 +15,7 @@ import { executeRun, type RunOutcome } from './executor.ts';
 import { requestControl } from './run-control.ts';
 import { attachRun, beginRun } from './run-recorder.ts';
 import { rollingSteps } from './rolling-plan.ts';
+import { isOwnerAlive } from '../services/process-owner.ts';
 import { installedVersion } from './steps/node-access.ts';
 
 export interface UpgradeInput {
@@ -50,6 +52,8 @@ export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService
         throw new KeyturnError('invalid-input', `Cluster '${input.cluster}' already runs Keycloak ${input.to}.`, 'Pick another target version.');
       }
       loadBalancerOf(detail);
+      // Busy is known now; the check below runs kc.sh for a minute before beginRun would find the lock taken.
+      assertLockFree(deps.db, detail.id, { isOwnerAlive });
       const plan = await planner.compute({ cluster: input.cluster, to: input.to });
       const rolling = plan.strategies.find((s) => s.name === 'rolling');
       if (plan.check.exitCode !== 0 || !rolling?.available) {

@@ -6,7 +6,11 @@
  * in one transaction: a malformed file leaves the ledger exactly as it was.
  */
 import { z } from 'zod';
+import { clusterSpecSchema } from '../../shared/contract/index.ts';
 import { KeyturnError } from '../../shared/errors.ts';
+import { getCluster, listClusters } from './clusters-repo.ts';
+import { getRun } from './runs-repo.ts';
+import { createRedactor, redactDeep, type Redactor } from '../tools/redact.ts';
 import type { Ledger } from './open-ledger.ts';
 import { schemaVersion } from './open-ledger.ts';
 import { latestSchemaVersion } from './migrations.ts';
@@ -14,7 +18,7 @@ import { latestSchemaVersion } from './migrations.ts';
 /** Tables in dependency order (parents first), with their columns. */
 const tables = {
   clusters: ['id', 'name', 'environment', 'keycloak_version', 'spec_json', 'health', 'health_checked_at', 'created_at', 'updated_at'],
-  nodes: ['id', 'cluster_id', 'name', 'position', 'host', 'ssh_port', 'ssh_user', 'key_path', 'host_key_algorithm', 'host_key_fingerprint', 'host_key_pinned_at'],
+  nodes: ['id', 'cluster_id', 'name', 'position', 'host', 'ssh_port', 'ssh_user', 'key_path', 'host_key_algorithm', 'host_key_fingerprint', 'host_key_pinned_at', 'host_key_public'],
   cluster_options: ['cluster_id', 'key', 'value', 'secret_ref_json'],
   artifacts: ['id', 'kind', 'version', 'path', 'sha256', 'size', 'source', 'created_at'],
   runs: ['id', 'cluster_id', 'kind', 'strategy', 'status', 'from_state_json', 'to_state_json', 'error_json', 'owner', 'created_at', 'started_at', 'finished_at'],
@@ -28,22 +32,54 @@ const tables = {
 type TableName = keyof typeof tables;
 
 const cell = z.union([z.string().max(1_000_000), z.number(), z.null()]);
-const rowSchema = z.record(z.string(), cell);
+/** A row names only its table's columns: an unknown one is a damaged or foreign file, never silently dropped. */
+const rowOf = (cols: readonly string[]) => z.strictObject(Object.fromEntries(cols.map((c) => [c, cell.optional()])));
+type Row = Record<string, string | number | null | undefined>;
 
 export const ledgerExportSchema = z.strictObject({
   format: z.literal('keyturn-ledger'),
   schemaVersion: z.number().int().min(1),
-  exportedAt: z.string(),
+  exportedAt: z.string().max(100),
   // A table missing from the document (an export made before that table existed) imports as empty.
-  tables: z.strictObject(Object.fromEntries(Object.keys(tables).map((t) => [t, z.array(rowSchema).default([])])) as Record<TableName, z.ZodDefault<z.ZodArray<typeof rowSchema>>>),
+  tables: z.strictObject(Object.fromEntries(Object.entries(tables).map(([t, cols]) => [t, z.array(rowOf(cols)).default([])])) as unknown as Record<TableName, z.ZodDefault<z.ZodArray<z.ZodType<Row>>>>),
 });
 export type LedgerExport = z.infer<typeof ledgerExportSchema>;
 
-/** Everything in the ledger except locks (they belong to live processes). */
-export function exportLedger(db: Ledger): LedgerExport {
+/**
+ * The free-text columns an export passes through the redactor once more:
+ * they were redacted when written, but an export leaves the machine, and a
+ * ledger written by an older Keyturn may predate a redaction rule.
+ */
+const redactedColumns: Partial<Record<TableName, readonly string[]>> = {
+  runs: ['error_json'],
+  steps: ['error'],
+  events: ['data_json'],
+  plans: ['plan_json'],
+  backups: ['verification_json'],
+};
+
+function redactCell(column: string, value: string | number | null, redact: Redactor): string | number | null {
+  if (typeof value !== 'string') return value;
+  if (!column.endsWith('_json')) return redact(value);
+  try {
+    return JSON.stringify(redactDeep(JSON.parse(value) as unknown, redact));
+  } catch {
+    return redact(value);
+  }
+}
+
+/**
+ * Everything in the ledger except locks (they belong to live processes),
+ * with events, errors and plans redacted. The export knows no run's secret
+ * values, so the default redactor applies the secret patterns (keys, headers,
+ * PEM blocks, URL user info); a caller that knows values passes its own.
+ */
+export function exportLedger(db: Ledger, redact: Redactor = createRedactor([])): LedgerExport {
   const out = {} as Record<TableName, Record<string, string | number | null>[]>;
   for (const [t, cols] of Object.entries(tables) as [TableName, readonly string[]][]) {
-    out[t] = db.prepare(`SELECT ${cols.join(', ')} FROM ${t} ORDER BY rowid`).all() as Record<string, string | number | null>[];
+    const rows = db.prepare(`SELECT ${cols.join(', ')} FROM ${t} ORDER BY rowid`).all() as Record<string, string | number | null>[];
+    const free = redactedColumns[t] ?? [];
+    out[t] = free.length === 0 ? rows : rows.map((r) => ({ ...r, ...Object.fromEntries(free.map((c) => [c, redactCell(c, r[c] ?? null, redact)])) }));
   }
   return { format: 'keyturn-ledger', schemaVersion: schemaVersion(db), exportedAt: new Date().toISOString(), tables: out };
 }
@@ -61,16 +97,19 @@ export interface ImportResult {
  * existing ones untouched along with everything hanging off them.
  */
 export function importLedger(db: Ledger, raw: unknown, opts: { skipExisting?: boolean } = {}): ImportResult {
+  // Before the shape: a newer export has tables and columns this Keyturn does not know, and that is the message to give.
+  const head = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  if (head.format === 'keyturn-ledger' && typeof head.schemaVersion === 'number' && head.schemaVersion > latestSchemaVersion) {
+    throw new KeyturnError('invalid-input', `The export was written by a newer Keyturn (schema ${head.schemaVersion}; this one knows up to ${latestSchemaVersion}).`, 'Upgrade Keyturn, then import again. Nothing was imported.');
+  }
   const parsed = ledgerExportSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new KeyturnError('invalid-input', `Not a Keyturn ledger export: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown shape'}.`,
-      'Use a file written by `keyturn ledger export`. Nothing was imported.', { issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path, message: i.message })) });
+      'Use a file written by `keyturn ledger export`. Nothing was imported.', { issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String), message: i.message })) });
   }
   const doc = parsed.data;
-  if (doc.schemaVersion > latestSchemaVersion) {
-    throw new KeyturnError('ledger-newer', `The export was written by a newer Keyturn (schema ${doc.schemaVersion}; this one knows up to ${latestSchemaVersion}).`, 'Upgrade Keyturn, then import again. Nothing was imported.');
-  }
+  doc.tables.clusters.forEach((c, i) => checkClusterRow(c, i));
   const existing = new Map((db.prepare('SELECT id, name FROM clusters').all() as { id: string; name: string }[]).map((r) => [r.name, r.id]));
   const skip = new Set<string>();
   const skipped: string[] = [];
@@ -94,17 +133,43 @@ export function importLedger(db: Ledger, raw: unknown, opts: { skipExisting?: bo
   try {
     db.transaction(() => {
       for (const [t, cols] of Object.entries(tables) as [TableName, readonly string[]][]) {
-        const verb = t === 'artifacts' ? 'INSERT OR IGNORE' : 'INSERT';
-        const stmt = db.prepare(`${verb} INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+        // An artifact this ledger already has is kept; ON CONFLICT (not OR IGNORE) so a row failing a CHECK still stops the import.
+        const onConflict = t === 'artifacts' ? ' ON CONFLICT DO NOTHING' : '';
+        const stmt = db.prepare(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${onConflict}`);
         for (const row of doc.tables[t]) {
           if (!keep(t, row)) continue;
           stmt.run(...cols.map((c) => row[c] ?? null));
         }
       }
+      // Read back what was imported the way every command will read it; anything unreadable rolls the whole import back.
+      listClusters(db);
+      for (const c of doc.tables.clusters) if (keep('clusters', c)) getCluster(db, String(c.name));
+      for (const r of doc.tables.runs) if (keep('runs', r)) getRun(db, String(r.id));
     }).immediate();
   } catch (err) {
-    throw new KeyturnError('invalid-input', `The export is inconsistent and was not imported: ${(err as Error).message}.`, 'Re-export it from the source ledger. Nothing was imported.');
+    if (err instanceof KeyturnError && err.code !== 'not-found') throw err;
+    throw new KeyturnError('invalid-input', `The export is inconsistent and was not imported: ${(err as Error).message.split('\n')[0]!.slice(0, 300)}.`, 'Re-export it from the source ledger. Nothing was imported.');
   }
   const count = (t: TableName) => doc.tables[t].filter((r) => keep(t, r)).length;
   return { clusters: count('clusters'), runs: count('runs'), events: count('events'), skipped };
+}
+
+/** A cluster row whose spec would not load later (by `cluster show`, a plan, a run) is refused now, naming the row. */
+function checkClusterRow(row: Row, i: number): void {
+  const where = `tables.clusters[${i}]${typeof row.name === 'string' ? ` ('${row.name.slice(0, 63)}')` : ''}`;
+  const refuse = (why: string) => new KeyturnError('invalid-input', `Not a Keyturn ledger export: ${where}: ${why}.`, 'Re-export it from the source ledger (keyturn ledger export). Nothing was imported.');
+  if (typeof row.id !== 'string' || typeof row.name !== 'string') throw refuse('id and name must be strings');
+  if (typeof row.spec_json !== 'string') throw refuse('spec_json is missing');
+  let spec: unknown;
+  try {
+    spec = JSON.parse(row.spec_json);
+  } catch {
+    throw refuse('spec_json is not JSON');
+  }
+  const parsed = clusterSpecSchema.safeParse(spec);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw refuse(`spec_json is not a valid cluster (${issue ? `${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}` : 'unknown shape'})`);
+  }
+  if (parsed.data.name !== row.name) throw refuse(`spec_json names cluster '${parsed.data.name}'`);
 }

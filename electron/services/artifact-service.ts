@@ -59,7 +59,12 @@ export function createArtifactService(db: Ledger, home: string) {
 
     /** Imports a distribution zip from a local file (air-gapped use). */
     async importZip(zipPath: string): Promise<ArtifactRecord> {
-      const info = await inspectDistribution(zipPath);
+      // The zip is the operator's own file: a missing one is `not-found` (3), one that is not a Keycloak distribution is bad input (2).
+      if (!(await stat(zipPath).catch(() => null))) throw new KeyturnError('not-found', `${zipPath} does not exist.`, 'Check the path of the distribution zip.');
+      const info = await inspectDistribution(zipPath).catch((err: unknown) => {
+        if (!(err instanceof KeyturnError) || err.code !== 'artifact-failed') throw err;
+        throw new KeyturnError('invalid-input', err.message, 'Import the keycloak-quarkus-dist zip as published (Maven: org.keycloak:keycloak-quarkus-dist:<version>:zip). Nothing was imported.', err.details);
+      });
       const dir = join(home, 'artifacts');
       await mkdir(dir, { recursive: true });
       const dest = join(dir, `keycloak-quarkus-dist-${info.version}.zip`);

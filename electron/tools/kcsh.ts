@@ -23,12 +23,15 @@ import { toKcArgs } from '../../shared/domain/start-options.ts';
 import type { Verdict } from '../../shared/contract/index.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { runTool, tailLines, type OutputStream } from './process.ts';
+import { createRedactor } from './redact.ts';
 import type { SshSession } from './ssh.ts';
 
 /** A local run may rebuild the scratch copy (~45 s here); 5 min bounds a loaded host without hanging a plan. */
 export const LOCAL_TIMEOUT_MS = 5 * 60_000;
 /** `--optimized` never builds (~3 s here); 2 min allows for a node busy serving traffic. */
 export const REMOTE_TIMEOUT_MS = 2 * 60_000;
+/** Metadata is a few kilobytes of JSON. */
+export const MAX_METADATA_CHARS = 4 * 1024 * 1024;
 
 export interface KcshRunOptions {
   /** JDK >= 21 for kc.sh (`findJdk(21)` locally, the cluster's javaHome on a node). */
@@ -64,7 +67,8 @@ export interface MetadataOutcome extends KcshOutcome {
 
 const REBUILD_RE = /Updating the server image|Server configuration updated and persisted/;
 
-const redactor = (secrets: readonly string[]) => (s: string) => secrets.filter((v) => v.length >= 4).reduce((acc, v) => acc.split(v).join('***'), s);
+/** The one redactor (secret values, short ones as whole tokens, and the secret patterns): kc.sh output goes into plans in the ledger. */
+const redactor = (secrets: readonly string[]) => createRedactor(secrets);
 
 /** Keycloak reads every KC_* variable as an option: the operator's own must not leak into the answer. */
 function cleanEnv(opts: KcshRunOptions): Record<string, string | undefined> {
@@ -109,13 +113,17 @@ function metadataFailed(where: string, r: KcshOutcome, hint: string): KeyturnErr
 
 /** Checks that a metadata document is JSON describing `version`. */
 export function validateMetadata(json: string, version: string, where: string): void {
-  let doc: { keycloak?: { version?: unknown } };
+  // kc.sh writes a few kilobytes; a node printing more is not answering the metadata command (it is stored in the ledger, so bounded).
+  if (json.length > MAX_METADATA_CHARS) {
+    throw new KeyturnError('tool-failed', `kc.sh on ${where} wrote ${json.length} characters of metadata; at most ${MAX_METADATA_CHARS} are accepted.`, "Check that keycloakHome points at Keycloak's own kc.sh on that host.");
+  }
+  let doc: { keycloak?: { version?: unknown } } | null;
   try {
     doc = JSON.parse(json) as typeof doc;
   } catch {
     throw new KeyturnError('tool-failed', `kc.sh on ${where} wrote metadata that is not JSON.`, 'Run the metadata command again; if it persists, check the disk of that host.');
   }
-  const found = doc.keycloak?.version;
+  const found = typeof doc === 'object' && doc !== null ? doc.keycloak?.version : undefined;
   if (found !== version) {
     throw new KeyturnError('tool-failed', `The metadata from ${where} describes Keycloak ${String(found)}, not ${version}.`, `The installation there is not ${version}: update the cluster's version in Keyturn, or capture metadata from a node that runs ${version}.`);
   }

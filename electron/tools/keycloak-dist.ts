@@ -36,6 +36,19 @@ const CDH_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
 
 /**
+ * Bounds for a zip that may come from anywhere (`keyturn artifacts import`):
+ * a server distribution is ~200 MB with a few thousand entries. Past these it
+ * is not one, and reading its directory or inflating its version file must
+ * not be able to take the machine's memory.
+ */
+const MAX_ZIP_BYTES = 2 * 1024 ** 3;
+const MAX_ENTRIES = 100_000;
+const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 ** 2;
+const MAX_VERSION_FILE_BYTES = 64 * 1024;
+/** What a Keycloak version looks like (26.7.3, 26.0.0-SNAPSHOT): the top directory's name ends up in a file name and the ledger. */
+const VERSION_RE = /^\d{1,4}\.\d{1,4}\.\d{1,4}(?:[.-][0-9A-Za-z][0-9A-Za-z.-]{0,40})?$/;
+
+/**
  * Identifies a Keycloak server distribution: it must be a readable zip with
  * `keycloak-<v>/bin/kc.sh` and `keycloak-<v>/lib/...`. When Maven's
  * `<zip>.sha1` sits next to it (the local repository), the content is checked
@@ -44,13 +57,23 @@ const LOCAL_SIG = 0x04034b50;
  */
 export async function inspectDistribution(zipPath: string): Promise<DistributionInfo> {
   const info = await stat(zipPath).catch(() => null);
-  if (!info?.isFile()) {
+  if (!info) {
     throw new KeyturnError('artifact-failed', `The Keycloak distribution ${zipPath} does not exist.`, 'Fetch the version again; it downloads into the local Maven repository.');
+  }
+  if (!info.isFile()) {
+    const kind = info.isDirectory() ? 'a directory' : info.isFIFO() ? 'a named pipe (FIFO)' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'not a regular file';
+    throw new KeyturnError('artifact-failed', `The Keycloak distribution ${zipPath} is ${kind}, not a zip file.`, 'Give the path of the keycloak-quarkus-dist zip itself.');
+  }
+  if (info.size > MAX_ZIP_BYTES) {
+    throw new KeyturnError('artifact-failed', `${zipPath} is ${info.size} bytes; a Keycloak server distribution is about 200 MB, and at most ${MAX_ZIP_BYTES} bytes are accepted.`, 'Use the keycloak-quarkus-dist zip (the server distribution).');
   }
   const entries = await readCentralDirectory(zipPath, info.size);
   const names = new Set(entries.map((e) => e.name));
   const root = [...names].map((n) => /^keycloak-([^/]+)\/bin\/kc\.sh$/.exec(n)).find((m) => m !== null);
   const version = root?.[1];
+  if (version !== undefined && !VERSION_RE.test(version)) {
+    throw new KeyturnError('artifact-failed', `${zipPath} is not a Keycloak server distribution: its top directory names version "${version.slice(0, 80)}", which is not a version number.`, 'Use an unmodified keycloak-quarkus-dist zip.');
+  }
   if (version === undefined || !entries.some((e) => e.name.startsWith(`keycloak-${version}/lib/`) && e.name !== `keycloak-${version}/lib/`)) {
     throw new KeyturnError(
       'artifact-failed',
@@ -123,6 +146,17 @@ function corrupt(zipPath: string, why: string): KeyturnError {
 
 /** Reads the list of entries from the end of the file, where a complete zip keeps it. */
 async function readCentralDirectory(zipPath: string, size: number): Promise<ZipEntry[]> {
+  try {
+    return await readCentralDirectoryUnchecked(zipPath, size);
+  } catch (err) {
+    if (err instanceof KeyturnError) throw err;
+    // A field pointing outside its record (Buffer reads throw RangeError): a damaged or crafted zip, not a bug.
+    if (err instanceof RangeError) throw corrupt(zipPath, 'a record points outside its bounds');
+    throw corrupt(zipPath, (err as Error).message);
+  }
+}
+
+async function readCentralDirectoryUnchecked(zipPath: string, size: number): Promise<ZipEntry[]> {
   const fh = await open(zipPath, 'r');
   try {
     const tailLength = Math.min(size, 65_535 + 22);
@@ -148,6 +182,9 @@ async function readCentralDirectory(zipPath: string, size: number): Promise<ZipE
       cdOffset = Number(z64.readBigUInt64LE(48));
     }
     if (cdOffset + cdSize > size) throw corrupt(zipPath, 'central directory points past the end of the file');
+    if (count > MAX_ENTRIES || cdSize > MAX_CENTRAL_DIRECTORY_BYTES) {
+      throw new KeyturnError('artifact-failed', `${zipPath} lists ${count} entries in a ${cdSize}-byte directory; a Keycloak server distribution has a few thousand (at most ${MAX_ENTRIES} entries are read).`, 'Use the keycloak-quarkus-dist zip (the server distribution).');
+    }
     const cd = await readAt(fh, cdOffset, cdSize);
     const entries: ZipEntry[] = [];
     let p = 0;
@@ -198,7 +235,7 @@ function zip64Sizes(extra: Buffer, uncompressed: number, compressedSize: number,
  */
 async function checkVersionFile(zipPath: string, entries: readonly ZipEntry[], version: string): Promise<void> {
   const entry = entries.find((e) => e.name === `keycloak-${version}/version.txt`);
-  if (entry === undefined || entry.compressedSize > 64 * 1024) return;
+  if (entry === undefined || entry.compressedSize > MAX_VERSION_FILE_BYTES) return;
   const fh = await open(zipPath, 'r');
   let text: string;
   try {
@@ -206,7 +243,8 @@ async function checkVersionFile(zipPath: string, entries: readonly ZipEntry[], v
     if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIG) throw corrupt(zipPath, `entry ${entry.name} is damaged`);
     const dataStart = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
     const data = await readAt(fh, dataStart, entry.compressedSize);
-    if (entry.method === 8) text = inflateRawSync(data).toString('utf8');
+    // Bounded: 64 KB of deflate can inflate to gigabytes.
+    if (entry.method === 8) text = inflateRawSync(data, { maxOutputLength: MAX_VERSION_FILE_BYTES }).toString('utf8');
     else if (entry.method === 0) text = data.toString('utf8');
     else return;
   } catch (err) {

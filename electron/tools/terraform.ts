@@ -54,6 +54,13 @@ export interface TerraformOutputValue {
 }
 
 const TERRAFORM_ENV = { TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+/**
+ * Bounds on what is parsed of terraform's output (a configuration is the
+ * operator's, and a provisioner can print anything): one UI line is a few
+ * hundred bytes, `output -json` of a cluster a few kilobytes.
+ */
+export const MAX_JSON_LINE_CHARS = 1024 * 1024;
+export const MAX_OUTPUT_JSON_CHARS = 16 * 1024 * 1024;
 const terraformLevels: Record<string, EventLevel> = { trace: 'debug', debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
 
 /**
@@ -65,6 +72,10 @@ const terraformLevels: Record<string, EventLevel> = { trace: 'debug', debug: 'de
 export function parseTerraformLine(line: string, stream: OutputStream = 'stdout'): TerraformEvent | null {
   const text = line.trimEnd();
   if (text.trim() === '') return null;
+  if (text.length > MAX_JSON_LINE_CHARS) {
+    // Not parsed (a provisioner dumping a file, not a UI message): kept as a shortened log line.
+    return { kind: 'terraform.log', level: stream === 'stderr' ? 'warn' : 'info', message: `${stripAnsi(text.slice(0, 2000))}... (${text.length} characters, shortened)`, data: { stream, truncated: true } };
+  }
   const obj = parseJsonObject(text);
   if (obj === null || typeof obj['@message'] !== 'string') {
     return { kind: 'terraform.log', level: stream === 'stderr' ? 'warn' : 'info', message: stripAnsi(text), data: { stream } };
@@ -105,6 +116,9 @@ export function terraformDestroy(options: TerraformOptions): Promise<TerraformRu
 export async function terraformOutput(options: Pick<TerraformOptions, 'dir' | 'env' | 'signal' | 'timeoutMs'>): Promise<Record<string, TerraformOutputValue>> {
   const result = await runTool({ ...toolBase(options, 'terraform output'), args: ['output', '-json', '-no-color'] });
   requireSuccess(result, `terraform output in ${options.dir}`);
+  if (result.stdout.length > MAX_OUTPUT_JSON_CHARS) {
+    throw new KeyturnError('tool-failed', `terraform output in ${options.dir} printed ${result.stdout.length} characters; at most ${MAX_OUTPUT_JSON_CHARS} are read.`, 'Keep large values (files, certificates) out of the root module\'s outputs; Keyturn reads addresses and credentials from there.');
+  }
   const parsed = parseJsonObject(result.stdout.trim() || '{}');
   if (parsed === null) {
     throw new KeyturnError('tool-failed', `terraform output in ${options.dir} did not print JSON.`, 'Run `terraform output -json` in that directory to see what it prints.');
