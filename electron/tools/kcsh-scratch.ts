@@ -10,11 +10,10 @@
  * one copy across processes (console + CLI), because two concurrent rebuilds
  * of one directory would corrupt it.
  */
-import { hostname } from 'node:os';
-import { mkdir, mkdtemp, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyturnError } from '../../shared/errors.ts';
-import { isOwnerAlive } from '../services/process-owner.ts';
+import { withFileLock } from './file-lock.ts';
 import { runTool, type OutputStream } from './process.ts';
 
 /** A prepared copy: `home` is the Keycloak home (where bin/kc.sh is). */
@@ -114,32 +113,11 @@ export interface ScratchLockOptions {
 export async function withScratchLock<T>(root: string, version: string, fn: () => Promise<T>, opts: ScratchLockOptions = {}): Promise<T> {
   await mkdir(root, { recursive: true });
   const path = lockPath(root, version);
-  const me = `${process.pid}@${hostname()}`;
-  const deadline = Date.now() + (opts.waitMs ?? DEFAULT_LOCK_WAIT_MS);
-  for (;;) {
-    if (opts.signal?.aborted) throw new KeyturnError('aborted', `Waiting for the scratch copy of Keycloak ${version} was cancelled.`, 'Nothing was changed.');
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      await fh.writeFile(`${me}\n`);
-      await fh.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
-    if (holder && !isOwnerAlive(holder)) {
-      await unlink(path).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      throw new KeyturnError('locked', `The scratch copy of Keycloak ${version} is in use by ${holder || 'another Keyturn'} (${path}).`, 'Wait for that plan to finish and try again; if no Keyturn is running, delete the lock file.');
-    }
-    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-  }
-  try {
-    return await fn();
-  } finally {
-    const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
-    if (holder === me) await unlink(path).catch(() => undefined);
-  }
+  return withFileLock(path, fn, {
+    waitMs: opts.waitMs ?? DEFAULT_LOCK_WAIT_MS,
+    pollMs: LOCK_POLL_MS,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onAbort: () => new KeyturnError('aborted', `Waiting for the scratch copy of Keycloak ${version} was cancelled.`, 'Nothing was changed.'),
+    onTimeout: (holder) => new KeyturnError('locked', `The scratch copy of Keycloak ${version} is in use by ${holder || 'another Keyturn'} (${path}).`, 'Wait for that plan to finish and try again; if no Keyturn is running, delete the lock file.'),
+  });
 }

@@ -10,11 +10,12 @@
  * each version is fetched under a lock file (created with O_EXCL, holder's
  * pid inside, taken over when that process is dead) in the system temp dir.
  */
-import { open, readFile, stat, unlink } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyturnError } from '../../../shared/errors.ts';
 import { sha256File } from '../keycloak-dist.ts';
+import { withFileLock } from '../file-lock.ts';
 import { fetchDistribution, localRepositoryPath } from '../maven.ts';
 
 /** Every Keycloak version a unit test reads; the unit project's global setup fetches them all once. */
@@ -101,42 +102,10 @@ async function localZip(version: string): Promise<string | null> {
 
 async function withFetchLock<T>(version: string, fn: () => Promise<T>): Promise<T> {
   const path = join(tmpdir(), `keyturn-test-dist-${version}.lock`);
-  const me = `${process.pid}@${hostname()}`;
-  const deadline = Date.now() + FETCH_TIMEOUT_MS;
-  for (;;) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      await fh.writeFile(`${me}\n`);
-      await fh.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
-    if (holder && !isAlive(holder)) {
-      await unlink(path).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`Waited ${FETCH_TIMEOUT_MS / 60_000} min for ${holder || 'another test process'} to fetch Keycloak ${version} (lock ${path}). If no test is running, delete that file.`);
-    }
-    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-  }
-  try {
-    return await fn();
-  } finally {
-    if ((await readFile(path, 'utf8').catch(() => '')).trim() === me) await unlink(path).catch(() => undefined);
-  }
+  return withFileLock(path, fn, {
+    waitMs: FETCH_TIMEOUT_MS,
+    pollMs: LOCK_POLL_MS,
+    onTimeout: (holder) => new Error(`Waited ${FETCH_TIMEOUT_MS / 60_000} min for ${holder || 'another test process'} to fetch Keycloak ${version} (lock ${path}). If no test is running, delete that file.`),
+  });
 }
 
-/** A holder on this host is alive while its pid exists; one on another host (shared /tmp) is assumed alive. */
-function isAlive(holder: string): boolean {
-  const [pid, host] = holder.split('@');
-  if (host !== hostname()) return true;
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
