@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Integration files share one lab and each leaves it in a known state for the
- * next (lab, then plan, then rolling): they run in file-name order.
+ * Integration files share one lab. Each brings it to the version it needs first
+ * (`ensureLabAt`), so any one runs alone; in the suite they run in file-name
+ * order, which keeps the number of version changes (and so the time) low.
  */
 class ByFileNameSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

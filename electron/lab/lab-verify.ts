@@ -17,9 +17,25 @@ export interface TokenSet {
 
 const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
 
+/**
+ * A fresh node answers its first token requests slowly (cold JVM), more so on
+ * a busy machine: the lab waits generously, and a request that gets no answer
+ * is a lab failure saying so, not an unexpected one.
+ */
+const verifyTimeoutMs = 60_000;
+
+async function labRequest(url: string, dns: DnsServer, init: Parameters<typeof requestViaDns>[2]): ReturnType<typeof requestViaDns> {
+  try {
+    return await requestViaDns(url, dns, { ...init, timeoutMs: verifyTimeoutMs });
+  } catch (err) {
+    if (err instanceof KeyturnError) throw err;
+    throw new KeyturnError('lab-failed', `${new URL(url).pathname} through ${new URL(url).host} got no answer: ${(err as Error).message}.`, 'Check `keyturn lab status` (DNS, HAProxy, the nodes), then run `keyturn lab up` again.');
+  }
+}
+
 /** Posts to the realm's token endpoint through the public name; throws naming the grant when refused. */
 export async function labToken(publicUrl: string, dns: DnsServer, creds: LabCredentials, grant: Record<string, string>): Promise<TokenSet> {
-  const res = await requestViaDns(`${publicUrl}/realms/${creds.realm}/protocol/openid-connect/token`, dns, {
+  const res = await labRequest(`${publicUrl}/realms/${creds.realm}/protocol/openid-connect/token`, dns, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: form({ client_id: creds.clientId, client_secret: creds.clientSecret, ...grant }),
@@ -46,7 +62,7 @@ export async function verifyLab(out: LabOutputs, creds: LabCredentials, expected
   const login = await labToken(out.public_url, dns, creds, { grant_type: 'password', username: creds.username, password: creds.userPassword, scope: 'openid' });
   if (!login.refresh_token) throw new KeyturnError('lab-failed', 'The password grant returned no refresh token.', 'Check the lab client settings.');
   const refreshed = await labToken(out.public_url, dns, creds, { grant_type: 'refresh_token', refresh_token: login.refresh_token });
-  const info = await requestViaDns(`${out.public_url}/realms/${creds.realm}/protocol/openid-connect/userinfo`, dns, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
+  const info = await labRequest(`${out.public_url}/realms/${creds.realm}/protocol/openid-connect/userinfo`, dns, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
   if (info.status !== 200) throw new KeyturnError('lab-failed', `userinfo through ${out.public_url} answered HTTP ${info.status}.`, 'Check the lab realm configuration.');
   return { clusterSize: sizes[0] ?? 0 };
 }

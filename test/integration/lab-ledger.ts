@@ -42,3 +42,19 @@ export const backupsOfRun = (home: string, runId: string): number =>
 export const eventsOfKind = (home: string, runId: string, kind: string): { node: string | null; data: Record<string, unknown> }[] =>
   withLedger(home, (db) => (db.prepare('SELECT node, data_json FROM events WHERE run_id = ? AND kind = ? ORDER BY seq').all(runId, kind) as { node: string | null; data_json: string }[])
     .map((r) => ({ node: r.node, data: JSON.parse(r.data_json) as Record<string, unknown> })));
+
+/** Seconds the engine spent executing a run's steps (the prober runs through every one of them). */
+export const executedSeconds = (home: string, runId: string): number =>
+  withLedger(home, (db) => (db.prepare(`SELECT coalesce(sum((julianday(finished_at) - julianday(started_at)) * 86400), 0) AS s FROM steps
+    WHERE run_id = ? AND started_at IS NOT NULL AND finished_at IS NOT NULL AND status IN ('succeeded', 'failed')`).get(runId) as { s: number }).s);
+
+/**
+ * What the prober measured during a run, with what makes "0 failed" mean
+ * something: the least number of requests it must have sent (5 a second of
+ * executed steps, a quarter of its ~20/s rate) and whether it said it was off.
+ */
+export function probeProof(home: string, runId: string): { total: number; failed: number; atLeast: number; disabled: string[] } {
+  const { total, failed } = probeCounts(home, runId);
+  const disabled = eventsOfKind(home, runId, 'probe.disabled').map((e) => String(e.data.message));
+  return { total, failed, atLeast: Math.max(20, Math.floor(5 * executedSeconds(home, runId))), disabled };
+}
