@@ -14,8 +14,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureLabUp, keyturn } from './lab-harness.ts';
-import { ensureLabAt, labNodes, labServers, labVersions, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
-import { backupsOfRun, latestRun, probeProof, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
+import { ensureLabAt, expectLabUntouched, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
+import { backupsOfRun, expectZeroFailed, latestRun, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
 
 const lab = inject('lab');
 const home = lab.home;
@@ -27,12 +27,7 @@ beforeAll(async () => {
   await ensureLabAt(home, from);
 }, 60 * 60_000);
 
-/** Every node still on `from`, ready, and in rotation: the run changed nothing that serves. */
-async function expectUntouched(): Promise<void> {
-  expect(await labVersions(home)).toEqual({ n1: from, n2: from });
-  expect((await labNodes(home)).every((n) => n.ready)).toBe(true);
-  expect((await labServers(home)).map((s) => [s.name, s.adminState])).toEqual([['n1', 'ready'], ['n2', 'ready']]);
-}
+const expectUntouched = () => expectLabUntouched(home, from);
 
 /** Upgrade runs recorded after `runId`. */
 const runsAfter = (runId: string) => withLedger(home, (db) => db.prepare(`SELECT id, status FROM runs WHERE kind = 'upgrade' AND rowid > (SELECT rowid FROM runs WHERE id = ?)`).all(runId) as { id: string; status: string }[]);
@@ -55,12 +50,6 @@ async function withUpgrade(args: string[], body: (child: ReturnType<typeof start
   }
 }
 
-function expectZeroFailed(runId: string): void {
-  const p = probeProof(home, runId);
-  expect(p.disabled).toEqual([]);
-  expect(p.failed).toBe(0);
-  expect(p.total).toBeGreaterThanOrEqual(p.atLeast);
-}
 
 describe('steering an upgrade of the lab from another terminal', () => {
   it('holds the cluster lock (a second upgrade exits 4), and `runs abort` during prepare stops the run after that step: exit 9, nothing switched', async () => {
@@ -93,7 +82,7 @@ describe('steering an upgrade of the lab from another terminal', () => {
       ]);
       expect(steps.filter((s) => s.node !== null).every((s) => s.status === 'pending')).toBe(true);
       expect(backupsOfRun(home, runId)).toBe(1);
-      expectZeroFailed(runId);
+      expectZeroFailed(home, runId);
       await expectUntouched();
     });
     // an aborted run is over: it cannot be resumed
@@ -119,7 +108,7 @@ describe('steering an upgrade of the lab from another terminal', () => {
       const steps = stepsOf(home, runId);
       expect(steps.find((s) => s.kind === 'cluster.prepare')).toMatchObject({ status: 'succeeded' });
       expect(steps.filter((s) => s.node !== null).every((s) => s.status === 'pending')).toBe(true);
-      expectZeroFailed(runId);
+      expectZeroFailed(home, runId);
       await expectUntouched();
     });
 

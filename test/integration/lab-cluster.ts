@@ -195,3 +195,10 @@ export async function waitForRun(home: string, child: { exitCode: number | null;
   }
   throw new Error(`no upgrade run got there within ${timeoutMs / 1000} s`);
 }
+
+/** Every node still on `version`, ready, and in rotation: a run changed nothing that serves. */
+export async function expectLabUntouched(home: string, version: string): Promise<void> {
+  expect(await labVersions(home)).toEqual({ n1: version, n2: version });
+  expect((await labNodes(home)).every((n) => n.ready)).toBe(true);
+  expect((await labServers(home)).map((s) => [s.name, s.adminState])).toEqual([['n1', 'ready'], ['n2', 'ready']]);
+}

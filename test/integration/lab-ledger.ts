@@ -4,6 +4,7 @@
  * way an auditor would (a second process on the same WAL ledger file).
  */
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { openLedger, type Ledger } from '../../electron/ledger/open-ledger.ts';
 
 export function withLedger<T>(home: string, fn: (db: Ledger) => T): T {
@@ -57,4 +58,12 @@ export function probeProof(home: string, runId: string): { total: number; failed
   const { total, failed } = probeCounts(home, runId);
   const disabled = eventsOfKind(home, runId, 'probe.disabled').map((e) => String(e.data.message));
   return { total, failed, atLeast: Math.max(20, Math.floor(5 * executedSeconds(home, runId))), disabled };
+}
+
+/** Zero failed requests, with the proof that the prober really ran throughout the run (a count, no `probe.disabled`). */
+export function expectZeroFailed(home: string, runId: string): void {
+  const p = probeProof(home, runId);
+  expect(p.disabled).toEqual([]);
+  expect(p.failed).toBe(0);
+  expect(p.total).toBeGreaterThanOrEqual(p.atLeast);
 }

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureLabUp, keyturn } from './lab-harness.ts';
 import { ensureLabAt, labNodes, labServers, labVersions, recordedVersion } from './lab-cluster.ts';
-import { eventsOfKind, latestRun, probeProof, runStatus, stepsOf } from './lab-ledger.ts';
+import { eventsOfKind, expectZeroFailed, latestRun, runStatus, stepsOf } from './lab-ledger.ts';
 
 const lab = inject('lab');
 const home = lab.home;
@@ -58,12 +58,6 @@ async function tokenFrom(address: string): Promise<number> {
   return res.status;
 }
 
-function expectZeroFailed(runId: string): void {
-  const p = probeProof(home, runId);
-  expect(p.disabled).toEqual([]);
-  expect(p.failed).toBe(0);
-  expect(p.total).toBeGreaterThanOrEqual(p.atLeast);
-}
 
 describe('warm-up on the lab', () => {
   it('stops the run at the warm-up of a node that is ready but issues no token, before it takes traffic; rollback puts it back', async () => {
@@ -93,7 +87,7 @@ describe('warm-up on the lab', () => {
       const servers = await labServers(home);
       expect(servers.find((s) => s.name === 'n1')?.adminState).toBe('drain');
       expect(servers.find((s) => s.name === 'n2')).toMatchObject({ adminState: 'ready', status: 'UP' });
-      expectZeroFailed(runId);
+      expectZeroFailed(home, runId);
     } finally {
       await setClientSecret(original);
     }
@@ -101,7 +95,7 @@ describe('warm-up on the lab', () => {
     expect(rb.exitCode, rb.stderr.slice(-3000)).toBe(0);
     const rbRun = JSON.parse(rb.stdout) as { run: { id: string; status: string } };
     expect(rbRun.run.status).toBe('succeeded');
-    expectZeroFailed(rbRun.run.id);
+    expectZeroFailed(home, rbRun.run.id);
     expect(await labVersions(home)).toEqual({ n1: from, n2: from });
     expect((await labServers(home)).map((s) => [s.name, s.adminState, s.status])).toEqual([['n1', 'ready', 'UP'], ['n2', 'ready', 'UP']]);
     expect(recordedVersion(home)).toBe(from);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureLabUp, keyturn } from './lab-harness.ts';
-import { databasePassword, ensureLabAt, labNodes, labServers, labVersions, recordedVersion, stateDirOf, wrongLabSecret } from './lab-cluster.ts';
+import { databasePassword, ensureLabAt, expectLabUntouched, recordedVersion, stateDirOf, wrongLabSecret } from './lab-cluster.ts';
 import { backupsOfRun, latestRun, runStatus, stepsOf } from './lab-ledger.ts';
 
 const lab = inject('lab');
@@ -25,9 +25,7 @@ beforeAll(async () => {
 }, 60 * 60_000);
 
 async function expectUntouched(): Promise<void> {
-  expect(await labVersions(home)).toEqual({ n1: from, n2: from });
-  expect((await labNodes(home)).every((n) => n.ready)).toBe(true);
-  expect((await labServers(home)).map((s) => [s.name, s.adminState])).toEqual([['n1', 'ready'], ['n2', 'ready']]);
+  await expectLabUntouched(home, from);
   expect(recordedVersion(home)).toBe(from);
 }
 

@@ -24,7 +24,7 @@ import { launchChromium, screenshot, startConsole, type ConsoleHandle } from '..
 import { showServers } from '../../electron/tools/haproxy.ts';
 import { keyturn, ensureLabUp } from './lab-harness.ts';
 import { ensureLabAt, keycloakDbPassword, labNodes, labVersions, probeClientSecret, stateDirOf, haproxyApiOf, wrongLabSecret as wrongSecret, type RefSlot } from './lab-cluster.ts';
-import { backupsOfRun, eventSeqs, eventsOfKind, latestRun, probeProof, runStatus, stepsOf } from './lab-ledger.ts';
+import { backupsOfRun, eventSeqs, eventsOfKind, expectZeroFailed, latestRun, probeProof, runStatus, stepsOf } from './lab-ledger.ts';
 
 const lab = inject('lab');
 const home = lab.home;
@@ -40,13 +40,6 @@ const nodes = () => labNodes(home);
 const versions = () => labVersions(home);
 const wrongLabSecret = (file: string, wrong: string, slot: RefSlot) => wrongSecret(home, file, wrong, slot);
 
-/** Zero failed requests, with the proof that the prober really ran throughout the run. */
-function expectZeroFailed(runId: string): void {
-  const p = probeProof(home, runId);
-  expect(p.disabled).toEqual([]);
-  expect(p.failed).toBe(0);
-  expect(p.total).toBeGreaterThanOrEqual(p.atLeast);
-}
 
 describe('rolling upgrade on the lab', () => {
   it('reports an unreachable SSH host before anything changes', async () => {
@@ -106,7 +99,7 @@ describe('rolling upgrade on the lab', () => {
       const steps = stepsOf(home, run.id);
       expect(steps.find((s) => s.status === 'failed')).toMatchObject({ kind: 'cluster.prepare' });
       expect(steps.filter((s) => s.node !== null).every((s) => s.status === 'pending')).toBe(true);
-      expectZeroFailed(run.id);
+      expectZeroFailed(home, run.id);
       expect((await showServers(haproxyApi, 'keycloak')).map((s) => s.adminState)).toEqual(['ready', 'ready']);
       expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
       expect((await nodes()).every((n) => n.ready)).toBe(true);
@@ -128,7 +121,7 @@ describe('rolling upgrade on the lab', () => {
       expect(['node.install', 'node.ready']).toContain(failed.kind);
       expect(stepsOf(home, run.id).filter((s) => s.node === 'n2').every((s) => s.status === 'pending')).toBe(true);
       // the cluster kept serving through n2
-      expectZeroFailed(run.id);
+      expectZeroFailed(home, run.id);
       const servers = await showServers(haproxyApi, 'keycloak');
       expect(servers.find((s) => s.name === 'n2')).toMatchObject({ adminState: 'ready' });
       // rollback is offered and says what it will do
@@ -142,7 +135,7 @@ describe('rolling upgrade on the lab', () => {
     const rbRun = JSON.parse(rb.stdout) as { run: { id: string; status: string }; probe: { failed: number; requests: number } | null };
     expect(rbRun.run.status).toBe('succeeded');
     expect(rbRun.probe).toMatchObject({ failed: 0, requests: probeProof(home, rbRun.run.id).total });
-    expectZeroFailed(rbRun.run.id);
+    expectZeroFailed(home, rbRun.run.id);
     expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
     expect((await nodes()).every((n) => n.ready)).toBe(true);
     expect((await showServers(haproxyApi, 'keycloak')).map((s) => s.adminState)).toEqual(['ready', 'ready']);
@@ -180,7 +173,7 @@ describe('rolling upgrade on the lab', () => {
     const seqs = eventSeqs(home, runId!);
     expect(seqs).toEqual(seqs.map((_, i) => i));
     expect(backupsOfRun(home, runId!)).toBe(1);
-    expectZeroFailed(runId!);
+    expectZeroFailed(home, runId!);
     // every node issued tokens straight from the new version before it took traffic
     const warm = eventsOfKind(home, runId!, 'node.warmup');
     expect(warm.map((e) => e.node)).toEqual(['n1', 'n2']);
@@ -235,7 +228,7 @@ describe('the console on the lab (Chromium, browser mode)', () => {
     expect(runStatus(home, rollbackId)).toBe('succeeded');
     await page.waitForTimeout(2000);
     await screenshot(page, 'rollback-done');
-    expectZeroFailed(rollbackId);
+    expectZeroFailed(home, rollbackId);
     expect(await versions()).toEqual({ n1: '26.7.0', n2: '26.7.0' });
   });
 
@@ -273,7 +266,7 @@ describe('the console on the lab (Chromium, browser mode)', () => {
     await screenshot(page, 'wizard-verify');
     expect(runStatus(home, runId)).toBe('succeeded');
     expect(await page.getByTestId('verify-probe-failed').textContent()).toBe('0');
-    expectZeroFailed(runId);
+    expectZeroFailed(home, runId);
     expect(await versions()).toEqual({ n1: '26.7.3', n2: '26.7.3' });
   });
 });
