@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { electronLayers, forbiddenFor } from './scripts/electron-layers.js';
 
 const electronOnly = { name: 'electron', message: "Only electron/main, electron/preload and electron/ipc may import 'electron' (services must run in plain Node)." };
 
@@ -17,10 +18,17 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [electronOnly] }],
     },
   },
-  {
-    files: ['electron/main/**', 'electron/preload/**', 'electron/ipc/**'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
+  // Inside electron/, folders import downward only. Tests may reach anywhere (a test sets up the whole app).
+  ...electronLayers.flat().map((folder) => ({
+    files: [`electron/${folder}/**`],
+    ignores: ['**/*.test.ts', '**/test-support/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['main', 'preload', 'ipc'].includes(folder) ? [] : [electronOnly],
+        patterns: forbiddenFor(folder).map((f) => ({ regex: `(^|/)\\.\\.?/(\\.\\./)*${f}/`, message: `electron/${folder} may not import electron/${f}: folders import downward only (scripts/electron-layers.js).` })),
+      }],
+    },
+  })),
   {
     files: ['shared/**'],
     rules: {

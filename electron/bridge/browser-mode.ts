@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { KeyturnError, toErrorShape } from '../../shared/errors.ts';
 import { createHandlers } from '../registry/handlers.ts';
 import { appRoot } from '../services/app-version.ts';
-import { createServices } from '../services/services.ts';
+import { createServices } from '../registry/services.ts';
 import { startBridge } from './server.ts';
 import { assertUsableToken } from './token.ts';
 

@@ -9,7 +9,7 @@ import { openLedger } from '../ledger/open-ledger.ts';
 import { clusterHandlers } from '../registry/cluster-handlers.ts';
 import type { Handlers } from '../registry/dispatch.ts';
 import { createClusterService } from '../services/cluster-service.ts';
-import { EventBus } from '../services/event-bus.ts';
+import { EventBus } from '../runs/event-bus.ts';
 import { startBridge, type BridgeServer } from './server.ts';
 import { tokenCookieName } from './token.ts';
 

@@ -16,7 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { bridgePath, bridgeRequestSchema, type BridgeMessage } from '../../shared/contract/bridge-protocol.ts';
 import { eventChannel, maxCallPayloadBytes } from '../../shared/contract/index.ts';
 import { dispatch, type Handlers } from '../registry/dispatch.ts';
-import type { EventBus } from '../services/event-bus.ts';
+import type { EventBus } from '../runs/event-bus.ts';
 import { readStatic, resolveStatic } from './static-files.ts';
 import { assertUsableToken, newToken, tokenCookieName, tokenFromRequest, tokenMatches } from './token.ts';
 

@@ -1,11 +1,14 @@
 /**
  * `keyturn backup create|list|verify`: the same backups the engine takes
- * before an upgrade, by hand. Exit codes follow `exitCodeFor`: 3 unknown
- * cluster or backup, 6 pg_dump/pg_restore/psql missing, 7 the dump, restore
- * or integrity check failed.
+ * before an upgrade, by hand; `backup retained|prune`: the databases a
+ * restore replaced and kept, and their explicit removal. Exit codes follow
+ * `exitCodeFor`: 2 a prune without --confirm, 3 unknown cluster, backup or
+ * kept database, 4 a kept database still in use, 6 pg_dump/pg_restore/psql
+ * missing, 7 the dump, restore or integrity check failed.
  */
 import type { Command } from 'commander';
-import type { Backup } from '../../shared/contract/index.ts';
+import type { Backup, RetainedDatabase } from '../../shared/contract/index.ts';
+import { KeyturnError } from '../../shared/errors.ts';
 import { invoke } from '../registry/dispatch.ts';
 import type { CliContext } from './context.ts';
 import { printJson, table } from './output.ts';
@@ -70,6 +73,47 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
         if (o.json) return printJson(io, b);
         const v = b.lastVerification;
         io.out(`Backup ${b.id} verified: sha256 matches, it restores, ${v?.realms ?? 0} realm(s), ${v?.changelogRows ?? 0} change set(s)${v?.changelogMatches ? ' (same changelog as recorded)' : ''}, in ${((v?.durationMs ?? 0) / 1000).toFixed(1)} s.\n`);
+      });
+    });
+
+  backup
+    .command('retained')
+    .description('databases a restore replaced, kept under a dated name until pruned')
+    .requiredOption('-c, --cluster <name>', 'registered cluster')
+    .option('--json', 'print JSON')
+    .action(async (o: { cluster: string; json?: boolean }) => {
+      await ctx.run(o.json, async ({ services, io }) => {
+        const kept = services.backups.retained(o.cluster);
+        if (o.json) return printJson(io, kept);
+        if (kept.length === 0) return io.out(`No kept databases for '${o.cluster}'.\n`);
+        table(io, ['NAME', 'SERVER', 'KEPT SINCE', 'WHY'], kept.map((k) => [k.name, `${k.host}:${k.port}`, k.createdAt, k.reason]));
+        io.out(`Drop them with: keyturn backup prune --cluster ${o.cluster} --confirm [--name NAME ...]\n`);
+      });
+    });
+
+  backup
+    .command('prune')
+    .description('drop kept databases (all, or those named with --name); needs --confirm')
+    .requiredOption('-c, --cluster <name>', 'registered cluster')
+    .option('--name <name...>', 'kept database(s) to drop (default: all of them)')
+    .option('--confirm', 'really drop them: without it, prints what would be dropped and exits 2')
+    .option('--json', 'print the dropped databases as JSON')
+    .action(async (o: { cluster: string; name?: string[]; confirm?: boolean; json?: boolean }) => {
+      await ctx.run(o.json, async ({ services, io }) => {
+        const names = o.name ?? [];
+        if (!o.confirm) {
+          const kept = services.backups.retained(o.cluster);
+          const unknown = names.filter((n) => !kept.some((k) => k.name === n));
+          if (unknown.length) throw new KeyturnError('not-found', `Cluster '${o.cluster}' has no kept database named ${unknown.join(', ')}.`, `List them with: keyturn backup retained --cluster ${o.cluster}`);
+          const chosen = names.length ? kept.filter((k) => names.includes(k.name)) : kept;
+          const list = chosen.map((k: RetainedDatabase) => `${k.name} (${k.host}:${k.port}, kept since ${k.createdAt})`);
+          throw new KeyturnError('invalid-input', chosen.length ? `Would drop ${chosen.length} kept database(s) of '${o.cluster}': ${list.join('; ')}. Nothing was dropped.` : `'${o.cluster}' has no kept databases; nothing to drop.`,
+            `Their data is gone once dropped. To go ahead: keyturn backup prune --cluster ${o.cluster}${names.map((n) => ` --name ${n}`).join('')} --confirm`, { wouldDrop: chosen.map((k) => k.name) });
+        }
+        const dropped = await services.backups.pruneRetained(o.cluster, names);
+        if (o.json) return printJson(io, dropped);
+        if (dropped.length === 0) return io.out(`'${o.cluster}' has no kept databases; nothing was dropped.\n`);
+        for (const d of dropped) io.out(`Dropped ${d.name} (${d.host}:${d.port}) at ${d.droppedAt ?? '?'}\n`);
       });
     });
 }

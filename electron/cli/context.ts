@@ -5,7 +5,7 @@
  */
 import type { Handlers } from '../registry/dispatch.ts';
 import { createHandlers } from '../registry/handlers.ts';
-import { createServices, type Services } from '../services/services.ts';
+import { createServices, type Services } from '../registry/services.ts';
 import { reportError, type Io } from './output.ts';
 
 export interface CliScope {

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import type { Plan, RunEvent } from '../../shared/contract/index.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { invoke } from '../registry/dispatch.ts';
-import type { EventBus } from '../services/event-bus.ts';
+import type { EventBus } from '../runs/event-bus.ts';
 import type { CliContext } from './context.ts';
 import { printJson, table, type Io } from './output.ts';
 

@@ -1,6 +1,6 @@
 /** Live progress of a run on stderr, one line per meaningful event, for the CLI. */
 import type { RunEvent } from '../../shared/contract/index.ts';
-import type { EventBus } from '../services/event-bus.ts';
+import type { EventBus } from '../runs/event-bus.ts';
 import type { Io } from './output.ts';
 
 const shown = /^(step\.|run\.|lab\.|probe\.summary|rollback\.|upgrade\.|backup\.|terraform\.(apply_start|apply_complete|apply_errored|provision_errored|diagnostic)|ansible\.(task_start|task_failed|host_unreachable|play_start))/;

@@ -1,11 +1,14 @@
 /** `keyturn upgrade`, `keyturn rollback` and `keyturn runs pause|abort|resume`. */
 import type { Command } from 'commander';
+import { planCalls } from '../../shared/contract/plan.ts';
 import { upgradeCalls } from '../../shared/contract/upgrade.ts';
 import { KeyturnError, toErrorShape, type KeyturnErrorShape } from '../../shared/errors.ts';
 import type { RunOutcome } from '../engine/executor.ts';
 import { summarize } from '../engine/probe-stats.ts';
 import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
-import { getRun } from '../ledger/runs-repo.ts';
+import { getRun, runStates } from '../ledger/runs-repo.ts';
+import { measureDowntime } from '../engine/downtime.ts';
+import { strategyRefusal } from '../engine/upgrade-service.ts';
 import type { CliContext, CliScope } from './context.ts';
 import { printJson } from './output.ts';
 import { printProgress } from './progress.ts';
@@ -45,10 +48,13 @@ async function follow(scope: CliScope, ctx: CliContext, start: () => Promise<{ r
   const samples = listProbeSamples(scope.services.db, runId);
   const probe = samples.length ? summarize(samples) : null;
   const error = failure ?? result.run.error ?? null;
-  if (json) printJson(scope.io, { ...result, probe, ...(outcome === 'failed' && error ? { error } : {}) });
+  const predicted = Number(runStates(scope.services.db, runId).toState.predictedDowntimeSeconds ?? NaN);
+  const downtime = probe ? measureDowntime(scope.services.db, runId, Number.isFinite(predicted) ? predicted : null) : null;
+  if (json) printJson(scope.io, { ...result, probe, ...(downtime ? { downtime } : {}), ...(outcome === 'failed' && error ? { error } : {}) });
   else {
     scope.io.out(`Run ${runId}: ${result.run.status}${result.run.toVersion ? ` (target ${result.run.toVersion})` : ''}\n`);
     if (probe) scope.io.out(`Availability: ${probe.requests} requests, ${probe.failed} failed, p50 ${probe.p50Ms?.toFixed(0) ?? '-'} ms, p99 ${probe.p99Ms?.toFixed(0) ?? '-'} ms\n`);
+    if (downtime) scope.io.out(`Downtime: predicted ${downtime.predictedSeconds ?? '?'} s, measured ${downtime.measuredSeconds ?? 0} s (${downtime.maintenanceAnswers} maintenance answers${Object.keys(downtime.otherFailures).length ? `, other failures: ${JSON.stringify(downtime.otherFailures)}` : ''})\n`);
   }
   const cluster = result.run.clusterName ?? 'NAME';
   if (outcome === 'paused') scope.io.err(`Paused. Continue with: keyturn runs resume ${runId}   (or roll back: keyturn rollback --cluster ${cluster})\n`);
@@ -63,23 +69,39 @@ async function follow(scope: CliScope, ctx: CliContext, start: () => Promise<{ r
 export function registerUpgradeCommands(program: Command, ctx: CliContext): void {
   program
     .command('upgrade')
-    .description("upgrade a cluster node by node (rolling) when Keycloak's update-compatibility check allows it")
+    .description("upgrade a cluster as planned: Keycloak's update-compatibility check decides which strategies may run (rolling on 0, recreate always, with its downtime)")
     .requiredOption('--cluster <name>', 'registered cluster')
     .requiredOption('--to <version>', 'target Keycloak version')
-    .option('--strategy <strategy>', 'rolling | auto (auto picks rolling when the check says 0)', 'auto')
-    .option('--canary', 'pause after the first node')
+    .option('--strategy <strategy>', 'rolling | recreate | auto (auto: the recommended strategy, when Keyturn can run it)', 'auto')
+    .option('--plan <id>', 'run this approved plan (from keyturn plan) instead of planning again; refused when stale')
+    .option('--canary', 'pause after the first node (rolling)')
     .option('--yes', 'confirm: required, this changes the cluster')
     .option('--json', 'print the run as JSON at the end')
     .option('--verbose', 'print every event')
-    .action(async (o: { cluster: string; to: string; strategy: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster: string; to: string; strategy: string; plan?: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async (scope) => {
         if (!o.yes) throw new KeyturnError('invalid-input', `Upgrading '${o.cluster}' to ${o.to} changes the cluster.`, `Look at the plan first (keyturn plan --cluster ${o.cluster} --to ${o.to}), then add --yes.`);
-        // The same schema as the console's call: one validation for every entry point.
-        const parsed = upgradeCalls['upgrade:start'].input.safeParse({ cluster: o.cluster, to: o.to, strategy: o.strategy, canary: o.canary ?? false });
-        if (!parsed.success) {
-          const i = parsed.error.issues[0];
-          throw new KeyturnError('invalid-input', `--${String(i?.path[0] ?? 'input')}: ${i?.message ?? 'invalid'}.`, 'Check the flags: --cluster NAME --to X.Y.Z --strategy rolling|auto.');
+        if (!['rolling', 'recreate', 'auto'].includes(o.strategy)) {
+          throw new KeyturnError('invalid-input', `--strategy: '${o.strategy}' is not a strategy Keyturn runs.`, 'Use --strategy rolling, recreate or auto.');
         }
+        // Validate the flags with the console's own schemas before any work (planning runs kc.sh for a minute).
+        const probe = planCalls['plan:compute'].input.safeParse({ cluster: o.cluster, to: o.to });
+        if (!probe.success) {
+          const i = probe.error.issues[0];
+          throw new KeyturnError('invalid-input', `--${String(i?.path[0] ?? 'input')}: ${i?.message ?? 'invalid'}.`, 'Check the flags: --cluster NAME --to X.Y.Z --strategy rolling|recreate|auto.');
+        }
+        // A held lock is known now, before a minute of planning.
+        scope.services.upgrades.assertFree(o.cluster);
+        const plan = o.plan ? scope.services.plan.get(o.plan) : await scope.services.plan.compute(probe.data);
+        if (plan.cluster !== o.cluster || plan.to !== o.to) {
+          throw new KeyturnError('invalid-input', `Plan ${o.plan} is for '${plan.cluster}' -> ${plan.to}, not '${o.cluster}' -> ${o.to}.`, 'Give the plan of this cluster and version, or leave --plan out to plan again.');
+        }
+        const strategy = o.strategy === 'auto' ? plan.recommended : o.strategy;
+        const chosen = plan.strategies.find((s) => s.name === strategy);
+        if (!strategy || !chosen?.executable) throw strategyRefusal(plan, strategy ?? o.strategy);
+        const parsed = upgradeCalls['upgrade:start'].input.safeParse({ plan: plan.runId, strategy, canary: o.canary ?? false });
+        if (!parsed.success) throw new KeyturnError('invalid-input', `--strategy: ${strategy} is not executable.`, 'Use --strategy rolling or recreate.');
+        if (!o.json) scope.io.err(`plan ${plan.runId}: ${strategy}, ${chosen.downtime.text}\n`);
         const input = parsed.data;
         await follow(scope, ctx, () => scope.services.upgrades.start(input), o.json ?? false, o.verbose ?? false);
       });

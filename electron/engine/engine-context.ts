@@ -8,7 +8,7 @@ import type { NodeState } from '../../shared/contract/upgrade.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import type { ArtifactService } from '../services/artifact-service.ts';
 import type { BackupService } from '../services/backup-service.ts';
-import type { RecorderDeps, RunRecorder } from './run-recorder.ts';
+import type { RecorderDeps, RunRecorder } from '../runs/run-recorder.ts';
 
 export interface EngineDeps extends RecorderDeps {
   home: string;

@@ -6,7 +6,9 @@
  * then ask the token endpoint for a client-credentials token under one
  * deadline covering DNS and HTTP.
  *
- * Never throws: every outcome is a sample, failures carry a short reason.
+ * Never throws: every outcome is a sample, failures carry a short reason
+ * (`maintenance` for a 503 with Retry-After, `http-<status>`, `timeout`,
+ * `refused`, `reset`, `dns`, ...).
  */
 import { isIP, isIPv4 } from 'node:net';
 import { KeyturnError } from '../../shared/errors.ts';
@@ -57,7 +59,23 @@ export function inNetworks(address: string, networks: readonly Cidr[]): boolean 
   return networks.some((n) => n.kind === 6 && n.address === address.toLowerCase());
 }
 
-/** A short, stable reason for a failed request (charts and summaries group by it). */
+/**
+ * The reason for an HTTP answer that is not a token. A 503 with
+ * `Retry-After` is a load balancer saying "closed, come back later" (HAProxy
+ * in maintenance during a recreate): `maintenance`, counted apart from other
+ * 503s so an announced outage is told from an accident. Everything else is
+ * `http-<status>`, as before.
+ */
+export function httpFailureReason(status: number, headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  if (status === 503 && headers['retry-after'] !== undefined) return 'maintenance';
+  return `http-${status}`;
+}
+
+/**
+ * A short, stable reason for a request that got no HTTP answer (charts and
+ * summaries group by it): `timeout` (no answer by the deadline), `refused`,
+ * `reset`, `dns`, `dns-timeout`, `unreachable`, `other`.
+ */
 export function failureReason(err: unknown, deadlineHit: boolean): string {
   if (deadlineHit) return 'timeout';
   if (err instanceof KeyturnError) return err.code === 'timeout' ? 'dns-timeout' : 'dns';
@@ -128,7 +146,7 @@ export async function probeOnce(t: PreparedTarget, timeoutMs: number): Promise<P
       signal: deadline.signal,
     });
     if (res.status === 200) return res.body.includes('"access_token"') ? sample(true, 200, null) : sample(false, 200, 'no-token');
-    return sample(false, res.status, `http-${res.status}`);
+    return sample(false, res.status, httpFailureReason(res.status, res.headers));
   } catch (err) {
     return sample(false, null, failureReason(err, deadlineHit));
   } finally {

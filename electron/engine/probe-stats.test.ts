@@ -1,7 +1,7 @@
-/** The prober's arithmetic on fixed data: nearest-rank percentiles, summaries, per-second buckets with gaps. */
+/** The prober's arithmetic on fixed data: nearest-rank percentiles, summaries, per-second buckets with gaps, the outage window. */
 import { describe, expect, it } from 'vitest';
 import type { ProbeSample } from '../ledger/probe-samples-repo.ts';
-import { bucketize, latencyFigures, percentile, summarize } from './probe-stats.ts';
+import { bucketize, latencyFigures, maintenanceWindow, percentile, summarize } from './probe-stats.ts';
 
 const ok = (atMs: number, latencyMs: number): ProbeSample => ({ atMs, ok: true, status: 200, reason: null, latencyMs, address: '127.0.40.2' });
 const fail = (atMs: number, reason: string, status: number | null = null): ProbeSample => ({ atMs, ok: false, status, reason, latencyMs: 2000, address: null });
@@ -60,5 +60,37 @@ describe('bucketize', () => {
       { t: 13_000, ok: 1, failed: 0, p50: 8, p99: 8 },
     ]);
     expect(bucketize([])).toEqual([]);
+  });
+});
+
+describe('maintenanceWindow', () => {
+  const maint = (atMs: number) => fail(atMs, 'maintenance', 503);
+
+  it('measures a clean recreate: first to last maintenance answer, bounded by the successes around it', () => {
+    const samples = [ok(1000, 10), ok(1050, 10), maint(1100), maint(1150), maint(5000), maint(13_149), ok(13_200, 40), ok(13_250, 12)];
+    expect(maintenanceWindow(samples)).toEqual({
+      startMs: 1100, endMs: 13_149, seconds: 12, lastOkBeforeMs: 1050, firstOkAfterMs: 13_200,
+      maintenanceAnswers: 4, otherFailures: {}, okInside: 0,
+    });
+  });
+
+  it('counts every other kind of failure apart, and successes inside a window that came and went', () => {
+    const samples = [ok(0, 5), fail(100, 'refused'), maint(150), ok(200, 5), fail(250, 'timeout'), maint(300), fail(350, 'http-503', 503), fail(400, 'reset'), ok(450, 5)];
+    expect(maintenanceWindow(samples)).toEqual({
+      startMs: 100, endMs: 400, seconds: 0.3, lastOkBeforeMs: 0, firstOkAfterMs: 450,
+      maintenanceAnswers: 2, otherFailures: { refused: 1, timeout: 1, 'http-503': 1, reset: 1 }, okInside: 1,
+    });
+  });
+
+  it('takes samples in any order (as they complete) and rounds to 0.1 s', () => {
+    const samples = [maint(2_349), ok(5_000, 5), maint(1_000), ok(900, 5), maint(1_700)];
+    expect(maintenanceWindow(samples)).toMatchObject({ startMs: 1_000, endMs: 2_349, seconds: 1.3, lastOkBeforeMs: 900, firstOkAfterMs: 2_349 + 2_651, maintenanceAnswers: 3 });
+  });
+
+  it('has no bounds where the run started or ended failing, gives 0 s for one failure, and null when nothing failed', () => {
+    expect(maintenanceWindow([maint(10), maint(60)])).toMatchObject({ startMs: 10, endMs: 60, seconds: 0.1, lastOkBeforeMs: null, firstOkAfterMs: null });
+    expect(maintenanceWindow([ok(0, 1), fail(50, 'refused')])).toMatchObject({ seconds: 0, lastOkBeforeMs: 0, firstOkAfterMs: null, maintenanceAnswers: 0, otherFailures: { refused: 1 } });
+    expect(maintenanceWindow([ok(0, 1), ok(50, 1)])).toBeNull();
+    expect(maintenanceWindow([])).toBeNull();
   });
 });

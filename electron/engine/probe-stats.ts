@@ -86,3 +86,57 @@ export function bucketize(samples: readonly ProbeSample[]): ProbeBucket[] {
   }
   return buckets;
 }
+
+/** The outage of a run as the prober saw it: when clients were turned away, and how. */
+export interface OutageWindow {
+  /** Start of the first failed request, Unix ms. */
+  startMs: number;
+  /** Start of the last failed request, Unix ms. */
+  endMs: number;
+  /** `endMs - startMs` in seconds, rounded to 0.1 s (one failed request alone gives 0). */
+  seconds: number;
+  /** Start of the last successful request before the window (null: none). With `firstOkAfterMs`, the outage at its longest. */
+  lastOkBeforeMs: number | null;
+  /** Start of the first successful request after the window (null: none, the run ended still failing). */
+  firstOkAfterMs: number | null;
+  /** Failed requests answered with the load balancer's maintenance 503 (reason `maintenance`). */
+  maintenanceAnswers: number;
+  /** Every other failure in the window by reason (`refused`, `timeout`, `http-503`, ...): a clean recreate has none. */
+  otherFailures: Record<string, number>;
+  /** Successful requests between the first and the last failure: more than 0 means the outage came and went. */
+  okInside: number;
+}
+
+/**
+ * Measures the downtime the prober saw: from the first to the last failed
+ * request, what kinds of answers clients got, and the successful requests
+ * around it. Null when nothing failed. Pure, so the live run record and the
+ * ledger afterwards give the same figure; samples may come in any order.
+ */
+export function maintenanceWindow(samples: readonly ProbeSample[]): OutageWindow | null {
+  const sorted = [...samples].sort((a, b) => a.atMs - b.atMs);
+  const first = sorted.findIndex((s) => !s.ok);
+  if (first < 0) return null;
+  let last = first;
+  for (let i = sorted.length - 1; i > first; i--) {
+    if (!sorted[i]!.ok) {
+      last = i;
+      break;
+    }
+  }
+  const inside = sorted.slice(first, last + 1);
+  const failures = countReasons(inside);
+  const { maintenance = 0, ...otherFailures } = failures;
+  const startMs = sorted[first]!.atMs;
+  const endMs = sorted[last]!.atMs;
+  return {
+    startMs,
+    endMs,
+    seconds: Math.round((endMs - startMs) / 100) / 10,
+    lastOkBeforeMs: first > 0 ? sorted[first - 1]!.atMs : null,
+    firstOkAfterMs: last + 1 < sorted.length ? sorted[last + 1]!.atMs : null,
+    maintenanceAnswers: maintenance,
+    otherFailures,
+    okInside: inside.filter((s) => s.ok).length,
+  };
+}

@@ -16,18 +16,20 @@ import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
 import { listEvents } from '../ledger/runs-repo.ts';
 import { invoke } from '../registry/dispatch.ts';
 import { createHandlers } from '../registry/handlers.ts';
-import { createServices, type Services } from '../services/services.ts';
+import { createServices, type Services } from '../registry/services.ts';
 import { updateRecord } from '../tools/dns.ts';
 import { startNamed, type TestNamed } from '../tools/test-support/named.ts';
 import { inNetworks, parseCidr } from './probe-request.ts';
 import { labProbeTarget, startProber, type ProberOptions } from './prober.ts';
-import { beginRun } from './run-recorder.ts';
+import { beginRun } from '../runs/run-recorder.ts';
 
 const SECRET = 'probe-client-secret-4e1b';
 let named: TestNamed;
 let home: string;
 let s: Services;
 let scope = 0;
+/** Every run a test began: finished before the ledger closes, so no lock heartbeat fires on a closed database. */
+const recorders: ReturnType<typeof beginRun>[] = [];
 
 /** A token endpoint whose behaviour a test flips mid-run. */
 interface TokenServer {
@@ -84,6 +86,7 @@ const pointName = (address: string) =>
 
 function probe(port: number, over: Partial<ProberOptions> = {}) {
   const rec = beginRun({ db: s.db, bus: s.bus, owner: s.owner }, `probe-test-${scope++}`, { clusterId: null, kind: 'probe-test' }, []);
+  recorders.push(rec);
   const prober = startProber({
     db: s.db,
     runId: rec.runId,
@@ -105,6 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const srv of servers) await srv.stop();
+  for (const rec of recorders) rec.succeed();
   s?.close();
   await named?.stop();
   if (home) rmSync(home, { recursive: true, force: true });

@@ -20,7 +20,7 @@ import type { Ledger } from '../ledger/open-ledger.ts';
 import { insertProbeSamples, type ProbeSample } from '../ledger/probe-samples-repo.ts';
 import { countReasons, latencyFigures } from './probe-stats.ts';
 import { prepareTarget, probeOnce, type ProbeTarget } from './probe-request.ts';
-import type { RunRecorder } from './run-recorder.ts';
+import type { RunRecorder } from '../runs/run-recorder.ts';
 
 export type { ProbeTarget };
 

@@ -15,9 +15,9 @@ import { findPlantedSecrets, ledgerFiles } from '../../test/support/planted-secr
 import { exportLedger } from '../ledger/export-import.ts';
 import { openLedger } from '../ledger/open-ledger.ts';
 import { appendEvent, createRun, getRun, listEvents, setRunStatus } from '../ledger/runs-repo.ts';
-import { EventBus, recordEvent } from '../services/event-bus.ts';
+import { EventBus, recordEvent } from '../runs/event-bus.ts';
 import { createRedactor } from '../tools/redact.ts';
-import { beginRun } from './run-recorder.ts';
+import { beginRun } from '../runs/run-recorder.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyturn-redaction-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

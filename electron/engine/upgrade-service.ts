@@ -6,22 +6,23 @@
 import { KeyturnError } from '../../shared/errors.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
 import { assertLockFree } from '../ledger/locks-repo.ts';
-import { getRun } from '../ledger/runs-repo.ts';
+import { getRun, runStates } from '../ledger/runs-repo.ts';
 import { checkHealth } from '../tools/health.ts';
 import { showServers } from '../tools/haproxy.ts';
 import type { PlanService } from '../services/plan-service.ts';
+import type { ExecutableStrategy } from '../../shared/contract/upgrade.ts';
+import type { Plan, ClusterDetail } from '../../shared/contract/index.ts';
 import { loadBalancerOf, nodeAddress, type EngineDeps } from './engine-context.ts';
 import { executeRun, type RunOutcome } from './executor.ts';
-import { requestControl } from './run-control.ts';
-import { attachRun, beginRun } from './run-recorder.ts';
-import { rollingSteps } from './rolling-plan.ts';
-import { isOwnerAlive } from '../services/process-owner.ts';
+import { requestControl } from '../runs/run-control.ts';
+import { attachRun, beginRun } from '../runs/run-recorder.ts';
+import { isOwnerAlive } from '../runs/process-owner.ts';
 import { installedVersion } from './steps/node-access.ts';
 
 export interface UpgradeInput {
-  cluster: string;
-  to: string;
-  strategy: 'rolling' | 'auto';
+  /** The plan run the operator approved. */
+  plan: string;
+  strategy: ExecutableStrategy;
   canary: boolean;
 }
 
@@ -30,7 +31,39 @@ export interface Started {
   done: Promise<RunOutcome>;
 }
 
-export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService, 'compute'>) {
+/**
+ * Why a plan cannot run `name`, said the same way by the console and the CLI:
+ * Keycloak's own reasons when the change rules it out, else what the cluster
+ * lacks; the hint names what this plan can run instead.
+ */
+export function strategyRefusal(plan: Plan, name: string): KeyturnError {
+  const s = plan.strategies.find((x) => x.name === name);
+  const runnable = plan.strategies.filter((x) => x.executable).map((x) => x.name);
+  const instead = runnable.length ? ` This plan can run: ${runnable.join(', ')}.` : '';
+  if (!s?.available) {
+    const why = plan.reasons.map((r) => r.message).join('; ') || s?.why || `kc.sh update-compatibility check exited ${plan.check.exitCode}`;
+    return new KeyturnError('invalid-input', `A ${name} upgrade of '${plan.cluster}' from ${plan.from} to ${plan.to} is not possible: ${why}.`,
+      `Keycloak's check recommends ${plan.recommended ?? 'no strategy'}.${instead} See keyturn plan --cluster ${plan.cluster} --to ${plan.to}.`);
+  }
+  return new KeyturnError('invalid-input', `Keyturn cannot run ${name} for '${plan.cluster}' (${plan.from} -> ${plan.to}): ${s.executableWhy}`, instead.trim() || `See keyturn plan --cluster ${plan.cluster} --to ${plan.to}.`);
+}
+
+export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService, 'get' | 'basisOf'>) {
+  /** Refuses a plan whose basis changed since it was computed, naming what changed. */
+  async function assertFresh(plan: Plan, detail: ClusterDetail): Promise<void> {
+    if (!plan.basis) throw new KeyturnError('conflict', `Plan ${plan.runId} records no basis to check it against.`, `Plan again: keyturn plan --cluster ${plan.cluster} --to ${plan.to}`);
+    const now = await planner.basisOf(detail, plan.to, plan.basis.edits);
+    const changed = [
+      now.specSha256 !== plan.basis.specSha256 ? 'the cluster record (version, options, nodes or endpoints) was edited' : null,
+      now.artifactSha256 !== plan.basis.artifactSha256 ? `the Keycloak ${plan.to} distribution in the artifact store is another file` : null,
+      now.metadataSha256 !== plan.basis.metadataSha256 ? 'the compatibility metadata of the running deployment was taken again' : null,
+    ].filter((x): x is string => x !== null);
+    if (changed.length) {
+      throw new KeyturnError('conflict', `Plan ${plan.runId.slice(0, 8)} for '${plan.cluster}' is stale: ${changed.join('; ')} since it was computed at ${plan.createdAt}.`,
+        `Plan again (keyturn plan --cluster ${plan.cluster} --to ${plan.to}, or Pre-flight in the console) and approve the new plan.`);
+    }
+  }
+
   const controller = new Map<string, AbortController>();
 
   function launch(runId: string, clusterName: string, run: (signal: AbortSignal) => Promise<RunOutcome>): Started {
@@ -42,29 +75,40 @@ export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService
 
   return {
     /**
-     * Checks the upgrade with kc.sh update-compatibility, then starts the
-     * rolling run. Rolling runs only when Keycloak said 0; anything else is
-     * refused here with the planner's reasons, before any change.
+     * Runs the approved plan with the chosen strategy: exactly the steps the
+     * plan listed (kinds, titles, parameters), after checking the strategy is
+     * executable for it and the plan is not stale (the cluster record, the
+     * target artifact and the compatibility metadata are still what it was
+     * computed from). Refusals happen here, before any change.
      */
     async start(input: UpgradeInput): Promise<Started> {
-      const detail = getCluster(deps.db, input.cluster);
-      if (detail.spec.keycloak.version === input.to) {
-        throw new KeyturnError('invalid-input', `Cluster '${input.cluster}' already runs Keycloak ${input.to}.`, 'Pick another target version.');
+      const plan = planner.get(input.plan);
+      const detail = getCluster(deps.db, plan.cluster);
+      const strategy = plan.strategies.find((s) => s.name === input.strategy);
+      if (!strategy?.executable) throw strategyRefusal(plan, input.strategy);
+      if (plan.from === plan.to && plan.options.changed.length === 0) {
+        throw new KeyturnError('invalid-input', `Cluster '${plan.cluster}' already runs Keycloak ${plan.to} with these options: the plan changes nothing.`, 'Plan another version or an option change.');
       }
-      loadBalancerOf(detail);
-      // Busy is known now; the check below runs kc.sh for a minute before beginRun would find the lock taken.
+      if (strategy.steps.some((s) => !s.params)) {
+        throw new KeyturnError('conflict', `Plan ${plan.runId} was computed by an older Keyturn and does not say how its steps run.`, `Plan again: keyturn plan --cluster ${plan.cluster} --to ${plan.to}`);
+      }
+      // Busy is known now; the freshness check below reads the artifact before beginRun would find the lock taken.
       assertLockFree(deps.db, detail.id, { isOwnerAlive });
-      const plan = await planner.compute({ cluster: input.cluster, to: input.to });
-      const rolling = plan.strategies.find((s) => s.name === 'rolling');
-      if (plan.check.exitCode !== 0 || !rolling?.available) {
-        const why = plan.reasons.map((r) => r.message).join('; ') || `kc.sh update-compatibility check exited ${plan.check.exitCode}`;
-        throw new KeyturnError('invalid-input', `A rolling upgrade of '${input.cluster}' from ${detail.spec.keycloak.version} to ${input.to} is not possible: ${why}.`,
-          `Keycloak's check recommends ${plan.recommended ?? 'no strategy'}; see \`keyturn plan --cluster ${input.cluster} --to ${input.to}\`.`);
-      }
-      const steps = rollingSteps({ cluster: detail, to: input.to, canary: input.canary, backup: true });
-      const rec = beginRun(deps, detail.id, { clusterId: detail.id, kind: 'upgrade', strategy: 'rolling', fromState: { version: detail.spec.keycloak.version }, toState: { version: input.to, planRunId: plan.runId } }, steps);
-      rec.event('engine', 'upgrade.decided', 'info', { message: `Rolling upgrade ${detail.spec.keycloak.version} -> ${input.to}: kc.sh update-compatibility check exited 0`, planRunId: plan.runId });
-      return launch(rec.runId, detail.name, (signal) => executeRun(deps, rec, detail.name, signal));
+      await assertFresh(plan, detail);
+      const steps = strategy.steps.map((s) => ({ kind: s.kind, title: s.title, node: s.node, params: s.params ?? {} }));
+      const targetOptions = steps[0]?.params.options;
+      const rec = beginRun(deps, detail.id, {
+        clusterId: detail.id, kind: 'upgrade', strategy: input.strategy,
+        fromState: { version: plan.from, options: detail.spec.keycloak.options },
+        toState: { version: plan.to, planRunId: plan.runId, ...(targetOptions ? { options: targetOptions } : {}), canary: input.canary, predictedDowntimeSeconds: strategy.downtime.seconds },
+      }, steps);
+      rec.event('engine', 'upgrade.decided', 'info', { message: `${input.strategy === 'rolling' ? 'Rolling' : 'Recreate'} ${plan.from} -> ${plan.to} as planned in ${plan.runId.slice(0, 8)}: kc.sh update-compatibility check exited ${plan.check.exitCode}; ${strategy.downtime.text}`, planRunId: plan.runId, strategy: input.strategy, predictedDowntimeSeconds: strategy.downtime.seconds });
+      return launch(rec.runId, detail.name, (signal) => executeRun(deps, rec, detail.name, signal, { canary: input.canary, predictedDowntimeSeconds: strategy.downtime.seconds }));
+    },
+
+    /** Refuses at once when another run holds the cluster's lock: the CLI asks before it plans (kc.sh takes a minute). */
+    assertFree(clusterName: string): void {
+      assertLockFree(deps.db, getCluster(deps.db, clusterName).id, { isOwnerAlive });
     },
 
     pause(runId: string) {
@@ -92,8 +136,9 @@ export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService
       const detail = getCluster(deps.db, run.clusterName);
       const rec = attachRun(deps, detail.id, runId, steps.map((s) => ({ kind: s.kind, title: s.title, node: s.node })));
       try {
-        const lb = loadBalancerOf(detail);
-        const servers = await showServers(lb.runtimeApi, lb.backend).catch(() => []);
+        // A cluster without a load balancer (a recreate may run without one) reconciles its nodes only.
+        const lb = detail.spec.loadBalancer || detail.spec.traffic.kind === 'haproxy' ? loadBalancerOf(detail) : null;
+        const servers = lb ? await showServers(lb.runtimeApi, lb.backend).catch(() => []) : [];
         const known = new Set([run.fromVersion, run.toVersion]);
         for (const node of detail.spec.nodes) {
           const version = await installedVersion(detail, node).catch(() => null);
@@ -109,7 +154,8 @@ export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService
         throw err;
       }
       rec.event('engine', 'run.resumed', 'info', { message: 'Resumed: continuing from the first step not completed' });
-      return launch(runId, detail.name, (signal) => executeRun(deps, rec, detail.name, signal));
+      const predicted = Number(runStates(deps.db, run.id).toState.predictedDowntimeSeconds ?? NaN);
+      return launch(runId, detail.name, (signal) => executeRun(deps, rec, detail.name, signal, Number.isFinite(predicted) ? { predictedDowntimeSeconds: predicted } : {}));
     },
 
     /** Stops local execution at once (process shutdown). */

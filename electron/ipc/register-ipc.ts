@@ -8,7 +8,7 @@ import { ipcMain, type BrowserWindow, type WebFrameMain } from 'electron';
 import { channels, eventChannel } from '../../shared/contract/index.ts';
 import { isAppUrl, isTrustedSender } from '../guards/window-guards.ts';
 import { dispatch, type Handlers } from '../registry/dispatch.ts';
-import type { EventBus } from '../services/event-bus.ts';
+import type { EventBus } from '../runs/event-bus.ts';
 
 /** True when the message comes from the main frame of one of our windows showing our own UI (see guards/window-guards.ts). */
 function fromOurWindow(frame: WebFrameMain | null, windows: () => BrowserWindow[]): boolean {

@@ -213,6 +213,28 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE nodes ADD COLUMN host_key_public TEXT CHECK (host_key_public IS NULL OR (host_key_fingerprint IS NOT NULL AND length(host_key_public) <= 8192));
     `,
   },
+  {
+    version: 6,
+    name: 'retained_databases: databases a restore replaced, kept under a dated name until an explicit prune',
+    sql: `
+      -- A restore-mode rollback never destroys the migrated database: it renames it <live>_migrated_<stamp>
+      -- and records it here. Only "keyturn backup prune" drops it (and stamps dropped_at).
+      CREATE TABLE retained_databases (
+        id TEXT PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 63),
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+        -- why it was kept, in words (e.g. "replaced by the restore of backup <id>")
+        reason TEXT NOT NULL,
+        run_id TEXT REFERENCES runs(id) ON DELETE SET NULL,
+        backup_id TEXT REFERENCES backups(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        dropped_at TEXT
+      );
+      CREATE UNIQUE INDEX retained_databases_kept ON retained_databases (cluster_id, host, port, name) WHERE dropped_at IS NULL;
+    `,
+  },
 ];
 
 /** The newest schema this build of Keyturn understands. */

@@ -16,7 +16,7 @@ export interface ProbeSample {
   ok: boolean;
   /** HTTP status, null when no response arrived. */
   status: number | null;
-  /** Why it failed (null when ok): `http-503`, `timeout`, `refused`, ... */
+  /** Why it failed (null when ok): `maintenance` (503 with Retry-After), `http-503`, `timeout`, `refused`, `reset`, ... */
   reason: string | null;
   latencyMs: number;
   /** The address the public name resolved to, null if resolution failed. */

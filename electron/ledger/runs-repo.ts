@@ -154,3 +154,60 @@ export function markInterrupted(db: Ledger, isOwnerAlive: (owner: string) => boo
   db.transaction(() => dead.forEach((id) => upd.run(id)))();
   return dead;
 }
+
+/** A run's pending Pause/Abort request and status (run-control reads it between steps). */
+export function runControlRow(db: Ledger, runId: string): { status: string; control: string | null } | undefined {
+  return db.prepare('SELECT status, control FROM runs WHERE id = ?').get(runId) as { status: string; control: string | null } | undefined;
+}
+
+/** Records a Pause or Abort request: abort wins over a pending pause; a pause never downgrades an abort. */
+export function setRunControl(db: Ledger, runId: string, request: 'pause' | 'abort' | null): void {
+  if (request === null) db.prepare('UPDATE runs SET control = NULL WHERE id = ?').run(runId);
+  else db.prepare(`UPDATE runs SET control = CASE WHEN control = 'abort' THEN 'abort' ELSE ? END WHERE id = ?`).run(request, runId);
+}
+
+/** A stopped (paused or interrupted) run aborted at once: nothing else would pick a request up. */
+export function abortStoppedRun(db: Ledger, runId: string): void {
+  db.prepare(`UPDATE runs SET status = 'aborted', control = NULL, finished_at = ? WHERE id = ?`).run(new Date().toISOString(), runId);
+}
+
+/** The process that executes a run (for liveness checks by other processes). */
+export function setRunOwner(db: Ledger, runId: string, owner: string): void {
+  db.prepare('UPDATE runs SET owner = ? WHERE id = ?').run(owner, runId);
+}
+
+/** A run whose owner died: resume or rollback may take it over. */
+export function markRunInterrupted(db: Ledger, runId: string): void {
+  db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(runId);
+}
+
+/** The parameters a step was written with (the executor hands them to the step's implementation). */
+export function stepParams(db: Ledger, runId: string, seq: number): Record<string, unknown> {
+  const row = db.prepare('SELECT params_json FROM steps WHERE run_id = ? AND seq = ?').get(runId, seq) as { params_json: string } | undefined;
+  return row ? (JSON.parse(row.params_json) as Record<string, unknown>) : {};
+}
+
+/** The last upgrade of a cluster, with its strategy and the states it went between (rollback undoes it). */
+export function lastUpgradeRow(db: Ledger, clusterId: string): { id: string; status: string; owner: string | null; strategy: string | null; fromState: Record<string, unknown>; toState: Record<string, unknown> } | undefined {
+  const row = db.prepare(`SELECT id, status, owner, strategy, from_state_json, to_state_json FROM runs WHERE cluster_id = ? AND kind = 'upgrade' ORDER BY created_at DESC, rowid DESC LIMIT 1`).get(clusterId) as
+    { id: string; status: string; owner: string | null; strategy: string | null; from_state_json: string; to_state_json: string } | undefined;
+  if (!row) return undefined;
+  return { id: row.id, status: row.status, owner: row.owner, strategy: row.strategy, fromState: JSON.parse(row.from_state_json) as Record<string, unknown>, toState: JSON.parse(row.to_state_json) as Record<string, unknown> };
+}
+
+/**
+ * How long steps of a kind took on this cluster in earlier runs that
+ * succeeded them (ms, newest first): the recreate plan predicts its downtime
+ * from these rather than from a constant.
+ */
+export function stepDurations(db: Ledger, clusterId: string, kind: string, limit = 10): number[] {
+  const rows = db.prepare(`SELECT (julianday(s.finished_at) - julianday(s.started_at)) * 86400000.0 AS ms FROM steps s JOIN runs r ON r.id = s.run_id
+    WHERE r.cluster_id = ? AND s.kind = ? AND s.status = 'succeeded' AND s.started_at IS NOT NULL AND s.finished_at IS NOT NULL ORDER BY s.finished_at DESC LIMIT ?`).all(clusterId, kind, limit) as { ms: number }[];
+  return rows.map((r) => Math.max(0, Math.round(r.ms)));
+}
+
+/** The from- and to-state a run was written with (a resume reads what the approved plan said). */
+export function runStates(db: Ledger, runId: string): { fromState: Record<string, unknown>; toState: Record<string, unknown> } {
+  const row = db.prepare('SELECT from_state_json, to_state_json FROM runs WHERE id = ?').get(runId) as { from_state_json: string | null; to_state_json: string | null } | undefined;
+  return { fromState: row?.from_state_json ? (JSON.parse(row.from_state_json) as Record<string, unknown>) : {}, toState: row?.to_state_json ? (JSON.parse(row.to_state_json) as Record<string, unknown>) : {} };
+}

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { registerIpc } from '../ipc/register-ipc.ts';
 import { createHandlers } from '../registry/handlers.ts';
 import { appRoot } from '../services/app-version.ts';
-import { createServices } from '../services/services.ts';
+import { createServices } from '../registry/services.ts';
 import { registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { appOrigin } from '../guards/window-guards.ts';
 import { applySecurityPolicies } from './security.ts';

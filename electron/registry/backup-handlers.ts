@@ -1,5 +1,5 @@
 /** Handlers of the `backups:*` channels. */
-import type { Services } from '../services/services.ts';
+import type { Services } from './services.ts';
 import type { Handlers } from './dispatch.ts';
 
 export function backupHandlers(s: Services): Pick<Handlers, `backups:${string}` & keyof Handlers> {

@@ -1,5 +1,5 @@
 /** Handlers of the `clusters:*` channels. */
-import type { Services } from '../services/services.ts';
+import type { Services } from './services.ts';
 import type { Handlers } from './dispatch.ts';
 
 export function clusterHandlers(s: Services): Pick<Handlers, `clusters:${string}` & keyof Handlers> {

@@ -2,7 +2,7 @@
  * The one handler registry, spread from per-domain maps. Electron IPC and the
  * browser bridge both serve exactly this object, so they cannot drift apart.
  */
-import type { Services } from '../services/services.ts';
+import type { Services } from './services.ts';
 import { appHandlers } from './app-handlers.ts';
 import { backupHandlers } from './backup-handlers.ts';
 import { clusterHandlers } from './cluster-handlers.ts';

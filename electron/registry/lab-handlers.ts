@@ -1,6 +1,6 @@
 /** Handlers of `lab:*`. Long operations return their run id at once; progress arrives as run events. */
 import { labStatus } from '../lab/lab-status.ts';
-import type { Services } from '../services/services.ts';
+import type { Services } from './services.ts';
 import type { Handlers } from './dispatch.ts';
 
 export function labHandlers(s: Services): Pick<Handlers, `lab:${string}` & keyof Handlers> {

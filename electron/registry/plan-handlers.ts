@@ -3,7 +3,7 @@
  * Pre-flight step can follow kc.sh's output as run events; `plan:get` then
  * reads the stored plan. `plan:compute` waits for the whole plan.
  */
-import type { Services } from '../services/services.ts';
+import type { Services } from './services.ts';
 import type { Handlers } from './dispatch.ts';
 
 export function planHandlers(s: Services): Pick<Handlers, `plan:${string}` & keyof Handlers> {

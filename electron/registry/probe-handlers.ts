@@ -5,7 +5,7 @@
  */
 import { bucketize, summarize } from '../engine/probe-stats.ts';
 import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
-import type { Services } from '../services/services.ts';
+import type { Services } from './services.ts';
 import type { Handlers } from './dispatch.ts';
 
 export function probeHandlers(s: Services): Pick<Handlers, 'runs:probeSummary' | 'runs:probeSeries'> {

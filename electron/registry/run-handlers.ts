@@ -1,7 +1,7 @@
 /** Handlers of the `runs:*` channels: history and the event log, straight from the ledger. */
 import { clusterIdByName } from '../ledger/clusters-repo.ts';
 import { getRun, listEvents, listRuns } from '../ledger/runs-repo.ts';
-import type { Services } from '../services/services.ts';
+import type { Services } from './services.ts';
 import type { Handlers } from './dispatch.ts';
 
 export function runHandlers(s: Services): Pick<Handlers, Exclude<`runs:${string}` & keyof Handlers, 'runs:probeSummary' | 'runs:probeSeries' | 'runs:pause' | 'runs:abort' | 'runs:resume'>> {

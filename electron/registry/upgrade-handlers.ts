@@ -1,5 +1,5 @@
 /** Handlers of `upgrade:*`, `rollback:*` and the run controls. Long runs return their id at once. */
-import type { Services } from '../services/services.ts';
+import type { Services } from './services.ts';
 import type { Handlers } from './dispatch.ts';
 
 type UpgradeChannels = 'upgrade:start' | 'runs:pause' | 'runs:abort' | 'runs:resume' | 'rollback:plan' | 'rollback:start';

@@ -20,7 +20,7 @@ import { createHandlers } from '../registry/handlers.ts';
 import { databaseExists } from '../tools/postgres.ts';
 import { addChangeSet, postgresServerMajor, seedKeycloakLikeSchema, startPostgres, type TestPostgres } from '../tools/test-support/postgres.ts';
 import { createBackupService, verifyDatabaseName, type BackupService } from './backup-service.ts';
-import { createServices } from './services.ts';
+import { createServices } from '../registry/services.ts';
 
 const PASSWORD = 'bk-Secret-91c2d7';
 let pg: TestPostgres;

@@ -11,15 +11,18 @@
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Backup, BackupVerification, ChangelogState, ClusterSpec } from '../../shared/contract/index.ts';
+import type { Backup, BackupVerification, ChangelogState, ClusterSpec, LostWrites, RestoreBesideResult, RetainedDatabase } from '../../shared/contract/index.ts';
 import { KeyturnError, toErrorShape } from '../../shared/errors.ts';
 import { getBackup, insertBackup, listBackups, recordVerification } from '../ledger/backups-repo.ts';
+import { listRetainedDatabases } from '../ledger/retained-databases-repo.ts';
 import { nowIso } from '../ledger/clock.ts';
 import { clusterIdByName, getCluster } from '../ledger/clusters-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { sha256File } from '../tools/keycloak-dist.ts';
 import { changelogState, compareChangelog, type ChangelogReading, type ChangelogRelation } from '../tools/postgres-changelog.ts';
 import { describeTarget, pgDump, pgRestore, pgServerVersion, psqlQuery, tableRowCount, withScratchDatabase, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { pruneRetained, restoreBeside, type RestoreBesideOptions, type RestoreTarget } from './database-restore.ts';
+import { lostWritesSince } from './lost-writes.ts';
 import { resolveSecretRef } from './secret-refs.ts';
 
 export const BACKUP_FORMAT = 'pg_dump-custom';
@@ -91,6 +94,12 @@ export function createBackupService(deps: BackupServiceDeps) {
       throw new KeyturnError('artifact-failed', `The dump of backup ${b.id} (${b.path}) is not the file that was recorded: its sha256 is ${actual} (${info.size} bytes), recorded ${b.sha256} (${b.size} bytes).`,
         `The file changed after it was taken: do not restore it. Take a new backup (keyturn backup create --cluster ${b.clusterName}) and find out what changed the file.`, { actual, expected: b.sha256 });
     }
+  }
+
+  /** The cluster's live database, where a restore happens. */
+  async function restoreTarget(clusterName: string): Promise<RestoreTarget> {
+    const detail = getCluster(db, clusterName);
+    return { db, clusterId: detail.id, conn: await connectionFor(detail.spec), schema: schemaOf(detail.spec) };
   }
 
   return {
@@ -181,6 +190,8 @@ export function createBackupService(deps: BackupServiceDeps) {
     /**
      * Puts the cluster's database back to this backup: verifies the file's
      * digest, empties the schema and restores the dump in one transaction.
+     * Destroys the migrated schema: kept only until the engine calls
+     * `restoreBeside` instead.
      * Only for a rollback with every Keycloak node stopped: the caller makes
      * sure of that first.
      */
@@ -192,6 +203,44 @@ export function createBackupService(deps: BackupServiceDeps) {
       const schema = schemaOf(spec) ?? 'public';
       await psqlQuery(conn, `DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '""')}" CASCADE; CREATE SCHEMA "${schema.replace(/"/g, '""')}";`, opts);
       await pgRestore(conn, b.path, opts);
+    },
+
+    /**
+     * The non-destructive restore of a restore-mode rollback: restores the
+     * backup into a new database on the same server, checks its changelog
+     * against the recorded one, clears JGROUPS_PING, applies the session
+     * policy (default `drop-online`), then swaps names so the migrated
+     * database is kept as `<live>_migrated_<stamp>` (recorded, until pruned).
+     * Refuses while any client is connected to the live database; any failure
+     * leaves the live database as it was. Every Keycloak node must be stopped.
+     */
+    async restoreBeside(id: string, opts: RestoreBesideOptions = {}): Promise<RestoreBesideResult> {
+      const b = getBackup(db, id);
+      return restoreBeside(await restoreTarget(b.clusterName), b, () => checkFile(b), opts);
+    },
+
+    /**
+     * What restoring this backup would lose, counted in the live database:
+     * users created since (named, up to 20), user and admin events, sessions;
+     * and, in words, what cannot be counted.
+     */
+    async lostWritesSince(id: string, opts: PgCallOptions = {}): Promise<LostWrites> {
+      const b = getBackup(db, id);
+      const t = await restoreTarget(b.clusterName);
+      return lostWritesSince(t.conn, t.schema, b, opts);
+    },
+
+    /** Databases restores replaced and kept for forensics (not yet pruned), newest first. */
+    retained(clusterName: string): RetainedDatabase[] {
+      return listRetainedDatabases(db, clusterIdByName(db, clusterName));
+    },
+
+    /**
+     * Drops kept databases of a cluster (`names`, or all when empty) and
+     * records the drop. Only databases the ledger holds as kept, never the live one.
+     */
+    async pruneRetained(clusterName: string, names: readonly string[] = [], opts: PgCallOptions = {}): Promise<RetainedDatabase[]> {
+      return pruneRetained(await restoreTarget(clusterName), clusterName, names, opts);
     },
 
     /**

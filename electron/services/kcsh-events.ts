@@ -6,7 +6,7 @@
  * lines that matter (build progress, warnings, the verdict).
  */
 import type { EventLevel } from '../../shared/contract/index.ts';
-import type { RunRecorder } from '../engine/run-recorder.ts';
+import type { RunRecorder } from '../runs/run-recorder.ts';
 import type { OutputStream } from '../tools/process.ts';
 
 /** A per-invocation line handler for `phase` ('metadata' or 'check') on `node` (null: local). */

@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterDetail, NodeSpec } from '../../shared/contract/index.ts';
-import { metadataFingerprintText, startOptions } from '../../shared/domain/start-options.ts';
+import { metadataFingerprintText, optionDrift, parseKeycloakConf, startOptions } from '../../shared/domain/start-options.ts';
 import { KeyturnError } from '../../shared/errors.ts';
-import type { RunRecorder } from '../engine/run-recorder.ts';
+import type { RunRecorder } from '../runs/run-recorder.ts';
 import { insertMetadata, latestMetadata, type StoredMetadata } from '../ledger/metadata-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { localMetadata, remoteMetadata, type MetadataOutcome } from '../tools/kcsh.ts';
@@ -74,6 +74,26 @@ async function store(deps: CaptureDeps, ctx: CaptureContext, outcome: MetadataOu
   return record;
 }
 
+/**
+ * The record's cluster-wide options are what the node runs (its
+ * conf/keycloak.conf), or the capture stops: metadata computed from an edited
+ * record would describe a deployment that does not exist, and the check
+ * could then answer 0 for a change that is not rolling. A node without a
+ * keycloak.conf (options passed another way) is noted, not refused.
+ */
+async function assertRecordMatchesNode(session: Awaited<ReturnType<typeof connectSsh>>, ctx: CaptureContext, node: NodeSpec): Promise<void> {
+  const r = await session.exec(['cat', '--', `${node.keycloakHome}/conf/keycloak.conf`], { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) {
+    ctx.rec.event('engine', 'plan.options-unverified', 'warn', { message: `${node.name}: no ${node.keycloakHome}/conf/keycloak.conf to compare the recorded options with; the metadata assumes the record is what runs` }, node.name);
+    return;
+  }
+  const drift = optionDrift(ctx.detail.spec.keycloak.options, parseKeycloakConf(r.stdout));
+  if (!drift.length) return;
+  const list = drift.map((d) => `${d.key}: the record says ${d.recorded}, ${node.name} runs ${d.running ?? '(not set)'}`).join('; ');
+  throw new KeyturnError('conflict', `The cluster record of '${ctx.detail.name}' does not describe what ${node.name} runs: ${list}.`,
+    `Put the record back to what runs (keyturn cluster edit), then plan the change as an edit, e.g. keyturn plan --cluster ${ctx.detail.name} --to ${ctx.detail.spec.keycloak.version} --set ${drift[0]!.key}=${drift[0]!.recorded}.`);
+}
+
 /** Metadata from one live node (its kc.sh, `--optimized`, its complete start options). */
 export async function captureFromNode(deps: CaptureDeps, ctx: CaptureContext, node: NodeSpec): Promise<StoredMetadata> {
   const view = ctx.detail.nodes.find((n) => n.name === node.name);
@@ -83,6 +103,7 @@ export async function captureFromNode(deps: CaptureDeps, ctx: CaptureContext, no
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   try {
+    await assertRecordMatchesNode(session, ctx, node);
     const outcome = await remoteMetadata(session, node.keycloakHome, ctx.detail.spec.keycloak.version, {
       javaHome: ctx.detail.spec.keycloak.javaHome,
       options: startOptions(ctx.detail.spec.keycloak, node),

@@ -20,7 +20,7 @@ import { invoke, type Handlers } from '../registry/dispatch.ts';
 import { createHandlers } from '../registry/handlers.ts';
 import { testDistribution } from '../tools/test-support/keycloak-dists.ts';
 import { sampleSpec } from '../../test/unit/spec-factory.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, type Services } from '../registry/services.ts';
 
 const secret = 'plan-service-secret-71d';
 let home: string;

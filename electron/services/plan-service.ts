@@ -16,7 +16,7 @@ import { applyEdits, startOptions } from '../../shared/domain/start-options.ts';
 import { planStrategies, type ClusterFacts } from '../../shared/domain/strategy.ts';
 import { classifyChange } from '../../shared/domain/versions.ts';
 import { KeyturnError } from '../../shared/errors.ts';
-import { beginRun, type RecorderDeps, type RunRecorder } from '../engine/run-recorder.ts';
+import { beginRun, type RecorderDeps, type RunRecorder } from '../runs/run-recorder.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
 import { getPlan, insertPlan } from '../ledger/plans-repo.ts';
 import { getRun } from '../ledger/runs-repo.ts';
@@ -26,7 +26,10 @@ import { prepareScratch, withScratchLock } from '../tools/kcsh-scratch.ts';
 import type { ArtifactService } from './artifact-service.ts';
 import { kcshLineSink } from './kcsh-events.ts';
 import { cachedCheck, checkKey, rememberCheck } from './check-cache.ts';
-import { localJavaHome, obtainMetadata, scratchRoot, type CaptureContext } from './metadata-capture.ts';
+import { localJavaHome, obtainMetadata, optionsFingerprint, scratchRoot, type CaptureContext } from './metadata-capture.ts';
+import { latestMetadata } from '../ledger/metadata-repo.ts';
+import { stepDurations } from '../ledger/runs-repo.ts';
+import { createHash } from 'node:crypto';
 import { secretOptionEnv } from './secret-refs.ts';
 import { planVersions } from './plan-versions.ts';
 
@@ -47,15 +50,56 @@ function visibleOptions(options: Record<string, string>, secretKeys: string[]): 
   return { ...options, ...Object.fromEntries(secretKeys.map((k) => [k, '(secret)'])) };
 }
 
-function clusterFacts(detail: ReturnType<typeof getCluster>): ClusterFacts {
+const median = (xs: number[]): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+/**
+ * What this cluster's own earlier runs measured: a graceful stop of every
+ * node (recreate's `cluster.stop`, else a rolling node switch's share of it is
+ * unknown, so the default stands) and a node's start to ready (`node.install`
+ * plus `node.ready`). Medians of the last ten, in seconds.
+ */
+function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): ClusterFacts['history'] {
+  const stops = stepDurations(db, clusterId, 'cluster.stop');
+  const installs = stepDurations(db, clusterId, 'node.install');
+  const readies = stepDurations(db, clusterId, 'node.ready');
+  const start = median(installs);
+  const ready = median(readies) ?? 0;
+  const stop = median(stops);
+  return {
+    stopSeconds: stop === null ? null : Math.round(stop / 1000),
+    startSeconds: start === null ? null : Math.round((start + ready) / 1000),
+    samples: installs.length,
+  };
+}
+
+function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>): ClusterFacts {
   const t = detail.spec.traffic;
+  const history = clusterHistory(db, detail.id);
   return {
     nodes: detail.spec.nodes.map((n) => n.name),
     loadBalancer: detail.spec.loadBalancer !== undefined,
     traffic: t.kind === 'dns' ? { kind: 'dns', name: t.name, ttl: t.ttl } : { kind: 'haproxy', name: t.name },
     terraform: detail.spec.terraform !== undefined,
+    ansible: detail.spec.ansible !== undefined,
+    stopPlaybook: detail.spec.ansible?.stopPlaybook !== undefined,
+    phased: detail.spec.ansible?.phased === true,
+    warmup: detail.spec.probe !== undefined,
+    options: toOptions,
+    // A stop measured without a start (or the reverse) is no history: the prediction would mix measured and default.
+    ...(history && history.startSeconds !== null ? { history: history.stopSeconds === null ? { ...history, stopSeconds: null } : history } : {}),
   };
 }
+
+/** The option edits of a plan input, as recorded in its basis (what the run applies). */
+function editsOf(input: PlanInput): Record<string, unknown> {
+  return { set: input.set ?? {}, unset: input.unset ?? [], ...(input.features ? { features: input.features } : {}), ...(input.featuresDisabled ? { featuresDisabled: input.featuresDisabled } : {}) };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function checkFailed(plan: Plan): KeyturnError {
   return new KeyturnError('tool-failed', `kc.sh update-compatibility check with Keycloak ${plan.to} failed (exit ${plan.check.exitCode}): ${tailLines(plan.check.output, 3)}`,
@@ -113,7 +157,8 @@ export function createPlanService(deps: PlanServiceDeps) {
     return rec.step(2, async () => {
       const change = classifyChange(from, input.to);
       const reasons = explain({ from, to: input.to, fromOptions: spec.keycloak.options, toOptions, exitCode: check.exitCode, output: check.output });
-      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(detail) });
+      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(deps.db, detail, toOptions) });
+      const artifact = await deps.artifacts.ensure(input.to, signal ? { signal } : {});
       const plan: Plan = {
         runId: rec.runId,
         cluster: detail.name,
@@ -128,6 +173,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         },
         ...strategies,
         reasons,
+        basis: { specSha256: sha256(JSON.stringify(spec)), artifactSha256: artifact.sha256, metadataSha256: record.sha256, edits: editsOf(input) },
         createdAt: new Date().toISOString(),
       };
       insertPlan(deps.db, detail.id, plan);
@@ -188,6 +234,17 @@ export function createPlanService(deps: PlanServiceDeps) {
     },
 
     versions: (input: { cluster?: string; refresh?: boolean } = {}) => planVersions(deps.db, deps.artifacts, input),
+
+    /**
+     * What a plan for `to` would be computed from now: the cluster record,
+     * the target artifact and the newest metadata of the running deployment.
+     * A run compares it with the plan's own basis and refuses a stale plan.
+     */
+    async basisOf(detail: ReturnType<typeof getCluster>, to: string, edits: Record<string, unknown>): Promise<NonNullable<Plan['basis']>> {
+      const artifact = await deps.artifacts.ensure(to);
+      const metadata = latestMetadata(deps.db, detail.id, detail.spec.keycloak.version, optionsFingerprint(detail));
+      return { specSha256: sha256(JSON.stringify(detail.spec)), artifactSha256: artifact.sha256, metadataSha256: metadata?.sha256 ?? 'none', edits };
+    },
   };
 }
 

@@ -75,6 +75,8 @@ describe('showServers', () => {
         status: 'UP',
         currentSessions: 0,
         queuedRequests: 0,
+        checkStatus: 'L7OK',
+        lastCheck: expect.stringMatching(/^L7OK 200\b/),
       })),
     );
   });
@@ -115,7 +117,9 @@ describe('drain and waitForNoSessions', () => {
 
     const servers = await showServers(api, backend);
     const n1 = servers.find((s) => s.name === 'n1')!;
-    expect(n1).toMatchObject({ adminState: 'drain', status: 'DRAIN' });
+    // DRAIN, possibly with a failed check pending ("DRAIN 1/3": the test node answers its check slowly while it holds the slow request)
+    expect(n1.adminState).toBe('drain');
+    expect(n1.status).toMatch(/^DRAIN\b/);
     expect(n1.currentSessions).toBeGreaterThanOrEqual(1);
     expect(await hits(6)).toEqual(Array(6).fill('n2'));
 

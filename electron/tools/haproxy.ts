@@ -41,6 +41,10 @@ export interface HaproxyServer {
   currentSessions: number;
   /** Requests queued for this server (`qcur`); they are still served by it. */
   queuedRequests: number;
+  /** Result code of HAProxy's last health check (`check_status`: L7OK, L4CON, L7STS, ...); empty while in maintenance or unchecked. */
+  checkStatus: string;
+  /** That check in words, to explain a server that is not UP: "L4CON Connection refused", "L7STS 503 HTTP status check returned code <503>". */
+  lastCheck: string;
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
@@ -190,6 +194,8 @@ export async function showServers(api: RuntimeApi, backend: string, opts: Haprox
         status: stat?.status ?? 'unknown',
         currentSessions: Number(stat?.scur ?? 0),
         queuedRequests: Number(stat?.qcur ?? 0),
+        checkStatus: (stat?.check_status ?? '').replace(/^\* ?/, ''),
+        lastCheck: [stat?.check_status?.replace(/^\* ?/, ''), stat?.check_code, stat?.last_chk || stat?.check_desc].filter((x) => x).join(' '),
       };
     });
 }
@@ -243,3 +249,5 @@ export async function waitForNoSessions(api: RuntimeApi, backend: string, server
     await pause(Math.min(intervalMs, Math.max(0, deadline - Date.now())), signal);
   }
 }
+
+// Maintenance of a whole backend (recreate) is its own module; re-exported so callers have one HAProxy entry point.

@@ -4,7 +4,7 @@
  * DNS switch, without touching /etc/hosts. Used by the lab's verification and
  * the availability prober.
  */
-import { request as httpRequest, Agent } from 'node:http';
+import { request as httpRequest, Agent, type IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { KeyturnError } from '../../shared/errors.ts';
@@ -17,6 +17,8 @@ export interface DnsServer {
 
 export interface HttpResult {
   status: number;
+  /** Response headers, names lower-cased (the prober reads `retry-after`). */
+  headers: IncomingHttpHeaders;
   body: string;
   /** The address the name resolved to for this request. */
   address: string;
@@ -75,7 +77,7 @@ export function requestViaDns(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), address, durationMs: performance.now() - started }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), address, durationMs: performance.now() - started }));
         res.on('error', reject);
       },
     );

@@ -101,3 +101,12 @@ export function compareChangelog(backup: ChangelogState, live: ChangelogReading)
   if (live.count < backup.count) return { relation: 'behind', newChangeSets: 0 };
   return { relation: 'diverged', newChangeSets: 0 };
 }
+
+/** Every (filename, id, author) row of the changelog of the database `c` points at. */
+export async function changelogEntries(c: PgConnection, opts: ChangelogOptions = {}): Promise<{ filename: string; id: string; author: string }[]> {
+  const table = await psqlQuery(c, findTable, { ...opts, vars: { schema: opts.schema ?? '' } });
+  const found = table[0];
+  if (!found) return [];
+  const rows = await psqlQuery(c, readEntries, { ...opts, vars: { nsp: found[0] ?? '', rel: found[1] ?? '' } });
+  return rows.map((r) => ({ id: r[0] ?? '', author: r[1] ?? '', filename: r[2] ?? '' }));
+}

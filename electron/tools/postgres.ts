@@ -112,7 +112,7 @@ function hintFor(reason: PgFailureReason, c: PgConnection): string {
     case 'database-missing':
       return `Check spec.database.name, or create database "${c.database}" on ${c.host}:${c.port}.`;
     case 'permission':
-      return `Grant role "${c.user}" what this needs (for scratch restores: ALTER ROLE ${c.user} CREATEDB), or run it as a role that has it.`;
+      return `Grant role "${c.user}" what this needs: ALTER ROLE ${c.user} CREATEDB (scratch restores, and the restore beside the live database), and ownership of the live database (ALTER DATABASE ${c.database} OWNER TO ${c.user}) to rename it; or run it as a role that has both.`;
     case 'version-mismatch':
       return 'Install PostgreSQL client programs at least as new as the server (Debian: postgresql-client-<major>) and put them first on PATH.';
     case 'failed':
@@ -251,18 +251,42 @@ export async function pgServerVersion(c: PgConnection, opts: PgCallOptions = {})
   return rows[0]?.[0] ?? '';
 }
 
+/** A table found by `findTable`: its schema and its name exactly as stored. */
+export interface FoundTable {
+  schema: string;
+  name: string;
+}
+
+/**
+ * Table `name` matched case-insensitively (Liquibase creates Keycloak's
+ * tables unquoted, so lower-case; other tools quote them) in `schema` or the
+ * current schema, or null when there is none: callers say "this schema has no
+ * X" instead of failing on a raw SQL error.
+ */
+export async function findTable(c: PgConnection, name: string, opts: PgCallOptions & { schema?: string | undefined } = {}): Promise<FoundTable | null> {
+  const found = await psqlQuery(c, `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE lower(c.relname) = lower(:'name') AND c.relkind IN ('r', 'p') AND n.nspname = coalesce(nullif(:'schema', ''), current_schema())
+ORDER BY c.relname = lower(:'name') DESC LIMIT 1;
+`, { ...opts, vars: { name, schema: opts.schema ?? '' } });
+  const t = found[0];
+  return t ? { schema: t[0] ?? '', name: t[1] ?? '' } : null;
+}
+
+/** Whether `table` has column `column` (lower-case, as Liquibase creates them on PostgreSQL). */
+export async function hasColumn(c: PgConnection, table: FoundTable, column: string, opts: PgCallOptions = {}): Promise<boolean> {
+  const rows = await psqlQuery(c, `SELECT 1 FROM information_schema.columns WHERE table_schema = :'nsp' AND table_name = :'rel' AND lower(column_name) = lower(:'col');\n`,
+    { ...opts, vars: { nsp: table.schema, rel: table.name, col: column } });
+  return rows.length > 0;
+}
+
 /**
  * Rows in table `name` (matched case-insensitively, in `schema` or the
  * current schema), or null when there is no such table: for sanity checks of
  * a restored copy, e.g. Keycloak's REALM table.
  */
 export async function tableRowCount(c: PgConnection, name: string, opts: PgCallOptions & { schema?: string } = {}): Promise<number | null> {
-  const found = await psqlQuery(c, `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE lower(c.relname) = lower(:'name') AND c.relkind IN ('r', 'p') AND n.nspname = coalesce(nullif(:'schema', ''), current_schema())
-ORDER BY c.relname = lower(:'name') DESC LIMIT 1;
-`, { ...opts, vars: { name, schema: opts.schema ?? '' } });
-  const t = found[0];
+  const t = await findTable(c, name, opts);
   if (!t) return null;
-  const rows = await psqlQuery(c, 'SELECT count(*) FROM :"nsp".:"rel";\n', { ...opts, vars: { nsp: t[0] ?? '', rel: t[1] ?? '' } });
+  const rows = await psqlQuery(c, 'SELECT count(*) FROM :"nsp".:"rel";\n', { ...opts, vars: { nsp: t.schema, rel: t.name } });
   return Number(rows[0]?.[0] ?? 0);
 }

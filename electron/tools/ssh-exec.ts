@@ -14,7 +14,17 @@ import { StringDecoder } from 'node:string_decoder';
 // Types only (erased at runtime), so ssh2's CommonJS named exports are not an issue here.
 import type { Client as SshClient, ClientChannel } from 'ssh2';
 import { KeyturnError } from '../../shared/errors.ts';
-import type { HostKey } from './ssh.ts';
+
+/**
+ * A host key as Keyturn pins it: the wire type (`ssh-ed25519`), OpenSSH's
+ * `SHA256:` fingerprint, and the key itself (base64 of the wire blob, as in a
+ * known_hosts line) so OpenSSH-based tools can be held to the same key.
+ */
+export interface HostKey {
+  algorithm: string;
+  fingerprint: string;
+  publicKey: string;
+}
 
 /** Which stream of a remote command a line came from. */
 export type OutputStream = 'stdout' | 'stderr';

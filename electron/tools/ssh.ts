@@ -14,22 +14,13 @@ import { readFile } from 'node:fs/promises';
 // ssh2 is CommonJS: Node's ESM loader doesn't see its named exports, so take them off the default export.
 import ssh2, { type ConnectConfig } from 'ssh2';
 import { KeyturnError } from '../../shared/errors.ts';
-import { abortedError, createSession, type SshSession } from './ssh-exec.ts';
+import { abortedError, createSession, type HostKey, type SshSession } from './ssh-exec.ts';
+export type { HostKey } from './ssh-exec.ts';
 
 export { shellQuote, type ExecOptions, type ExecResult, type OutputStream, type SshSession } from './ssh-exec.ts';
 
 const { Client, utils } = ssh2;
 
-/**
- * A host key as Keyturn pins it: the wire type (`ssh-ed25519`), OpenSSH's
- * `SHA256:` fingerprint, and the key itself (base64 of the wire blob, as in a
- * known_hosts line) so OpenSSH-based tools can be held to the same key.
- */
-export interface HostKey {
-  algorithm: string;
-  fingerprint: string;
-  publicKey: string;
-}
 
 /** Where to connect; `timeoutMs` bounds TCP connect plus SSH handshake. */
 export interface SshTarget {

@@ -67,6 +67,84 @@ export const backupSchema = z.strictObject({
 });
 export type Backup = z.infer<typeof backupSchema>;
 
+/**
+ * What a restore does with the sessions of the restored copy. `drop-online`
+ * (default): sessions logged out after the backup must not come back to life,
+ * so online sessions (`offline_flag = '0'`) go and offline tokens stay.
+ */
+export const sessionPolicySchema = z.enum(['drop-online', 'keep-all', 'drop-all']);
+export type SessionPolicy = z.infer<typeof sessionPolicySchema>;
+
+/** Rows a restore dropped from the restored copy's session tables. */
+export const sessionsDroppedSchema = z.strictObject({
+  policy: sessionPolicySchema,
+  onlineUserSessions: z.number().int().nonnegative(),
+  onlineClientSessions: z.number().int().nonnegative(),
+  offlineUserSessions: z.number().int().nonnegative(),
+  offlineClientSessions: z.number().int().nonnegative(),
+});
+export type SessionsDropped = z.infer<typeof sessionsDroppedSchema>;
+
+/** The outcome of a restore beside the live database and the name swap. */
+export const restoreBesideResultSchema = z.strictObject({
+  /** The database that was live before (the migrated one), now under this dated name until pruned. */
+  keptAs: z.string(),
+  /** The backup restored. */
+  restoredFrom: idSchema,
+  /** The live database's name, now holding the backup. */
+  database: z.string(),
+  /** The restored changelog state (equal to the backup's: checked before the swap). */
+  changelog: changelogStateSchema,
+  jgroupsRowsCleared: z.number().int().nonnegative(),
+  sessions: sessionsDroppedSchema,
+  durationMs: z.number().int().nonnegative(),
+});
+export type RestoreBesideResult = z.infer<typeof restoreBesideResultSchema>;
+
+/**
+ * One kind of write a restore would lose. `count` is null when it cannot be
+ * counted (table missing, events not enabled); `text` says so in one line.
+ */
+export const lostWriteItemSchema = z.strictObject({
+  kind: z.enum(['users', 'events', 'admin-events', 'sessions']),
+  count: z.number().int().nonnegative().nullable(),
+  text: z.string(),
+});
+export type LostWriteItem = z.infer<typeof lostWriteItemSchema>;
+
+/** What restoring a backup would lose: the writes to the live database since it was taken. */
+export const lostWritesSchema = z.strictObject({
+  backupId: idSchema,
+  since: timestampSchema,
+  users: z.strictObject({
+    count: z.number().int().nonnegative().nullable(),
+    /** At most 20, oldest first. */
+    named: z.array(z.strictObject({ username: z.string(), realm: z.string() })),
+  }),
+  events: z.number().int().nonnegative().nullable(),
+  adminEvents: z.number().int().nonnegative().nullable(),
+  sessions: z.strictObject({ online: z.number().int().nonnegative(), offline: z.number().int().nonnegative() }).nullable(),
+  items: z.array(lostWriteItemSchema),
+  /** What cannot be counted at all, in plain words (e.g. admin changes in realms without admin events). */
+  uncounted: z.array(z.string()),
+});
+export type LostWrites = z.infer<typeof lostWritesSchema>;
+
+/** A database a restore replaced, kept for forensics until pruned. */
+export const retainedDatabaseSchema = z.strictObject({
+  id: idSchema,
+  clusterName: z.string(),
+  name: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  reason: z.string(),
+  runId: idSchema.nullable(),
+  backupId: idSchema.nullable(),
+  createdAt: timestampSchema,
+  droppedAt: timestampSchema.nullable(),
+});
+export type RetainedDatabase = z.infer<typeof retainedDatabaseSchema>;
+
 export const backupCalls = {
   'backups:list': defineCall({
     summary: "A cluster's backups, newest first, with digest, size, changelog state and last verification.",

@@ -71,12 +71,18 @@ export const planStepSchema = z.strictObject({
   kind: z.string(),
   title: z.string(),
   node: z.string().nullable(),
+  /** What the step needs (target version, options, backup id…): exactly what the engine records and runs with. */
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 export type PlanStep = z.infer<typeof planStepSchema>;
 
 export const strategySchema = z.strictObject({
   name: strategyNameSchema,
   available: z.boolean(),
+  /** Keyturn can run it for this plan now (available, implemented, and the cluster has what it needs); main decides, the console only shows it. */
+  executable: z.boolean(),
+  /** Why it can or cannot run: names what is missing and how to add it. */
+  executableWhy: z.string(),
   recommended: z.boolean(),
   /** Why it is (not) available, and why it is (not) the recommendation. */
   why: z.string(),
@@ -141,6 +147,12 @@ export const planSchema = z.strictObject({
   recommendation: z.string(),
   strategies: z.array(strategySchema),
   reasons: z.array(reasonSchema),
+  /**
+   * What the plan was computed from (cluster record, target artifact,
+   * compatibility metadata, option edits), as digests: a run refuses a plan
+   * whose basis no longer matches (stale), so what runs is what was approved.
+   */
+  basis: z.strictObject({ specSha256: z.string(), artifactSha256: z.string(), metadataSha256: z.string(), edits: z.record(z.string(), z.unknown()) }).optional(),
   createdAt: timestampSchema,
 });
 export type Plan = z.infer<typeof planSchema>;

@@ -8,19 +8,25 @@
  */
 import { z } from 'zod';
 import { defineCall } from './define.ts';
-import { idSchema, nameSchema, versionSchema } from './common.ts';
+import { idSchema, nameSchema } from './common.ts';
 
 export const nodeStateSchema = z.enum(['waiting', 'preparing', 'prepared', 'draining', 'stopping', 'installing', 'starting', 'ready', 'joined', 'failed']);
 export type NodeState = z.infer<typeof nodeStateSchema>;
 
-export const upgradeStrategySchema = z.enum(['rolling', 'auto']);
+/** The strategies Keyturn executes today; the plan says which of them this change allows. */
+export const executableStrategySchema = z.enum(['rolling', 'recreate']);
+export type ExecutableStrategy = z.infer<typeof executableStrategySchema>;
 
 export const rollbackPlanSchema = z.strictObject({
   cluster: z.string(),
   /** The upgrade run this rollback undoes. */
   runId: idSchema,
-  /** rolling-back: the schema is unchanged, nodes go back one at a time; restore: the schema changed, the backup must be restored. */
-  mode: z.enum(['rolling-back', 'restore']),
+  /**
+   * rolling-back: the schema is unchanged, nodes go back one at a time;
+   * recreate-back: the upgrade stopped every node, the old version starts the same way;
+   * restore: the schema changed, the backup must be restored.
+   */
+  mode: z.enum(['rolling-back', 'recreate-back', 'restore']),
   fromVersion: z.string(),
   toVersion: z.string(),
   schemaChanged: z.boolean(),
@@ -28,6 +34,8 @@ export const rollbackPlanSchema = z.strictObject({
   /** Said up front: what the rollback costs. */
   downtime: z.string(),
   lostWrites: z.string(),
+  /** What a restore loses, counted where the data allows: one line each (users by name, events, sessions). */
+  lostWriteLines: z.array(z.string()),
   steps: z.array(z.string()),
   /** The operator must confirm (always for restore). */
   needsConfirmation: z.boolean(),
@@ -39,16 +47,16 @@ const started = z.strictObject({ runId: idSchema });
 
 export const upgradeCalls = {
   'upgrade:start': defineCall({
-    summary: 'Starts an upgrade of a cluster to a version; progress arrives as run events.',
+    summary: 'Runs the approved plan with one of its executable strategies: exactly the steps the plan showed; progress arrives as run events.',
     input: z.strictObject({
-      cluster: nameSchema,
-      to: versionSchema,
-      strategy: upgradeStrategySchema.default('auto'),
-      /** Pause after the first node so the operator can look before going on. */
+      /** The plan run whose plan the operator approved; a plan that went stale since is refused. */
+      plan: idSchema,
+      strategy: executableStrategySchema,
+      /** Pause after the first node so the operator can look before going on (rolling). */
       canary: z.boolean().default(false),
     }),
     output: started,
-    errors: ['not-found', 'locked', 'invalid-input', 'ssh-failed', 'host-key-unconfirmed', 'tool-failed'],
+    errors: ['not-found', 'locked', 'invalid-input', 'conflict', 'ssh-failed', 'host-key-unconfirmed', 'tool-failed'],
   }),
   'runs:pause': defineCall({
     summary: 'Asks a run to pause at the next node boundary.',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdits, metadataFingerprintText, nodeOptions, secretEnvName, startOptions, toKcArgs } from './start-options.ts';
+import { applyEdits, metadataFingerprintText, nodeOptions, secretEnvName, startOptions, toKcArgs, optionDrift, parseKeycloakConf } from './start-options.ts';
 
 const node = { host: '127.0.10.1', httpPort: 8080, managementPort: 9000 };
 
@@ -46,5 +46,21 @@ describe('metadataFingerprintText', () => {
     expect(a).toContain('db-password');
     expect(metadataFingerprintText('26.7.3', { db: 'postgres', cache: 'ispn' }, ['db-password'])).not.toBe(a);
     expect(metadataFingerprintText('26.7.0', { db: 'postgres', cache: 'local' }, ['db-password'])).not.toBe(a);
+  });
+});
+
+describe('optionDrift: the record must describe what the node runs', () => {
+  const conf = parseKeycloakConf('# managed\ncache-stack=jdbc-ping\nhttp-host=127.0.10.1\n\ndb-url=jdbc:postgresql://db.example:5432/kc?a=b\nfeatures=login:v1,token-exchange\n');
+  it('reads keycloak.conf lines, values with = inside kept whole', () => {
+    expect(conf).toMatchObject({ 'cache-stack': 'jdbc-ping', 'db-url': 'jdbc:postgresql://db.example:5432/kc?a=b', features: 'login:v1,token-exchange' });
+  });
+  it('names an option edited in the record but not on the node, and one the node does not set', () => {
+    expect(optionDrift({ 'cache-stack': 'tcp', features: 'login:v1,token-exchange', 'log-level': 'debug' }, conf)).toEqual([
+      { key: 'cache-stack', recorded: 'tcp', running: 'jdbc-ping' },
+      { key: 'log-level', recorded: 'debug', running: null },
+    ]);
+  });
+  it('is empty when the record matches; node-specific options on the node are not the record\'s business', () => {
+    expect(optionDrift({ 'cache-stack': 'jdbc-ping' }, conf)).toEqual([]);
   });
 });

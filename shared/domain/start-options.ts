@@ -82,3 +82,28 @@ export function metadataFingerprintText(version: string, options: Readonly<Recor
   const sorted = Object.keys(options).sort().map((k) => [k, options[k]]);
   return JSON.stringify({ version, options: sorted, secrets: [...secretKeys].sort() });
 }
+
+/** Reads `key=value` lines of a keycloak.conf (comments and blank lines skipped; the value is everything after the first `=`). */
+export function parseKeycloakConf(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * Options the cluster record states that the node does not run as stated:
+ * metadata must describe what runs, so a record edited by hand (say
+ * cache-stack changed to tcp while the nodes still run jdbc-ping) would make
+ * the compatibility check answer for a deployment that does not exist.
+ */
+export function optionDrift(recorded: Readonly<Record<string, string>>, running: Readonly<Record<string, string>>): { key: string; recorded: string; running: string | null }[] {
+  return Object.entries(recorded)
+    .filter(([k, v]) => running[k] !== v)
+    .map(([key, v]) => ({ key, recorded: v, running: running[key] ?? null }));
+}

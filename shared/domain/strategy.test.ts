@@ -33,9 +33,10 @@ describe('planStrategies', () => {
     expect(p.recommended).toBe('rolling');
     const r = byName(p, 'rolling');
     expect(r.downtime.seconds).toBe(0);
-    expect(r.steps.filter((s) => s.kind === 'node.stop').map((s) => s.node)).toEqual(['n1', 'n2']);
-    expect(r.steps.filter((s) => s.kind === 'lb.drain')).toHaveLength(2);
-    expect(r.steps[0]!.kind).toBe('backup.database');
+    expect(r.steps.filter((s) => s.kind === 'node.install').map((s) => s.node)).toEqual(['n1', 'n2']);
+    expect(r.steps.filter((s) => s.kind === 'node.drain')).toHaveLength(2);
+    expect(r.steps.slice(0, 2).map((s) => s.kind)).toEqual(['preflight', 'backup']);
+    expect(r).toMatchObject({ executable: true });
     // going back from a patch upgrade is a downgrade: not rolling, stated with its cost
     expect(r.rollback.summary).toMatch(/never rolling/);
     expect(r.rollback.downtime.seconds).toBeGreaterThan(0);
@@ -44,7 +45,7 @@ describe('planStrategies', () => {
   it('makes an option-only rolling change reversible without downtime', () => {
     const r = byName(plan('rolling', { to: '26.7.0' }), 'rolling');
     expect(r.rollback.downtime.seconds).toBe(0);
-    expect(r.steps.find((s) => s.kind === 'node.apply')!.title).toMatch(/Apply the target options/);
+    expect(r.steps.find((s) => s.kind === 'node.install')!.title).toMatch(/apply the target options/);
   });
 
   it('does not roll a single node even when Keycloak allows it', () => {
@@ -73,8 +74,9 @@ describe('planStrategies', () => {
     expect(byName(p, 'blue-green')).toMatchObject({ available: false, why: expect.stringMatching(/Terraform/) as string });
     const rc = byName(p, 'recreate');
     expect(rc.downtime.seconds).toBe(135); // stop + start + schema migration of a minor upgrade
-    expect(rc.downtime.text).toMatch(/Full outage/);
-    expect(rc.steps.find((s) => s.kind === 'node.start')!.title).toMatch(/n1 first \(it migrates the database schema\)/);
+    expect(rc.downtime.text).toMatch(/Full outage.*no history for this cluster yet/);
+    expect(rc.steps.find((s) => s.kind === 'node.install')!.title).toMatch(/n1: start Keycloak 26\.7\.0 \(it migrates the database schema\)/);
+    expect(rc).toMatchObject({ executable: true });
     expect(p.recommendation).toMatch(/full outage/);
   });
 
@@ -84,10 +86,24 @@ describe('planStrategies', () => {
     expect(bg.steps.find((s) => s.kind === 'traffic.switch')!.title).toMatch(/HAProxy/);
   });
 
-  it('plans a restore for a downgrade', () => {
-    const p = plan('recreate', { from: '26.7.3', to: '26.7.0', cluster: { terraform: false } });
-    expect(byName(p, 'recreate').steps.map((s) => s.kind)).toContain('backup.restore');
-    expect(byName(p, 'blue-green').steps.map((s) => s.kind)).toContain('backup.restore');
+  it('refuses to run a downgrade across minors as a recreate, naming the restore it needs; a patch downgrade may run', () => {
+    const minor = byName(plan('recreate', { from: '26.7.3', to: '26.5.6', cluster: { terraform: false } }), 'recreate');
+    expect(minor).toMatchObject({ available: true, executable: false });
+    expect(minor.executableWhy).toMatch(/backup taken on it with keyturn rollback/);
+    expect(byName(plan('recreate', { from: '26.7.3', to: '26.7.0', cluster: { terraform: false } }), 'recreate')).toMatchObject({ executable: true });
+  });
+
+  it('predicts the recreate outage from this cluster\'s history when it has some', () => {
+    const rc = byName(plan('recreate', { from: '26.5.6', to: '26.7.3', cluster: { history: { stopSeconds: 4, startSeconds: 50, samples: 6 } } }), 'recreate');
+    expect(rc.downtime.seconds).toBe(4 + 50 + 60);
+    expect(rc.downtime.text).toMatch(/6 recorded node restarts: 4 s stop \+ 50 s start to ready/);
+  });
+
+  it('says why a strategy cannot run: blue/green not yet, rolling without a load balancer, recreate without a stop playbook', () => {
+    expect(byName(plan('recreate'), 'blue-green')).toMatchObject({ available: true, executable: false });
+    expect(byName(plan('rolling', { cluster: { loadBalancer: false } }), 'rolling').executableWhy).toMatch(/drains each node/);
+    expect(byName(plan('recreate', { cluster: { stopPlaybook: false } }), 'recreate').executableWhy).toMatch(/stopPlaybook/);
+    expect(byName(plan('error'), 'recreate')).toMatchObject({ executable: false });
   });
 
   it('explains exit 4 by the disabled rolling-updates feature', () => {

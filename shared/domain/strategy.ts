@@ -27,6 +27,12 @@ export const migrationSeconds = 60;
 export interface ClusterFacts extends Omit<StepFacts, 'change'> {
   /** Terraform configuration to build a green copy. */
   terraform: boolean;
+  /** An Ansible inventory and install playbook are registered (every executable strategy needs them). */
+  ansible?: boolean;
+  /** A stop playbook is registered (recreate and restore stop every node with it). */
+  stopPlaybook?: boolean;
+  /** What this cluster's earlier runs measured (median seconds), for the recreate prediction; null without history. */
+  history?: { stopSeconds: number | null; startSeconds: number | null; samples: number };
 }
 
 export interface StrategyInput {
@@ -45,8 +51,19 @@ export interface StrategyPlan {
 
 const secondsText = (s: number) => (s >= 90 ? `about ${Math.round(s / 60)} min` : `about ${s} s`);
 
-function recreateOutage(f: StepFacts): number {
-  return stopSeconds + startSeconds + (f.change.kind === 'minor' || f.change.kind === 'major' ? migrationSeconds : 0);
+function recreateOutage(f: StepFacts, history?: ClusterFacts['history']): number {
+  const stop = history?.stopSeconds ?? stopSeconds;
+  const start = history?.startSeconds ?? startSeconds;
+  return Math.round(stop + start + (f.change.kind === 'minor' || f.change.kind === 'major' ? migrationSeconds : 0));
+}
+
+/** Where the recreate prediction comes from, in one clause. */
+function predictionSource(f: StepFacts, history?: ClusterFacts['history']): string {
+  const migration = f.change.kind === 'minor' || f.change.kind === 'major' ? ` + ${migrationSeconds} s schema migration (default)` : '';
+  if (history && history.stopSeconds !== null && history.startSeconds !== null) {
+    return `predicted from this cluster's ${history.samples} recorded node restarts: ${history.stopSeconds} s stop + ${history.startSeconds} s start to ready${migration}`;
+  }
+  return `no history for this cluster yet, default estimate: ${stopSeconds} s stop + ${startSeconds} s start to ready${migration}`;
 }
 
 /** The subjects that force a recreate, for one readable line: "keycloak.version, cache-stack". */
@@ -56,7 +73,7 @@ function forcing(reasons: readonly PlanReason[]): string {
   return (subjects.length ? subjects : fromKcsh).join(', ') || 'see kc.sh output';
 }
 
-function rolling(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommended'> {
+function rolling(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommended' | 'executable' | 'executableWhy'> {
   const { verdict, exitCode, change } = input;
   const enoughNodes = f.nodes.length >= 2;
   const available = verdict === 'rolling' && enoughNodes;
@@ -70,7 +87,7 @@ function rolling(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommende
           ? 'Keycloak allows it (exit 0), but a rolling update needs at least two nodes: one serves while the other restarts.'
           : `Keycloak's check allows it (exit 0): nodes restart one at a time while the others serve.${f.loadBalancer ? '' : ' Without a load balancer to drain nodes, requests reaching a restarting node fail until clients retry.'}`;
   const back = change.kind === 'same';
-  const outage = recreateOutage({ ...f, change });
+  const outage = recreateOutage({ ...f, change }, input.cluster.history);
   return {
     name: 'rolling', available, why,
     downtime: f.loadBalancer ? { seconds: 0, text: 'None: one node at a time leaves the load balancer, restarts and rejoins while the others serve.' }
@@ -88,7 +105,7 @@ function rolling(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommende
   };
 }
 
-function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit<Strategy, 'recommended'> {
+function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit<Strategy, 'recommended' | 'executable' | 'executableWhy'> {
   const { verdict, exitCode } = input;
   const available = verdict !== 'error' && terraform;
   const ttl = f.traffic.kind === 'dns' ? f.traffic.ttl : 0;
@@ -112,15 +129,16 @@ function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit
   };
 }
 
-function recreate(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommended'> {
+function recreate(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommended' | 'executable' | 'executableWhy'> {
   const { verdict, exitCode, change } = input;
-  const outage = recreateOutage(f);
+  const history = input.cluster.history;
+  const outage = recreateOutage(f, history);
   const why = verdict === 'error'
     ? `The compatibility check failed (exit ${exitCode}: ${describeExitCode(exitCode)}); the same options would fail to start the nodes.`
     : `Always possible, with a full outage: every node stops before Keycloak ${change.to} starts${change.kind === 'minor' || change.kind === 'major' ? ' and migrates the schema' : ''}.`;
   return {
     name: 'recreate', available: verdict !== 'error', why,
-    downtime: { seconds: outage, text: `Full outage, ${secondsText(outage)} (estimate: ${stopSeconds} s stop + ${startSeconds} s start${outage > stopSeconds + startSeconds ? ` + ${migrationSeconds} s schema migration` : ''}). Sessions survive only with persistent-user-sessions (on by default since 26.0).` },
+    downtime: { seconds: outage, text: `Full outage, ${secondsText(outage)} (${predictionSource(f, history)}); clients get 503 with Retry-After meanwhile. Sessions survive only with persistent-user-sessions (on by default since 26.0).` },
     steps: recreateSteps(f),
     backup: { required: true, kind: 'database-dump', what: 'A pg_dump of the database while the cluster still serves.', why: 'Migrations are forward-only: going back means this dump plus the old installation.' },
     rollback: {
@@ -135,8 +153,8 @@ function recreate(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommend
 /** Every strategy with its availability, and the recommended one with its reason. */
 export function planStrategies(input: StrategyInput): StrategyPlan {
   const { cluster, change, verdict, exitCode } = input;
-  const f: StepFacts = { change, nodes: cluster.nodes, loadBalancer: cluster.loadBalancer, traffic: cluster.traffic };
-  const all = [rolling(input, f), blueGreen(input, f, cluster.terraform), recreate(input, f)];
+  const f: StepFacts = { change, nodes: cluster.nodes, loadBalancer: cluster.loadBalancer, traffic: cluster.traffic, phased: cluster.phased ?? false, warmup: cluster.warmup ?? false, ...(cluster.options ? { options: cluster.options } : {}) };
+  const all = [rolling(input, f), blueGreen(input, f, cluster.terraform), recreate(input, f)].map((s) => ({ ...s, ...executability(s.name, s.available, input) }));
   let recommended: StrategyName | null = null;
   let recommendation: string;
   const byName = (n: StrategyName) => all.find((s) => s.name === n)!;
@@ -155,4 +173,26 @@ export function planStrategies(input: StrategyInput): StrategyPlan {
     recommendation = `Recreate: ${verdict === 'rolling' ? 'the cluster has a single node' : `rolling is ruled out (${forcing(input.reasons)})`} and blue/green needs a Terraform configuration; plan for a full outage of ${secondsText(byName('recreate').downtime.seconds)}.`;
   }
   return { strategies: all.map((s) => ({ ...s, recommended: s.name === recommended })), recommended, recommendation };
+}
+
+/**
+ * Whether Keyturn can run a strategy for this plan, and why (not): available
+ * by Keycloak's answer, implemented by this Keyturn, and the cluster has what
+ * the steps need. The console shows exactly this; it decides nothing itself.
+ */
+export function executability(name: StrategyName, available: boolean, input: StrategyInput): { executable: boolean; executableWhy: string } {
+  const c = input.cluster;
+  const no = (why: string) => ({ executable: false, executableWhy: why });
+  if (!available) return no('Not available for this change (see why above).');
+  if (name === 'blue-green') return no('Keyturn does not run blue/green yet; this plan shows what it would do.');
+  if (c.ansible === false) return no('The cluster has no Ansible inventory and playbook: add ansible: { inventory, playbook } to its record.');
+  if (name === 'rolling') {
+    if (!c.loadBalancer) return no('A rolling run drains each node in the load balancer: add loadBalancer: { kind: haproxy, runtimeApi, backend } to the cluster.');
+    return { executable: true, executableWhy: 'Ready to run: one node at a time through the load balancer.' };
+  }
+  if (c.stopPlaybook === false) return no('Recreate stops every node with the stop playbook: add ansible.stopPlaybook to the cluster.');
+  if (input.change.direction === 'down' && (input.change.kind === 'minor' || input.change.kind === 'major')) {
+    return no(`Going back to ${input.change.to} across a minor version needs the database as it was on ${input.change.to}: restore the backup taken on it with keyturn rollback, which also checks the schema.`);
+  }
+  return { executable: true, executableWhy: c.loadBalancer ? 'Ready to run: the load balancer answers 503 with Retry-After during the outage.' : 'Ready to run; without a load balancer clients get refused connections during the outage.' };
 }

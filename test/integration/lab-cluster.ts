@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { expect } from 'vitest';
 import { enableServer, showServers, type HaproxyServer } from '../../electron/tools/haproxy.ts';
-import { createServices } from '../../electron/services/services.ts';
+import { createServices } from '../../electron/registry/services.ts';
 import { clusterSpecSchema, type SecretRef } from '../../shared/contract/index.ts';
 import { keyturn } from './lab-harness.ts';
 import { latestRun, withLedger } from './lab-ledger.ts';

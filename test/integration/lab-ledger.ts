@@ -67,3 +67,18 @@ export function expectZeroFailed(home: string, runId: string): void {
   expect(p.failed).toBe(0);
   expect(p.total).toBeGreaterThanOrEqual(p.atLeast);
 }
+
+/**
+ * The run executed exactly the plan the operator approved: the same kinds,
+ * titles and nodes, in order, as the strategy the run's plan listed.
+ */
+export function expectRunIsPlan(home: string, runId: string): void {
+  const { strategy, planRunId } = withLedger(home, (db) => {
+    const r = db.prepare('SELECT strategy, to_state_json FROM runs WHERE id = ?').get(runId) as { strategy: string; to_state_json: string };
+    return { strategy: r.strategy, planRunId: (JSON.parse(r.to_state_json) as { planRunId: string }).planRunId };
+  });
+  const plan = withLedger(home, (db) => JSON.parse((db.prepare('SELECT plan_json FROM plans WHERE run_id = ?').get(planRunId) as { plan_json: string }).plan_json) as { strategies: { name: string; steps: { kind: string; title: string; node: string | null }[] }[] });
+  const planned = plan.strategies.find((s) => s.name === strategy)!.steps.map((s) => [s.kind, s.title, s.node]);
+  const ran = withLedger(home, (db) => db.prepare('SELECT kind, title, node FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as { kind: string; title: string; node: string | null }[]).map((s) => [s.kind, s.title, s.node]);
+  expect(ran).toEqual(planned);
+}

@@ -24,7 +24,7 @@ interface PlanJson {
   change: { kind: string; direction: string };
   check: { exitCode: number; verdict: string; output: string; metadataSource: string; metadataNode: string | null; metadataDurationMs: number; scratch: string };
   recommended: string | null;
-  strategies: { name: string; available: boolean; recommended: boolean; downtime: { seconds: number }; steps: { kind: string; node: string | null }[] }[];
+  strategies: { name: string; available: boolean; executable: boolean; recommended: boolean; downtime: { seconds: number }; steps: { kind: string; node: string | null }[] }[];
   reasons: { kind: string; subject: string; forcesRecreate: boolean }[];
 }
 
@@ -56,7 +56,8 @@ describe('keyturn plan on the lab', () => {
     expect(p.recommended).toBe('rolling');
     const rolling = p.strategies.find((s) => s.name === 'rolling')!;
     expect(rolling).toMatchObject({ available: true, recommended: true, downtime: { seconds: 0 } });
-    expect(rolling.steps.filter((s) => s.kind === 'node.stop').map((s) => s.node)).toEqual(['n1', 'n2']);
+    expect(rolling.steps.filter((s) => s.kind === 'node.install').map((s) => s.node)).toEqual(['n1', 'n2']);
+    expect(rolling).toMatchObject({ executable: true });
     expect(p.reasons.filter((r) => r.forcesRecreate)).toEqual([]);
 
     expect(await buildStamps()).toEqual(before);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureLabUp, keyturn } from './lab-harness.ts';
-import { databasePassword, ensureLabAt, expectLabUntouched, recordedVersion, stateDirOf, wrongLabSecret } from './lab-cluster.ts';
+import { databasePassword, editLab, ensureLabAt, expectLabUntouched, recordedVersion, stateDirOf, wrongLabSecret } from './lab-cluster.ts';
 import { backupsOfRun, latestRun, runStatus, stepsOf } from './lab-ledger.ts';
 
 const lab = inject('lab');
@@ -127,5 +127,19 @@ describe('an upgrade of the lab that must not start', () => {
     await expect.poll(() => presentedFingerprint('127.0.10.1'), { timeout: 60_000, interval: 500 }).toBe(pinned);
     await expectUntouched();
   });
-});
 
+  it('refuses to plan from a record edited by hand: the metadata must describe what the nodes run, not what the record says', async () => {
+    // cache-stack tcp in the record while the nodes run jdbc-ping: a check on that metadata could answer 0 for a change that is not rolling.
+    let before: string | undefined;
+    editLab(home, (spec) => { before = spec.keycloak.options['cache-stack']; spec.keycloak.options['cache-stack'] = 'tcp'; });
+    try {
+      const r = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--json'], { timeoutMs: 15 * 60_000 });
+      expect(r.exitCode, r.stderr.slice(-2000)).toBe(4);
+      expect(r.stderr).toMatch(/does not describe what n1 runs: cache-stack: the record says tcp, n1 runs (jdbc-ping|\(not set\))/);
+      expect(r.stderr).toMatch(/plan the change as an edit/);
+    } finally {
+      editLab(home, (spec) => { if (before === undefined) delete spec.keycloak.options['cache-stack']; else spec.keycloak.options['cache-stack'] = before; });
+    }
+    await expectUntouched();
+  });
+});

@@ -20,7 +20,7 @@ import { getCluster } from '../../electron/ledger/clusters-repo.ts';
 import { acquireLock, getLock, releaseLock } from '../../electron/ledger/locks-repo.ts';
 import { latestSchemaVersion, migrations } from '../../electron/ledger/migrations.ts';
 import { openLedger } from '../../electron/ledger/open-ledger.ts';
-import { createRun, getRun, setRunStatus, setStepStatus, type NewStep } from '../../electron/ledger/runs-repo.ts';
+import { createRun, setRunControl, getRun, setRunStatus, setStepStatus, type NewStep } from '../../electron/ledger/runs-repo.ts';
 import { createRedactor } from '../../electron/tools/redact.ts';
 import { keyturnBin, keyturnIn, ledgerDigest, tempDirs } from './cli-harness.ts';
 import { sampleSpec } from './spec-factory.ts';
@@ -211,8 +211,12 @@ describe('keyturn exit codes', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ run: { id, status: 'succeeded' } });
   });
 
-  it('8: a run that pauses (the canary) exits 8, and prints the run with --json', async () => {
-    const id = pausedRun(home, 'dead', [{ kind: 'preflight', title: 'Preflight', node: null }], [{ kind: 'canary', title: 'Canary pause', node: null }, { kind: 'verify', title: 'Verify', node: null }]);
+  it('8: a run that pauses (a Pause requested from another terminal) exits 8, and prints the run with --json', async () => {
+    const id = pausedRun(home, 'dead', [{ kind: 'preflight', title: 'Preflight', node: null }], [{ kind: 'verify', title: 'Verify', node: null }]);
+    // The request is read between steps; preflight allows a pause after it, so the run stops before verify.
+    const db = openLedger(join(home, 'ledger.sqlite'));
+    setRunControl(db, id, 'pause');
+    db.close();
     const r = await keyturnIn(home, ['runs', 'resume', id, '--json']);
     expect(r.exitCode, r.stderr).toBe(8);
     expect(JSON.parse(r.stdout)).toMatchObject({ run: { id, status: 'paused' } });

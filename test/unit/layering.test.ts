@@ -56,3 +56,25 @@ describe('layering', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('layering inside electron/', () => {
+  it('folders import downward only (scripts/electron-layers.js); tests may reach anywhere', async () => {
+    const { electronLayers, forbiddenFor } = (await import('../../scripts/electron-layers.js')) as { electronLayers: string[][]; forbiddenFor(f: string): string[] };
+    const folders = readdirSync(join(root, 'electron'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    // every folder has a layer: a new folder must be placed before it can be used
+    expect(folders.filter((f) => !electronLayers.flat().includes(f))).toEqual([]);
+    const offenders: string[] = [];
+    for (const folder of folders) {
+      const forbidden = new Set(forbiddenFor(folder));
+      for (const f of sources(join('electron', folder)).filter((p) => !/\.test\.ts$|\/test-support\//.test(p))) {
+        for (const i of imports(f).filter((s) => s.startsWith('.'))) {
+          const target = relative(join(root, 'electron'), join(root, f, '..', i)).split('/')[0] ?? '';
+          if (forbidden.has(target)) offenders.push(`${f} -> electron/${target}`);
+        }
+      }
+    }
+    // positive control: the scanner sees a downward import that is allowed
+    expect(imports('electron/engine/executor.ts').some((i) => i.includes('../ledger/'))).toBe(true);
+    expect(offenders).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import { showServers } from '../../tools/haproxy.ts';
 import { checkHealth, clusterSize } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepImpl } from '../engine-context.ts';
 import { installedVersion, openNode, pinnedHostKeys } from './node-access.ts';
+import { targetOptionsOf } from './install-options.ts';
 import { prepareTarget, probeOnce } from '../probe-request.ts';
 import { runProbeTarget } from '../run-probe-target.ts';
 
@@ -38,7 +39,8 @@ export const preflight: StepImpl = async (ctx) => {
     throw new KeyturnError('ssh-failed', `Preflight failed; nothing was changed:\n  ${problems.join('\n  ')}`, 'Make every node reachable and ready, then start the upgrade again.');
   }
   if (ctx.params.requireReady !== false) await checkProbeClient(ctx);
-  if (param(ctx, 'strategy') === 'rolling') {
+  // Rolling drains each node, recreate and restore put them all in maintenance: either way by the node's name.
+  if (cluster.spec.loadBalancer) {
     const lb = loadBalancerOf(cluster);
     const servers = await showServers(lb.runtimeApi, lb.backend, { signal: ctx.signal });
     const missing = cluster.spec.nodes.filter((n) => !servers.some((s) => s.name === n.name)).map((n) => n.name);
@@ -96,9 +98,11 @@ export const verifyCluster: StepImpl = async (ctx) => {
   }
   if (sizes.some((s) => s !== cluster.spec.nodes.length)) wrong.push(`cluster sizes seen: ${sizes.join(', ')}`);
   if (wrong.length) throw new KeyturnError('tool-failed', `The cluster is not where the run should have left it: ${wrong.join('; ')}.`, 'Look at the node events above; Rollback puts the previous version back.');
-  const spec = clusterSpecSchema.parse({ ...cluster.spec, keycloak: { ...cluster.spec.keycloak, version: to } });
+  // The record follows what now runs: the version, and the options the approved plan applied (an options-only change).
+  const options = targetOptionsOf(ctx.params) ?? cluster.spec.keycloak.options;
+  const spec = clusterSpecSchema.parse({ ...cluster.spec, keycloak: { ...cluster.spec.keycloak, version: to, options } });
   updateCluster(ctx.deps.db, cluster.name, spec);
   // No metadata capture here: the next plan takes it from a live node (none is recorded for this version
   // and these options yet), which also sees any option changed after this run.
-  ctx.rec.event('engine', 'cluster.version', 'info', { message: `Cluster ${cluster.name} is on Keycloak ${to}`, version: to });
+  ctx.rec.event('engine', 'cluster.version', 'info', { message: `Cluster ${cluster.name} is on Keycloak ${to}`, version: to, options });
 };

@@ -16,10 +16,15 @@ export interface InstallVars {
   secrets: string[];
 }
 
-export async function installVars(cluster: ClusterDetail, version: string, zip: string): Promise<InstallVars> {
+/**
+ * `targetOptions`: the complete non-secret options the approved plan goes to
+ * (an options-only change differs from the record only there); the record's
+ * options when the step carries none (runs written before plans carried them).
+ */
+export async function installVars(cluster: ClusterDetail, version: string, zip: string, targetOptions?: Readonly<Record<string, string>>): Promise<InstallVars> {
   const spec = cluster.spec;
   const secrets: string[] = [];
-  const options: Record<string, string> = { ...spec.keycloak.options };
+  const options: Record<string, string> = { ...(targetOptions ?? spec.keycloak.options) };
   for (const [key, ref] of Object.entries(spec.keycloak.secretOptions)) {
     const value = await resolveSecretRef(ref, `Keycloak option '${key}' of cluster '${cluster.name}'`);
     options[key] = value;
@@ -49,8 +54,13 @@ export async function installVars(cluster: ClusterDetail, version: string, zip: 
 export type InstallPhase = 'all' | 'prepare' | 'switch';
 
 /** The extra-vars of one phase: the engine checks the join after a switch, so the playbook doesn't wait for it twice. */
-export function phaseVars(vars: Record<string, unknown>, phase: InstallPhase): Record<string, unknown> {
-  if (phase === 'all') return vars;
+export function phaseVars(vars: Record<string, unknown>, phase: InstallPhase, joinCheck = true): Record<string, unknown> {
+  if (phase === 'all' && joinCheck) return vars;
+  if (phase === 'all') {
+    // The first node of a recreate or restore starts alone: nobody else to join yet.
+    const { keycloak_expected_cluster_size: _size, ...rest } = vars;
+    return { ...rest, keycloak_join_check: false };
+  }
   const { keycloak_expected_cluster_size: _size, ...rest } = vars;
   return { ...rest, keycloak_phase: phase, ...(phase === 'switch' ? { keycloak_join_check: false } : {}) };
 }
@@ -62,7 +72,14 @@ export function phaseVars(vars: Record<string, unknown>, phase: InstallPhase): R
  */
 export async function prepareInstall(ctx: StepContext, version: string, phase: InstallPhase = 'all'): Promise<{ extraVars: Record<string, unknown>; redact: (s: string) => string }> {
   const artifact = await ctx.deps.artifacts.ensure(version, { signal: ctx.signal });
-  const vars = await installVars(ctx.cluster, version, artifact.path);
+  const vars = await installVars(ctx.cluster, version, artifact.path, targetOptionsOf(ctx.params));
   ctx.rec.addSecrets(...vars.secrets);
-  return { extraVars: phaseVars(vars.extraVars, phase), redact: createRedactor(vars.secrets) };
+  return { extraVars: phaseVars(vars.extraVars, phase, ctx.params.joinCheck !== false), redact: createRedactor(vars.secrets) };
+}
+
+/** The target options a step was planned with, if it carries them (strings only; anything else is ignored). */
+export function targetOptionsOf(params: Record<string, unknown>): Record<string, string> | undefined {
+  const o = params.options;
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return undefined;
+  return Object.fromEntries(Object.entries(o as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }

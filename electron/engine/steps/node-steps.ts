@@ -10,10 +10,11 @@ import { runPlaybook } from '../../tools/ansible.ts';
 import { drainServer, enableServer, showServers, waitForNoSessions } from '../../tools/haproxy.ts';
 import { clusterSize, waitForReady } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
-import { recordAnsibleEvent } from '../ansible-events.ts';
+import { recordAnsibleEvent } from '../../runs/ansible-events.ts';
 import { prepareInstall } from './install-options.ts';
 import { pinnedHostKeys } from './node-access.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
+import { assertSchemaAllows } from '../../services/schema-guard.ts';
 import type { ProbeSample } from '../../ledger/probe-samples-repo.ts';
 import { prepareTarget, probeOnce } from '../probe-request.ts';
 import { lookup } from 'node:dns/promises';
@@ -67,6 +68,10 @@ export const installNode: StepImpl = async (ctx) => {
   const ansible = ctx.cluster.spec.ansible;
   if (!ansible) throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no Ansible inventory and playbook.`, 'Add ansible: { inventory, playbook } to the cluster.');
   const phased = ctx.params.phased === true;
+  // Never start a version older than the schema it would find (Keycloak would only warn).
+  const artifact = await ctx.deps.artifacts.ensure(version, { signal: ctx.signal });
+  const schema = await assertSchemaAllows(ctx.cluster.spec, version, artifact.path, { signal: ctx.signal });
+  ctx.rec.event('engine', 'schema.checked', 'info', { message: `${node.name}: every one of the database's ${schema.changeSets} change sets ships with Keycloak ${version}; it may start on it`, changeSets: schema.changeSets }, node.name);
   const { extraVars, redact } = await prepareInstall(ctx, version, phased ? 'switch' : 'all');
   ctx.nodeState(node.name, phased ? 'stopping' : 'installing', phased ? `Switching ${node.name} to the prepared Keycloak ${version}` : `Installing Keycloak ${version} on ${node.name}`);
   await runPlaybook({

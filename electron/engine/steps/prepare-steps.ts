@@ -8,7 +8,7 @@
  */
 import { KeyturnError } from '../../../shared/errors.ts';
 import { runPlaybook } from '../../tools/ansible.ts';
-import { recordAnsibleEvent } from '../ansible-events.ts';
+import { recordAnsibleEvent } from '../../runs/ansible-events.ts';
 import { param, type StepImpl } from '../engine-context.ts';
 import { prepareInstall } from './install-options.ts';
 import { pinnedHostKeys } from './node-access.ts';

@@ -43,3 +43,21 @@ export function formatDuration(start: string | null | undefined, end: string | n
   if (parts.length < 2) parts.push(`${d.seconds ?? 0}s`);
   return parts.slice(0, 2).join(' ');
 }
+
+/** A downtime in seconds as an operator reads it: "8.4 s", "42 s", "2 min 05 s". */
+export function formatSeconds(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 10) return `${(Math.round(s * 10) / 10).toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+}
+
+/** A running counter, m:ss (h:mm:ss past an hour): the downtime clock of a maintenance window. */
+export function formatCounter(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# haproxy.sh up|down|status : the cluster's load balancer. Frontend on
+# haproxy.sh up|down|status|config : the cluster's load balancer. Frontend on
 # HAPROXY_ADDRESS:HAPROXY_PORT, backend `keycloak` with one server per node
 # (named like the node, so the runtime API can `disable server keycloak/n1`),
 # health-checked on the node's management port /health/ready. Runtime API on
-# a unix socket in the state dir (level admin).
+# a unix socket in the state dir (level admin). With no server available
+# (maintenance) it answers 503 with Retry-After: 30 and a one-line message.
 #
 # Env: LAB_STATE_DIR required; HAPROXY_BACKENDS "n1=127.0.10.1,n2=127.0.10.2"
 #      (required for up); HAPROXY_ADDRESS (127.0.10.100), HAPROXY_PORT (8080),
@@ -78,13 +79,25 @@ frontend sso
 
 backend keycloak
   balance roundrobin
+  # No server to send a request to (every node in maintenance during a
+  # recreate upgrade, or all down): answer at once with a 503 that says why
+  # and when to come back, never a refused connection or a timeout. The
+  # prober counts a 503 with Retry-After as a maintenance answer.
+  http-error status 503 content-type text/plain string "Keycloak is being upgraded; retry shortly" hdr Retry-After 30 hdr Cache-Control no-store
   # Ready (not just started) on the management port: a node migrating or
   # still joining the cluster must not get traffic.
   option httpchk GET /health/ready
   http-check expect status 200
   # A server coming back (DOWN, or half-way UP) is checked more often, so
   # it is back in rotation within about a second of turning ready.
-  default-server check port $KC_MANAGEMENT_PORT inter 1s fastinter 250ms downinter 500ms fall 2 rise 2
+  # Going down takes 4 failed checks 500 ms apart (about 1.5 to 2.5 s of
+  # failure): when a node leaves the cluster, the node that stays answers
+  # /health/ready DOWN for up to about a second while its cache view
+  # changes; with fall 2 at 250 ms HAProxy took the last serving node out
+  # of rotation for that blip. A node Keyturn stops is drained first, and a
+  # node that really dies costs nothing meanwhile: refused connections are
+  # redispatched (option redispatch, retries 2).
+  default-server check port $KC_MANAGEMENT_PORT inter 1s fastinter 500ms downinter 500ms fall 4 rise 2
 $servers
 CFG
 }
@@ -166,10 +179,27 @@ status() {
   fi
 }
 
+# config : write haproxy.cfg without starting anything and print its path
+# (a state dir no haproxy runs from). Tests run a private haproxy on exactly
+# the lab's configuration.
+config() {
+  require_cmd haproxy haproxy
+  # A running haproxy would keep its old config while the next `up` saw no change to reload.
+  if haproxy_pid >/dev/null; then die "haproxy runs from $cfg; change its config with 'up', which reloads it"; fi
+  mkdir -p "$dir"
+  require_socket_path "$sock"
+  server_lines >/dev/null   # a bad entry stops here: set -e is off inside `write_config || true`
+  write_config || true
+  [[ -f "$dir/server-state" ]] || echo 1 >"$dir/server-state"
+  haproxy -c -q -f "$cfg" || die "haproxy rejected $cfg (see message above)"
+  printf '%s\n' "$cfg"
+}
+
 case "${1:-}" in
   up) up ;;
+  config) config ;;
   down) down ;;
   status) status ;;
   cmd) shift; haproxy_cmd "$*" ;;   # e.g. haproxy.sh cmd disable server keycloak/n1
-  *) die "usage: $0 up|down|status|cmd <runtime api command>" ;;
+  *) die "usage: $0 up|down|status|config|cmd <runtime api command>" ;;
 esac

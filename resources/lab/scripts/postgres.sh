@@ -92,9 +92,11 @@ ensure_db() {
   # CREATEs conditional so a second up is a no-op.
   psql_admin -v "role=$PG_USER" -v "pw=$PG_PASSWORD" -v "db=$PG_DATABASE" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
--- CREATEDB: Keyturn verifies a backup by restoring it into a scratch database next to the live one.
+-- CREATEDB: Keyturn verifies a backup by restoring it into a scratch database next to the live one,
+-- and a restore rollback restores beside the live database, then renames both (CREATEDB + ownership).
 ALTER ROLE :"role" WITH LOGIN CREATEDB PASSWORD :'pw';
 SELECT format('CREATE DATABASE %I OWNER %I ENCODING %L TEMPLATE template0', :'db', :'role', 'UTF8') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
+ALTER DATABASE :"db" OWNER TO :"role";
 SQL
   PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -X -q -h "$PG_ADDRESS" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DATABASE" -c 'SELECT 1' >/dev/null \
     || die "could not log in as $PG_USER@$PG_ADDRESS:$PG_PORT/$PG_DATABASE with the configured password"

@@ -28,8 +28,9 @@ export function FirstRun() {
       <h1 className="page-title">Welcome to Keyturn</h1>
       <p className="lead">
         Keyturn upgrades Keycloak clusters without your users noticing: it asks Keycloak&apos;s own compatibility check which strategy is safe, backs
-        up, and runs a rolling upgrade one node at a time while watching real traffic. Every step is recorded, and there is always a planned way
-        back. Upgrades that need recreate or blue/green are planned and explained; Keyturn does not run them yet.
+        up, and runs the plan you approve while watching real traffic: a rolling upgrade one node at a time, or a recreate with its downtime stated
+        up front and measured. Every step is recorded, and there is always a planned way back. Blue/green is planned and explained; Keyturn does
+        not run it yet.
       </p>
 
       <div className="choice-grid">

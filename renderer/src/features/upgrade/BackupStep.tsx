@@ -28,11 +28,13 @@ export function BackupStep({ detail, draft, plan }: { detail: ClusterDetail; dra
   const [typed, setTyped] = useState('');
   const production = detail.spec.environment === 'production';
   const strategy = plan.strategies.find((s) => s.name === draft.strategy);
-  const armed = (!production || typed === cluster) && draft.to !== null && !start.isPending;
+  const runnable = strategy?.executable === true && (strategy.name === 'rolling' || strategy.name === 'recreate') ? strategy.name : null;
+  const armed = (!production || typed === cluster) && draft.to !== null && runnable !== null && !start.isPending;
 
   const go = () => {
-    if (!armed || !draft.to) return;
-    start.mutate({ cluster, to: draft.to, strategy: 'rolling', canary: draft.canary }, { onSuccess: ({ runId }) => update(cluster, { runId, step: 'run' }) });
+    if (!armed || !runnable) return;
+    // The approved plan itself, by its id: main runs exactly its steps, or refuses it as stale.
+    start.mutate({ plan: plan.runId, strategy: runnable, canary: runnable === 'rolling' && draft.canary }, { onSuccess: ({ runId }) => update(cluster, { runId, step: 'run' }) });
   };
 
   return (
@@ -92,10 +94,17 @@ export function BackupStep({ detail, draft, plan }: { detail: ClusterDetail; dra
       <div className="start-summary" data-testid="start-summary">
         <div className="strong">You are about to start</div>
         <div>
-          <span className="mono">{cluster}</span>: Keycloak <span className="mono">{plan.from}</span> → <span className="mono">{draft.to}</span>, rolling, one node at a time
-          {draft.canary ? ', pausing after the first node (canary)' : ''}. Expected downtime: {clause(strategy?.downtime.text ?? 'none')}.
+          <span className="mono">{cluster}</span>: Keycloak <span className="mono">{plan.from}</span> → <span className="mono">{draft.to}</span>,{' '}
+          {runnable === 'recreate' ? 'recreate: every node stops, then starts on the new version' : 'rolling, one node at a time'}
+          {runnable === 'rolling' && draft.canary ? ', pausing after the first node (canary)' : ''}.{' '}
+          <span className={strategy && strategy.downtime.seconds > 0 ? 'text-warn strong' : undefined} data-testid="start-downtime">
+            Expected downtime: {clause(strategy?.downtime.text ?? 'none')}.
+          </span>
         </div>
-        <div className="muted small">Keyturn runs the compatibility check once more before the first step; Pause, Abort and Rollback stay on screen throughout.</div>
+        <div className="muted small">
+          Keyturn runs exactly the {strategy?.steps.length ?? 0} steps of this plan, and refuses it if the cluster, the artifact or the compatibility metadata changed since; Pause, Abort and Rollback stay on screen throughout.
+        </div>
+        {strategy && !strategy.executable && <div className="text-warn small" data-testid="start-not-executable">{strategy.executableWhy}</div>}
       </div>
 
       <form
@@ -113,7 +122,7 @@ export function BackupStep({ detail, draft, plan }: { detail: ClusterDetail; dra
             Back
           </button>
           <button type="submit" className="btn btn-primary" data-testid="start-run" disabled={!armed}>
-            {start.isPending ? 'Checking compatibility and starting…' : `Back up and upgrade to ${draft.to ?? '…'}`}
+            {start.isPending ? 'Checking the plan and starting…' : `Back up and upgrade to ${draft.to ?? '…'}`}
           </button>
         </div>
         {start.isError && <ErrorPanel error={start.error} title="The upgrade did not start" />}

@@ -1,19 +1,19 @@
 /**
  * One strategy as the planner describes it: whether it is possible (and
  * why), expected downtime, its steps, the backup it needs and its way back.
- * A strategy the planner allows but this Keyturn cannot execute yet says so
- * plainly instead of pretending.
+ * Whether Keyturn can run it is main's answer (`executable`, with its why):
+ * the card shows it and decides nothing itself. A recreate is a full
+ * outage, so its predicted downtime leads the card, with where the
+ * prediction comes from (this cluster's history or a stated default).
  */
-import type { Strategy, StrategyName } from '../../../../shared/contract/index.ts';
+import type { Strategy } from '../../../../shared/contract/index.ts';
 import { Badge } from '../../components/Badges.tsx';
 import { sentence } from '../../lib/text.ts';
+import { formatSeconds } from '../../lib/time.ts';
 
-/** Strategies this version of the engine can run (`upgrade:start` takes rolling or auto only). */
-export const runnableStrategies: ReadonlySet<StrategyName> = new Set<StrategyName>(['rolling']);
-
-/** Whether the card can be chosen and started. */
+/** Whether the card can be chosen and started: main said it can run for this plan. */
 export function canStart(s: Strategy): boolean {
-  return s.available && runnableStrategies.has(s.name);
+  return s.available && s.executable;
 }
 
 interface StrategyCardProps {
@@ -24,7 +24,7 @@ interface StrategyCardProps {
 
 /** A selectable strategy card. */
 export function StrategyCard({ strategy: s, selected, onSelect }: StrategyCardProps) {
-  const runnable = runnableStrategies.has(s.name);
+  const runnable = s.executable;
   const startable = canStart(s);
   return (
     <label
@@ -39,13 +39,23 @@ export function StrategyCard({ strategy: s, selected, onSelect }: StrategyCardPr
         <span className="strategy-name">{s.name}</span>
         {s.recommended && <Badge tone="info" testId={`strategy-recommended-${s.name}`}>recommended</Badge>}
         <span className="spacer" />
-        {!s.available ? <Badge tone="muted">not possible</Badge> : !runnable ? <Badge tone="warn">not in this Keyturn</Badge> : <Badge tone="ok">available</Badge>}
+        {!s.available ? <Badge tone="muted">not possible</Badge> : !runnable ? <Badge tone="warn">cannot run</Badge> : <Badge tone="ok">available</Badge>}
       </div>
       <p className="strategy-why small">{s.why}</p>
-      {s.available && !runnable && <p className="small text-warn" data-testid={`strategy-unsupported-${s.name}`}>Not available in this version of Keyturn: only rolling upgrades can be started here.</p>}
+      {s.available && !runnable && <p className="small text-warn" data-testid={`strategy-unsupported-${s.name}`}>{s.executableWhy}</p>}
+      {s.name === 'recreate' && (
+        <div className="strategy-downtime" data-testid={`strategy-downtime-${s.name}`}>
+          <span className="strategy-downtime-figure mono" data-testid={`strategy-downtime-seconds-${s.name}`}>
+            ≈ {formatSeconds(s.downtime.seconds)}
+          </span>
+          <span className="strategy-downtime-label small">predicted downtime: every node stops, clients get 503 with Retry-After</span>
+        </div>
+      )}
       <dl className="kv small strategy-facts">
         <dt>Downtime</dt>
-        <dd className={s.downtime.seconds > 0 ? 'text-warn strong' : 'text-ok strong'}>{s.downtime.text}</dd>
+        <dd className={s.downtime.seconds > 0 ? 'text-warn strong' : 'text-ok strong'} data-testid={`strategy-downtime-text-${s.name}`}>
+          {s.downtime.text}
+        </dd>
         <dt>Backup</dt>
         <dd>
           {s.backup.required ? 'Required' : 'Optional'}: {sentence(s.backup.what)}

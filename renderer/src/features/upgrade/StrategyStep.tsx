@@ -1,10 +1,12 @@
 /**
  * Step 3: how to get there. The planner's strategies as cards, the
  * recommended one pre-selected and marked; only a strategy this Keyturn can
- * execute lets the wizard go on. Optional canary: pause after the first node
- * so the operator can look at it before the rest follow.
+ * execute (main's `executable`) lets the wizard go on. Optional canary, for
+ * rolling only: pause after the first node so the operator can look at it
+ * before the rest follow.
  */
 import type { Plan } from '../../../../shared/contract/index.ts';
+import { CanaryToggle } from './CanaryToggle.tsx';
 import { StrategyCard, canStart } from './StrategyCard.tsx';
 import { useWizardStore, type WizardDraft } from './wizard-store.ts';
 
@@ -25,17 +27,7 @@ export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: str
         ))}
       </div>
 
-      <label className="checkbox canary">
-        <input type="checkbox" data-testid="canary-toggle" checked={draft.canary} disabled={nodeCount < 2} onChange={(e) => update(cluster, { canary: e.target.checked })} />
-        <span>
-          <span className="strong">Canary: pause after the first node</span>
-          <span className="muted small block">
-            {nodeCount < 2
-              ? 'Needs at least two nodes.'
-              : 'The run stops once the first node is upgraded and back in the load balancer; look at it, then Resume or Rollback.'}
-          </span>
-        </span>
-      </label>
+      <CanaryToggle strategy={selected} nodeCount={nodeCount} checked={draft.canary} onChange={(on) => update(cluster, { canary: on })} />
 
       <div className="wizard-actions">
         <button type="button" className="btn" onClick={() => update(cluster, { step: 'preflight' })}>
@@ -48,7 +40,7 @@ export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: str
               ? 'Keycloak allows no strategy for this change.'
               : !selected.available
                 ? `${selected.name} is not possible for this change.`
-                : `${selected.name} is not available in this version of Keyturn.`}
+                : `${selected.name} cannot run: ${selected.executableWhy}`}
           </span>
         )}
         <button type="button" className="btn btn-primary" data-testid="wizard-next" disabled={!ok} onClick={() => update(cluster, { strategy: selectedName, step: 'backup' })}>

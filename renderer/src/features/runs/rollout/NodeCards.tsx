@@ -5,7 +5,7 @@
  */
 import type { NodeState, RunSummary, Step } from '../../../../../shared/contract/index.ts';
 import { formatDuration } from '../../../lib/time.ts';
-import { nodeStepCounts, nodeVersion, type NodeStatus } from './node-states.ts';
+import { nodeStepCounts, nodeVersion, togetherLine, type NodeStatus } from './node-states.ts';
 
 const stateLabel: Record<NodeState, string> = {
   waiting: 'waiting',
@@ -37,46 +37,60 @@ interface NodeCardsProps {
 export function NodeCards({ cards, run, steps, live }: NodeCardsProps) {
   if (cards.length === 0) return null;
   const end = live ? null : (run.finishedAt ?? null);
+  const together = live ? togetherLine(cards) : null;
   return (
-    <div className="node-grid" data-testid="node-cards">
-      {cards.map((c) => {
-        const state = c.state;
-        const status = state ? (c as NodeStatus) : null;
-        const counts = nodeStepCounts(steps, c.node);
-        const version = nodeVersion(state, run, status?.reconciledVersion ?? null);
-        return (
-          <article
-            key={c.node}
-            className={`node-card node-${state ?? 'none'}${live && state && moving.has(state) ? ' node-moving' : ''}`}
-            data-testid={`node-card-${c.node}`}
-            data-state={state ?? 'none'}
-          >
-            <header className="node-card-head">
-              <span className="mono strong">{c.node}</span>
-              <span className="node-state">
-                <span className="node-dot" aria-hidden="true" />
-                {state ? stateLabel[state] : 'no news'}
-              </span>
-            </header>
-            <div className="node-card-meta mono small">
-              <span title="Keycloak version, as far as this run knows">{version ?? '—'}</span>
-              {status && (
-                <span title={`in this state since ${status.since}`} data-testid={`node-elapsed-${c.node}`}>
-                  {formatDuration(status.since, end)}
+    <div className="node-cards">
+      {together && (
+        <div className="node-together small strong" data-testid="node-together">
+          {together}
+        </div>
+      )}
+      <div className="node-grid" data-testid="node-cards">
+        {cards.map((c) => {
+          const state = c.state;
+          const status = state ? (c as NodeStatus) : null;
+          // A node stopped by a recreate or restore waits for its start: it is down, not idle.
+          const stopped = status?.stopped === true;
+          const counts = nodeStepCounts(steps, c.node);
+          const version = nodeVersion(state, run, status?.reconciledVersion ?? null);
+          return (
+            <article
+              key={c.node}
+              className={`node-card node-${stopped ? 'stopped' : (state ?? 'none')}${live && state && moving.has(state) ? ' node-moving' : ''}`}
+              data-testid={`node-card-${c.node}`}
+              data-state={state ?? 'none'}
+              data-stopped={stopped || undefined}
+            >
+              <header className="node-card-head">
+                <span className="mono strong">{c.node}</span>
+                <span className="node-state">
+                  <span className="node-dot" aria-hidden="true" />
+                  {stopped ? 'stopped' : state ? stateLabel[state] : 'no news'}
                 </span>
-              )}
-              {counts.total > 0 && (
-                <span className="muted" title="This node's steps done / total">
-                  {counts.done}/{counts.total} steps
+              </header>
+              <div className="node-card-meta mono small">
+                <span title="Keycloak version, as far as this run knows">
+                  {version ?? '—'}
+                  {stopped && version ? ' (not running)' : ''}
                 </span>
-              )}
-            </div>
-            <div className="node-card-msg small" title={status?.message ?? undefined}>
-              {status?.message ?? <span className="muted">{run.kind === 'rollback' ? 'Not touched by this rollback yet.' : 'No event about this node yet.'}</span>}
-            </div>
-          </article>
-        );
-      })}
+                {status && (
+                  <span title={`in this state since ${status.since}`} data-testid={`node-elapsed-${c.node}`}>
+                    {formatDuration(status.since, end)}
+                  </span>
+                )}
+                {counts.total > 0 && (
+                  <span className="muted" title="This node's steps done / total">
+                    {counts.done}/{counts.total} steps
+                  </span>
+                )}
+              </div>
+              <div className="node-card-msg small" title={status?.message ?? undefined}>
+                {status?.message ?? <span className="muted">{run.kind === 'rollback' ? 'Not touched by this rollback yet.' : 'No event about this node yet.'}</span>}
+              </div>
+            </article>
+          );
+        })}
+      </div>
     </div>
   );
 }

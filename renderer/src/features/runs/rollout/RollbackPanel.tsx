@@ -1,8 +1,9 @@
 /**
  * Rollback is planned, then confirmed: this panel shows what `rollback:plan`
- * says it will do and cost (mode, downtime, lost writes, steps) before the
- * button arms. A restore loses writes, so it also asks for the cluster's
- * name, typed. On start it opens the rollback run.
+ * says it will do and cost (mode, steps, then downtime and lost writes, each
+ * counted loss on its line) before the button arms. A restore loses writes
+ * and a recreate-back stops every node, so both also ask for the cluster's
+ * name, typed, right under their cost. On start it opens the rollback run.
  */
 import { useState } from 'react';
 import { useRollbackPlan, useStartRollback } from '../../../api/use-upgrade.ts';
@@ -12,6 +13,7 @@ import { ErrorPanel, QueryError } from '../../../components/ErrorPanel.tsx';
 import { Loading } from '../../../components/Loading.tsx';
 import { formatAge, formatDateTime } from '../../../lib/time.ts';
 import { TypedConfirmation } from '../../../components/TypedConfirmation.tsx';
+import { RollbackCost, rollbackArmed, rollbackConfirmLead, rollbackNeedsTyping } from './RollbackCost.tsx';
 
 interface RollbackPanelProps {
   cluster: string;
@@ -32,11 +34,12 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
   const [typed, setTyped] = useState('');
 
   const p = plan.data;
-  const mustType = p !== undefined && (p.mode === 'restore' || p.needsConfirmation);
-  const armed = p !== undefined && (!mustType || typed === cluster) && !start.isPending;
+  const mustType = p !== undefined && rollbackNeedsTyping(p);
+  const armed = rollbackArmed(p, cluster, typed, start.isPending);
+  const outage = p?.mode === 'restore' || p?.mode === 'recreate-back';
 
   return (
-    <section className={`panel rollback-panel${p?.mode === 'restore' ? ' panel-danger' : ''}`} data-testid="rollback-plan" data-mode={p?.mode}>
+    <section className={`panel rollback-panel${outage ? ' panel-danger' : ''}`} data-testid="rollback-plan" data-mode={p?.mode}>
       <div className="panel-header">
         <div>
           <h2 className="panel-title">Rollback plan</h2>
@@ -57,7 +60,7 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
               <dt>Mode</dt>
               <dd>
                 <span className="inline-gap">
-                  <Badge tone={p.mode === 'restore' ? 'bad' : 'ok'} testId="rollback-mode">
+                  <Badge tone={p.mode === 'restore' ? 'bad' : p.mode === 'recreate-back' ? 'warn' : 'ok'} testId="rollback-mode">
                     {p.mode}
                   </Badge>
                   <span className="mono">
@@ -65,14 +68,6 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
                   </span>
                   <span className="muted small">{p.schemaChanged ? 'database schema changed since the backup' : 'database schema unchanged'}</span>
                 </span>
-              </dd>
-              <dt>Downtime</dt>
-              <dd className={p.mode === 'restore' ? 'text-bad strong' : ''} data-testid="rollback-downtime">
-                {p.downtime}
-              </dd>
-              <dt>Lost writes</dt>
-              <dd className={p.mode === 'restore' ? 'text-bad strong' : ''} data-testid="rollback-lost-writes">
-                {p.lostWrites}
               </dd>
               <dt>Backup</dt>
               <dd className="mono small">
@@ -99,6 +94,7 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
                 </div>
               </div>
             )}
+            <RollbackCost plan={p} />
             <form
               className="confirm-box"
               onSubmit={(e) => {
@@ -107,11 +103,19 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
               }}
             >
               {mustType && (
-                <TypedConfirmation name={cluster} value={typed} onChange={setTyped} testId="rollback-confirm-input" lead="This restores the database." />
+                <TypedConfirmation name={cluster} value={typed} onChange={setTyped} testId="rollback-confirm-input" lead={rollbackConfirmLead(p.mode)} />
               )}
               <div className="inline-gap">
-                <button type="submit" className={`btn ${p.mode === 'restore' ? 'btn-danger' : 'btn-primary'}`} data-testid="rollback-confirm" disabled={!armed}>
-                  {start.isPending ? (stopsRunning ? 'Stopping the upgrade, then rolling back…' : 'Starting the rollback…') : p.mode === 'restore' ? 'Restore and roll back' : 'Roll back'}
+                <button type="submit" className={`btn ${outage ? 'btn-danger' : 'btn-primary'}`} data-testid="rollback-confirm" disabled={!armed}>
+                  {start.isPending
+                    ? stopsRunning
+                      ? 'Stopping the upgrade, then rolling back…'
+                      : 'Starting the rollback…'
+                    : p.mode === 'restore'
+                      ? 'Restore and roll back'
+                      : p.mode === 'recreate-back'
+                        ? 'Stop every node and roll back'
+                        : 'Roll back'}
                 </button>
                 {stopsRunning && <span className="muted small">The running upgrade stops after its current step first; this can take a few minutes.</span>}
               </div>

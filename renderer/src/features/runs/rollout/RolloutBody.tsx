@@ -1,6 +1,7 @@
 /**
  * The live rollout of an upgrade or rollback run: what it is doing (controls,
- * progress, one card per node), what clients see (prober chart and figures)
+ * progress, one card per node), what clients see (the maintenance banner
+ * and downtime of a recreate or restore, prober chart and figures)
  * and what every program said (steps and the filtered log). Everything is
  * folded from `runs:get` and the run's events, so a reload rebuilds it.
  * Used by the run screen and by the wizard's Run step.
@@ -12,6 +13,8 @@ import { EventLog } from '../EventLog.tsx';
 import { StepsList } from '../StepsList.tsx';
 import { foldNodeStates, nodeCards } from './node-states.ts';
 import { NodeCards } from './NodeCards.tsx';
+import { OutageBanner } from './OutageBanner.tsx';
+import { foldOutage } from './outage.ts';
 import { ProbePanel } from './ProbePanel.tsx';
 import { RunControls } from './RunControls.tsx';
 import { RunProgress } from './RunProgress.tsx';
@@ -75,10 +78,12 @@ export function RolloutBody({ run, steps, events, active }: RolloutBodyProps) {
   const cluster = useCluster(run.clusterName ?? '', run.clusterName !== null);
   const specNodes = useMemo(() => cluster.data?.spec.nodes.map((n) => n.name) ?? [], [cluster.data]);
   const cards = useMemo(() => nodeCards(specNodes, foldNodeStates(events)), [specNodes, events]);
+  const outage = useMemo(() => foldOutage(steps, events), [steps, events]);
 
   return (
     <div className="rollout" data-testid="rollout" data-run-status={run.status}>
       <StopBanner run={run} events={events} />
+      <OutageBanner outage={outage} live={active} runFinishedAt={run.finishedAt} />
       <RunControls run={run} steps={steps} />
       <RunProgress steps={steps} live={active} />
       <NodeCards cards={cards} run={run} steps={steps} live={active} />

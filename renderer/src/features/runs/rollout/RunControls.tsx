@@ -41,6 +41,8 @@ export function RunControls({ run, steps }: { run: RunSummary; steps: Step[] }) 
   const from = isRollback ? run.toVersion : run.fromVersion;
   // A run that stopped before any node step began changed nothing: Rollback stays available but is not pushed.
   const touched = steps.some((s) => s.node !== null && s.status !== 'pending');
+  // Recreate and restore stop every node together; the engine never pauses inside that outage.
+  const outageRun = steps.some((s) => s.kind === 'lb.maintenance' || s.kind === 'cluster.stop');
   const error = pause.error ?? abort.error ?? resume.error;
   if (!active && !stopped && !showRollback) return null;
 
@@ -49,7 +51,14 @@ export function RunControls({ run, steps }: { run: RunSummary; steps: Step[] }) 
       <div className="run-controls" data-testid="run-controls">
         {active && (
           <>
-            <Control testId="run-pause" explain="Pause: stops before the next node; the current node finishes.">
+            <Control
+              testId="run-pause"
+              explain={
+                outageRun
+                  ? 'Pause: takes effect only where the plan allows it, never while every node is down: it waits until clients are served again.'
+                  : 'Pause: stops before the next node; the current node finishes.'
+              }
+            >
               <button type="button" className="btn" data-testid="run-pause" disabled={pause.isPending || pending !== null} onClick={() => send('pause', pause)}>
                 {pending === 'pause' ? 'Pause requested…' : 'Pause'}
               </button>

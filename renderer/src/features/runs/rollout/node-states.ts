@@ -14,6 +14,8 @@ export interface NodeStatus {
   message: string | null;
   /** The version a resume found on disk, if one did. */
   reconciledVersion: string | null;
+  /** The node was stopped and waits for its start (a recreate or restore stops every node together): down, not idle. */
+  stopped: boolean;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -28,7 +30,8 @@ export function foldNodeStates(events: readonly RunEvent[]): NodeStatus[] {
       if (!node || !parsed.success) continue;
       const prev = nodes.get(node);
       const since = prev && prev.state === parsed.data ? prev.since : e.at;
-      nodes.set(node, { node, state: parsed.data, since, message: str(e.data.message), reconciledVersion: prev?.reconciledVersion ?? null });
+      const stopped = parsed.data === 'waiting' && prev !== undefined && (prev.state === 'stopping' || prev.stopped);
+      nodes.set(node, { node, state: parsed.data, since, message: str(e.data.message), reconciledVersion: prev?.reconciledVersion ?? null, stopped });
     } else if (e.kind === 'reconcile.node' && e.node) {
       const prev = nodes.get(e.node);
       const version = str(e.data.version);
@@ -85,4 +88,19 @@ export function stepProgress(steps: readonly Step[]): { done: number; total: num
 export function nodeStepCounts(steps: readonly Step[], node: string): { done: number; total: number } {
   const mine = steps.filter((s) => s.node === node);
   return { done: mine.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length, total: mine.length };
+}
+
+/**
+ * One line when every node is in the same outage state at once (a recreate
+ * or restore moves them together): said once above the cards, so "all
+ * stopped" reads as the plan working, not as six separate alarms. Null otherwise.
+ */
+export function togetherLine(cards: readonly (NodeStatus | { node: string; state: null })[]): string | null {
+  if (cards.length < 2 || cards.some((c) => c.state === null)) return null;
+  const all = cards as readonly NodeStatus[];
+  const n = all.length;
+  if (all.every((c) => c.state === 'stopping')) return `All ${n} nodes are stopping together: the cluster is going down as planned.`;
+  if (all.every((c) => c.state === 'waiting' && c.stopped)) return `All ${n} nodes are stopped: the cluster is down until the first one starts again.`;
+  if (all.every((c) => c.state === 'draining') && all.some((c) => c.message?.includes('maintenance'))) return `All ${n} nodes are out of rotation: the load balancer answers every request with the maintenance 503.`;
+  return null;
 }

@@ -1,47 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clusterSpecSchema, type ClusterDetail } from '../../shared/contract/index.ts';
-import { sampleSpec } from '../../test/unit/spec-factory.ts';
 import { prepareTarget, probeOnce } from './probe-request.ts';
-import { rollingSteps } from './rolling-plan.ts';
 import { phaseVars } from './steps/install-options.ts';
 import { taskState, warmUpRounds, warmupLimits, warmupVerdict } from './steps/node-steps.ts';
-
-function cluster(phased: boolean): ClusterDetail {
-  const spec = clusterSpecSchema.parse(sampleSpec({ ansible: { inventory: '/i.yml', playbook: '/p.yml', phased } }));
-  return { id: 'c1', name: spec.name, spec } as ClusterDetail;
-}
-
-describe('rollingSteps', () => {
-  it('prepares every node before the first drain when the playbook is phased', () => {
-    const steps = rollingSteps({ cluster: cluster(true), to: '26.7.3', canary: false, backup: true });
-    expect(steps.map((s) => `${s.kind}${s.node ? `:${s.node}` : ''}`)).toEqual([
-      'preflight', 'backup', 'cluster.prepare',
-      'node.drain:n1', 'node.install:n1', 'node.ready:n1', 'node.joined:n1', 'node.enable:n1',
-      'node.drain:n2', 'node.install:n2', 'node.ready:n2', 'node.joined:n2', 'node.enable:n2',
-      'verify',
-    ]);
-    expect(steps[2]!.params).toMatchObject({ nodes: ['n1', 'n2'], phased: true });
-    expect(steps[4]!.title).toMatch(/switch to Keycloak 26\.7\.3/);
-  });
-
-  it('installs each node while drained when the playbook is not phased', () => {
-    const steps = rollingSteps({ cluster: cluster(false), to: '26.7.3', canary: true, backup: true });
-    expect(steps.some((s) => s.kind === 'cluster.prepare')).toBe(false);
-    expect(steps.find((s) => s.kind === 'node.install')!.title).toMatch(/install Keycloak 26\.7\.3/);
-    expect(steps.findIndex((s) => s.kind === 'canary')).toBe(7); // after n1's five steps
-  });
-
-  it('prepares only the nodes a rollback moves', () => {
-    const steps = rollingSteps({ cluster: cluster(true), to: '26.7.0', canary: false, backup: false, nodes: ['n2'], requireReady: false });
-    expect(steps.map((s) => s.kind).slice(0, 2)).toEqual(['preflight', 'cluster.prepare']);
-    expect(steps[1]!.params).toMatchObject({ nodes: ['n2'], requireReady: false });
-    expect(steps.filter((s) => s.node === 'n1')).toEqual([]);
-  });
-});
 
 describe('phaseVars', () => {
   const vars = { keycloak_version: '26.7.3', keycloak_expected_cluster_size: 2 };
   it('passes an unphased run unchanged', () => expect(phaseVars(vars, 'all')).toEqual(vars));
+  it('drops the membership wait for the first node of a recreate or restore, which starts alone', () =>
+    expect(phaseVars(vars, 'all', false)).toEqual({ keycloak_version: '26.7.3', keycloak_join_check: false }));
   it('asks for the prepare phase without the membership wait', () =>
     expect(phaseVars(vars, 'prepare')).toEqual({ keycloak_version: '26.7.3', keycloak_phase: 'prepare' }));
   it('leaves the join check of a switch to the engine', () =>
@@ -95,17 +61,5 @@ describe('warm-up against a node that does not answer', () => {
     const r = await warmUpRounds(() => probeOnce(target, 1000), new AbortController().signal, { ...warmupLimits, maxMs: 200 });
     expect(r.last.map((x) => x.reason)).toEqual(['refused', 'refused', 'refused', 'refused']);
     expect(warmupVerdict(r.ok, r.last)).toBe('unreachable');
-  });
-});
-
-describe('rollingSteps with a probe client', () => {
-  it('warms every node up before it takes traffic', () => {
-    const spec = clusterSpecSchema.parse(sampleSpec({
-      ansible: { inventory: '/i.yml', playbook: '/p.yml', phased: true },
-      probe: { realm: 'r', clientId: 'c', clientSecretRef: { env: 'PROBE_SECRET' } },
-    }));
-    const steps = rollingSteps({ cluster: { id: 'c1', name: spec.name, spec } as ClusterDetail, to: '26.7.3', canary: false, backup: true });
-    const n1 = steps.filter((s) => s.node === 'n1').map((s) => s.kind);
-    expect(n1).toEqual(['node.drain', 'node.install', 'node.ready', 'node.joined', 'node.warmup', 'node.enable']);
   });
 });

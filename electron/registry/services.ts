@@ -7,17 +7,17 @@ import { hostname } from 'node:os';
 import type { AppInfo } from '../../shared/contract/index.ts';
 import { openLedger, schemaVersion, type Ledger } from '../ledger/open-ledger.ts';
 import { markInterrupted } from '../ledger/runs-repo.ts';
-import { appVersion } from './app-version.ts';
-import { createClusterService, type ClusterService } from './cluster-service.ts';
-import { createArtifactService, type ArtifactService } from './artifact-service.ts';
-import { createBackupService, type BackupService } from './backup-service.ts';
+import { appVersion } from '../services/app-version.ts';
+import { createClusterService, type ClusterService } from '../services/cluster-service.ts';
+import { createArtifactService, type ArtifactService } from '../services/artifact-service.ts';
+import { createBackupService, type BackupService } from '../services/backup-service.ts';
 import { createLabService, type LabService } from '../lab/lab-service.ts';
-import { createPlanService, type PlanService } from './plan-service.ts';
+import { createPlanService, type PlanService } from '../services/plan-service.ts';
 import { createUpgradeService, type UpgradeService } from '../engine/upgrade-service.ts';
 import { createRollbackService, type RollbackService } from '../engine/rollback-service.ts';
-import { EventBus } from './event-bus.ts';
-import { keyturnHome, ledgerPathIn } from './paths.ts';
-import { isOwnerAlive } from './process-owner.ts';
+import { EventBus } from '../runs/event-bus.ts';
+import { keyturnHome, ledgerPathIn } from '../services/paths.ts';
+import { isOwnerAlive } from '../runs/process-owner.ts';
 
 export interface ServicesOptions {
   /** Data directory; defaults to KEYTURN_HOME or the OS user-data dir. */

@@ -5,13 +5,14 @@
  */
 import { KeyturnError } from '../../shared/errors.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
+import { abortStoppedRun, runControlRow, setRunControl } from '../ledger/runs-repo.ts';
 
 export type ControlRequest = 'pause' | 'abort';
 
 const steerable = new Set(['pending', 'running']);
 
 function runRow(db: Ledger, runId: string): { status: string; control: string | null } {
-  const row = db.prepare('SELECT status, control FROM runs WHERE id = ?').get(runId) as { status: string; control: string | null } | undefined;
+  const row = runControlRow(db, runId);
   if (!row) throw new KeyturnError('not-found', `No run with id ${runId}.`, 'Pick a run from the history.');
   return row;
 }
@@ -22,13 +23,12 @@ export function requestControl(db: Ledger, runId: string, request: ControlReques
   if (!steerable.has(row.status)) {
     if (request === 'abort' && (row.status === 'paused' || row.status === 'interrupted')) {
       // A stopped run is aborted at once: nothing else will pick it up.
-      db.prepare(`UPDATE runs SET status = 'aborted', control = NULL, finished_at = ? WHERE id = ?`).run(new Date().toISOString(), runId);
+      abortStoppedRun(db, runId);
       return;
     }
     throw new KeyturnError('conflict', `Run ${runId} is ${row.status}; only a running run can be asked to ${request}.`, row.status === 'paused' ? 'Resume it, or abort it.' : 'Start a new run instead.');
   }
-  // Abort wins over a pending pause; a pause never downgrades an abort.
-  db.prepare(`UPDATE runs SET control = CASE WHEN control = 'abort' THEN 'abort' ELSE ? END WHERE id = ?`).run(request, runId);
+  setRunControl(db, runId, request);
 }
 
 /** The pending request of a run, if any. */
@@ -37,5 +37,5 @@ export function pendingControl(db: Ledger, runId: string): ControlRequest | null
 }
 
 export function clearControl(db: Ledger, runId: string): void {
-  db.prepare('UPDATE runs SET control = NULL WHERE id = ?').run(runId);
+  setRunControl(db, runId, null);
 }

@@ -10,9 +10,9 @@ import type { EventLevel, EventSource } from '../../shared/contract/index.ts';
 import { KeyturnError, toErrorShape } from '../../shared/errors.ts';
 import { acquireLock, heartbeatLock, releaseLock } from '../ledger/locks-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
-import { createRun, setRunStatus, setStepStatus, type NewRun, type NewStep } from '../ledger/runs-repo.ts';
-import { recordEvent, type EventBus } from '../services/event-bus.ts';
-import { isOwnerAlive } from '../services/process-owner.ts';
+import { createRun, setRunOwner, setRunStatus, setStepStatus, type NewRun, type NewStep } from '../ledger/runs-repo.ts';
+import { recordEvent, type EventBus } from './event-bus.ts';
+import { isOwnerAlive } from './process-owner.ts';
 import { createRedactor, type Redactor } from '../tools/redact.ts';
 
 export interface RecorderDeps {
@@ -62,7 +62,7 @@ export function attachRun(deps: RecorderDeps, scope: string, runId: string, step
     setRunStatus(db, runId, 'failed', redact, toErrorShape(err));
     throw err;
   }
-  db.prepare('UPDATE runs SET owner = ? WHERE id = ?').run(owner, runId);
+  setRunOwner(db, runId, owner);
   setRunStatus(db, runId, 'running', redact);
   const timer = setInterval(() => heartbeatLock(db, scope, runId), heartbeatMs);
   timer.unref();

@@ -21,7 +21,7 @@ import type { RunEvent } from '../../shared/contract/index.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { openLedger } from '../ledger/open-ledger.ts';
 import { createRun, listEvents } from '../ledger/runs-repo.ts';
-import { EventBus, recordEvent } from '../services/event-bus.ts';
+import { EventBus, recordEvent } from './event-bus.ts';
 import { runPlaybook } from '../tools/ansible.ts';
 import { recordAnsibleEvent } from './ansible-events.ts';
 import { createRedactor } from '../tools/redact.ts';

@@ -1,0 +1,199 @@
+/**
+ * A minor upgrade on the real lab, 26.5.6 -> 26.7.3 (kc.sh update-compatibility
+ * check says 3): the plan shows recreate as executable with its predicted
+ * downtime; a stale plan is refused; the recreate runs exactly the plan, the
+ * prober sees only HAProxy's maintenance answers during the outage and the
+ * measured downtime is recorded next to the prediction; the schema guard
+ * refuses the old version on the migrated schema; the restore rollback names
+ * the user created after the backup, brings 26.5.6 back with the changelog of
+ * the backup and keeps the migrated database under its dated name.
+ *
+ * The lab is rebuilt at 26.5.6 first (`lab up --version 26.5.6`): going back
+ * from a 26.7 schema is only possible from a backup taken on 26.5.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { prepareTarget, probeOnce } from '../../electron/engine/probe-request.ts';
+import { readSchema, schemaRefusal } from '../../electron/services/schema-guard.ts';
+import { changelogState } from '../../electron/tools/postgres-changelog.ts';
+import { databaseExists, type PgConnection } from '../../electron/tools/postgres.ts';
+import { ensureLabUp, keyturn } from './lab-harness.ts';
+import { editLab, labNodes, labServers, labVersions, recordedVersion } from './lab-cluster.ts';
+import { eventsOfKind, expectRunIsPlan, latestRun, probeProof, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
+
+const lab = inject('lab');
+const home = lab.home;
+const from = '26.5.6';
+const to = '26.7.3';
+
+interface Creds { adminUser: string; adminPassword: string; dbPassword: string; clientId: string; clientSecret: string }
+const creds = (): Creds => JSON.parse(readFileSync(join(home, 'lab', 'credentials.json'), 'utf8')) as Creds;
+
+async function labDatabase(): Promise<PgConnection> {
+  const show = await keyturn(home, ['cluster', 'show', 'lab', '--json']);
+  const d = (JSON.parse(show.stdout) as { spec: { database: { host: string; port: number; name: string; user: string } } }).spec.database;
+  return { host: d.host, port: d.port, database: d.name, user: d.user, password: creds().dbPassword };
+}
+
+/** A token through sso.lab.test, resolved by the lab's DNS server, as a client would get it. */
+async function tokenThroughPublicName(): Promise<boolean> {
+  const c = creds();
+  const target = prepareTarget({ url: 'http://sso.lab.test:8080/realms/lab/protocol/openid-connect/token', dns: { server: '127.0.53.1', port: 53 }, clientId: c.clientId, clientSecret: c.clientSecret, allowedNetworks: ['127.0.0.0/8'] });
+  for (let i = 0; i < 10; i++) {
+    if ((await probeOnce(target, 5000)).ok) return true;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return false;
+}
+
+/** Creates a realm user through Keycloak's admin REST API (the load balancer), as an administrator would. */
+async function createUser(username: string): Promise<void> {
+  const c = creds();
+  const base = 'http://127.0.10.100:8080';
+  const tok = await fetch(`${base}/realms/master/protocol/openid-connect/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: c.adminUser, password: c.adminPassword }),
+  });
+  expect(tok.status).toBe(200);
+  const { access_token } = (await tok.json()) as { access_token: string };
+  const res = await fetch(`${base}/admin/realms/lab/users`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ username, enabled: true }) });
+  expect(res.status).toBe(201);
+}
+
+const errorOf = (stdout: string) => (JSON.parse(stdout) as { error: { code: string; message: string; hint: string } }).error;
+
+interface PlanJson {
+  runId: string;
+  check: { exitCode: number };
+  strategies: { name: string; available: boolean; executable: boolean; executableWhy: string; downtime: { seconds: number; text: string }; steps: { kind: string; title: string; node: string | null }[] }[];
+}
+
+async function planMinor(): Promise<PlanJson> {
+  const r = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--json'], { timeoutMs: 15 * 60_000 });
+  expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
+  return JSON.parse(r.stdout) as PlanJson;
+}
+
+beforeAll(async () => {
+  await ensureLabUp(lab);
+  const versions = await labVersions(home);
+  if (recordedVersion(home) !== from || Object.values(versions).some((v) => v !== from)) {
+    // A fresh lab at 26.5.6: the only honest way back from a 26.7 schema is a backup taken on 26.5.
+    process.stdout.write(`[lab] rebuilding the lab at ${from} for the minor upgrade\n`);
+    const down = await keyturn(home, ['lab', 'down'], { timeoutMs: 20 * 60_000 });
+    expect(down.exitCode, down.stderr.slice(-3000)).toBe(0);
+    const up = await keyturn(home, ['lab', 'up', '--version', from, '--nodes', '2'], { timeoutMs: 40 * 60_000 });
+    expect(up.exitCode, up.stderr.slice(-3000)).toBe(0);
+  }
+  expect(await labVersions(home)).toEqual({ n1: from, n2: from });
+}, 60 * 60_000);
+
+describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
+  let planId = '';
+  let upgradeId = '';
+
+  it('plans recreate as executable, with its predicted downtime, because the check answers 3', async () => {
+    const p = await planMinor();
+    expect(p.check.exitCode).toBe(3);
+    const recreate = p.strategies.find((s) => s.name === 'recreate')!;
+    expect(recreate).toMatchObject({ available: true, executable: true });
+    expect(recreate.downtime.seconds).toBeGreaterThan(0);
+    expect(recreate.downtime.text).toMatch(/Full outage/);
+    expect(p.strategies.find((s) => s.name === 'rolling')).toMatchObject({ available: false, executable: false });
+    planId = p.runId;
+  });
+
+  it('refuses a stale plan: the cluster record was edited after planning', async () => {
+    let before: string | undefined;
+    editLab(home, (spec) => { before = spec.description; spec.description = 'edited after the plan'; });
+    try {
+      const last = latestRun(home, 'upgrade')?.id;
+      const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--strategy', 'recreate', '--plan', planId, '--yes', '--json']);
+      expect(r.exitCode, r.stderr).toBe(4);
+      const err = errorOf(r.stdout);
+      expect(err.message).toMatch(/is stale: the cluster record .* was edited/);
+      expect(err.hint).toMatch(/Plan again/);
+      expect(latestRun(home, 'upgrade')?.id).toBe(last);
+    } finally {
+      editLab(home, (spec) => { if (before === undefined) delete spec.description; else spec.description = before; });
+    }
+  });
+
+  it('recreates: exit 0, both nodes on 26.7.3, only maintenance answers during the outage, measured downtime next to the prediction', async () => {
+    const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--strategy', 'recreate', '--yes', '--json'], { timeoutMs: 40 * 60_000 });
+    expect(r.exitCode, r.stderr.slice(-4000)).toBe(0);
+    upgradeId = latestRun(home, 'upgrade')!.id;
+    expect(runStatus(home, upgradeId)).toBe('succeeded');
+    expect(await labVersions(home)).toEqual({ n1: to, n2: to });
+    expect(recordedVersion(home)).toBe(to);
+    expect((await labServers(home)).map((s) => `${s.name} ${s.adminState} ${s.status}`)).toEqual(['n1 ready UP', 'n2 ready UP']);
+    // the run is the approved plan, step for step
+    expectRunIsPlan(home, upgradeId);
+    const doc = JSON.parse(r.stdout) as { downtime: { predictedSeconds: number; measuredSeconds: number; maintenanceAnswers: number; otherFailures: Record<string, number> } };
+    expect(doc.downtime.predictedSeconds).toBeGreaterThan(0);
+    expect(doc.downtime.measuredSeconds).toBeGreaterThan(0);
+    expect(doc.downtime.maintenanceAnswers).toBeGreaterThan(10);
+    // no refused connection, no timeout: every failed request was HAProxy's 503 with Retry-After
+    expect(doc.downtime.otherFailures).toEqual({});
+    const proof = probeProof(home, upgradeId);
+    expect(proof.disabled).toEqual([]);
+    expect(proof.failed).toBe(doc.downtime.maintenanceAnswers);
+    expect(eventsOfKind(home, upgradeId, 'downtime.measured')).toHaveLength(1);
+    expect(await tokenThroughPublicName()).toBe(true);
+  });
+
+  it('the schema guard refuses Keycloak 26.5.6 on the migrated schema, and a recreate back to it is not offered', async () => {
+    // The guard itself, against the real migrated schema and the real 26.5.6 distribution: change sets 26.5.6 does not ship.
+    const stored = JSON.parse((await keyturn(home, ['artifacts', 'list', '--json'])).stdout) as { stored: { version: string; path: string }[] };
+    const zip = stored.stored.find((a) => a.version === from)!.path;
+    const show = JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: Parameters<typeof readSchema>[0] };
+    const reading = await readSchema(show.spec, zip);
+    expect(reading.unknown.length).toBeGreaterThan(0);
+    expect(reading.unknown.some((u) => u.startsWith('META-INF/jpa-changelog-26.7.0.xml'))).toBe(true);
+    const refusal = schemaRefusal('lab', from, reading.unknown);
+    expect(refusal?.message).toMatch(/Keycloak 26\.5\.6 will not be started on cluster 'lab': its database holds \d+ change sets? Keycloak 26\.5\.6 does not ship \(.*META-INF\/jpa-changelog-26\.7\.0\.xml/);
+    expect(refusal?.hint).toMatch(/keyturn rollback --cluster lab/);
+    const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', from, '--strategy', 'recreate', '--yes', '--json'], { timeoutMs: 15 * 60_000 });
+    expect(r.exitCode).toBe(2);
+    expect(errorOf(r.stdout).message).toMatch(/needs the database as it was on 26\.5\.6/);
+    expect(await labVersions(home)).toEqual({ n1: to, n2: to });
+  });
+
+  it('the restore rollback names the user created after the backup, brings 26.5.6 back with the backup\'s changelog, and keeps the migrated database', async () => {
+    const username = `after-backup-${Date.now()}`;
+    await createUser(username);
+    const planned = await keyturn(home, ['rollback', '--cluster', 'lab', '--plan', '--json']);
+    expect(planned.exitCode, planned.stderr).toBe(0);
+    const p = JSON.parse(planned.stdout) as { mode: string; schemaChanged: boolean; needsConfirmation: boolean; lostWrites: string; lostWriteLines: string[]; downtime: string };
+    expect(p).toMatchObject({ mode: 'restore', schemaChanged: true, needsConfirmation: true });
+    expect(p.lostWriteLines.join('\n')).toContain(username);
+    // without --confirm nothing happens
+    const refused = await keyturn(home, ['rollback', '--cluster', 'lab', '--json']);
+    expect(refused.exitCode).toBe(2);
+    expect(await labVersions(home)).toEqual({ n1: to, n2: to });
+
+    const r = await keyturn(home, ['rollback', '--cluster', 'lab', '--confirm', '--json'], { timeoutMs: 40 * 60_000 });
+    expect(r.exitCode, r.stderr.slice(-4000)).toBe(0);
+    const rollbackId = latestRun(home, 'rollback')!.id;
+    expect(stepsOf(home, rollbackId).every((s) => s.status === 'succeeded')).toBe(true);
+    expect(await labVersions(home)).toEqual({ n1: from, n2: from });
+    expect((await labNodes(home)).every((n) => n.ready)).toBe(true);
+    expect(recordedVersion(home)).toBe(from);
+    // the changelog is the backup's
+    const db = await labDatabase();
+    const backup = withLedger(home, (l) => JSON.parse((l.prepare('SELECT changelog_json FROM backups WHERE run_id = ?').get(upgradeId) as { changelog_json: string }).changelog_json) as { digest: string; count: number });
+    const live = await changelogState(db);
+    expect({ count: live.count, digest: live.digest }).toEqual({ count: backup.count, digest: backup.digest });
+    // the migrated database is kept under its dated name, listed, and still there
+    const kept = await keyturn(home, ['backup', 'retained', '--cluster', 'lab', '--json']);
+    expect(kept.exitCode, kept.stderr).toBe(0);
+    const names = (JSON.parse(kept.stdout) as { name: string }[]).map((k) => k.name);
+    expect(names.some((n) => /_migrated_\d{12}/.test(n))).toBe(true);
+    for (const n of names) expect(await databaseExists(db, n)).toBe(true);
+    const restored = eventsOfKind(home, rollbackId, 'backup.restored')[0]!.data as { keptAs: string; sessions: { policy: string } };
+    expect(restored.sessions.policy).toBe('drop-online');
+    expect(names).toContain(restored.keptAs);
+    expect(await tokenThroughPublicName()).toBe(true);
+  });
+});
