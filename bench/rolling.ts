@@ -37,269 +37,26 @@
  * Figures are printed and written to test-results/bench-rolling.json; the exit
  * code is non-zero only when something failed to run, never on a figure.
  */
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { dirname, join } from 'node:path';
 import type { LabStatus } from '../shared/contract/lab.ts';
 import type { ProbeSummary } from '../shared/contract/probe.ts';
-import { installVars } from '../electron/engine/steps/install-options.ts';
-import { labProbeTarget, startProber } from '../electron/engine/prober.ts';
-import { getArtifact } from '../electron/ledger/artifacts-repo.ts';
-import { getCluster } from '../electron/ledger/clusters-repo.ts';
-import { pinnedHostKeys } from '../electron/engine/steps/node-access.ts';
-import { openLedger, type Ledger } from '../electron/ledger/open-ledger.ts';
+import { getRun } from '../electron/ledger/runs-repo.ts';
 import { listProbeSamples, type ProbeSample } from '../electron/ledger/probe-samples-repo.ts';
-import { createRun } from '../electron/ledger/runs-repo.ts';
-import { keyturnHome, ledgerPathIn } from '../electron/services/paths.ts';
-import { runPlaybook, type AnsibleEvent } from '../electron/tools/ansible.ts';
-import { showServers } from '../electron/tools/haproxy.ts';
-import { checkHealth } from '../electron/tools/health.ts';
-import { fetchDistribution } from '../electron/tools/maven.ts';
+import { keyturnHome } from '../electron/services/paths.ts';
+import {
+  arg, clearTarget, ensureLabOn, iso, keyturn, labAnsibleConfig, labLb, labNodes, labStatusOf, logger, msf, POLL_MS, ratio, root, sec, sleep, sum, waitSettled, withLedger, type Lb, type LabNode,
+} from './lib/lab-bench.ts';
+import {
+  keyturnTaskEvents, runLabPlaybook, spans, startBenchProber, startReadyPoller, transitions, type ReadyPoller, type ReadySample, type Span, type TaskEvent,
+} from './lib/lab-measure.ts';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const baselinePlaybook = join(root, 'bench', 'baseline-rolling.yml');
-/**
- * The site's Ansible settings (SSH pipelining, ControlPersist, no -C): the ones
- * Keyturn's run of the lab playbook uses (the ansible.cfg next to it), so the
- * baseline is compared on the same Ansible configuration, not a slower default.
- */
-const labAnsibleConfig = join(root, 'resources', 'lab', 'ansible', 'ansible.cfg');
 const resultFile = join(root, 'test-results', 'bench-rolling.json');
-const POLL_MS = 250;
-const SETTLE_MS = 10_000;
 const OVERHEAD_GOAL_MS = 5000;
-
-// ---------------------------------------------------------------- helpers
-
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const log = (s: string) => process.stderr.write(`rolling: ${s}\n`);
-const sec = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
-const msf = (ms: number | null) => (ms === null ? '-' : `${Math.round(ms)} ms`);
-const sum = (xs: readonly (number | null)[]): number | null => (xs.some((x) => x === null) ? null : xs.reduce<number>((a, x) => a + x!, 0));
-const ratio = (k: number | null, b: number | null) => (k === null || b === null || b === 0 ? null : k / b);
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Runs `keyturn <args>` as an operator would; its progress (stderr) is shown indented. */
-async function keyturn(home: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; stdout: string; startMs: number; endMs: number }> {
-  const startMs = Date.now();
-  const child = execa(process.execPath, [join(root, 'bin', 'keyturn.js'), ...args], {
-    cwd: root, env: { KEYTURN_HOME: home }, reject: false, timeout: timeoutMs, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', maxBuffer: 256 * 1024 * 1024,
-  });
-  let rest = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    const lines = (rest + chunk.toString('utf8')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) if (l.trim()) process.stderr.write(`    | ${l}\n`);
-  });
-  const r = await child;
-  if (rest.trim()) process.stderr.write(`    | ${rest}\n`);
-  return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), startMs, endMs: Date.now() };
-}
-
-async function labStatusOf(home: string): Promise<LabStatus> {
-  const r = await keyturn(home, ['lab', 'status', '--json'], 120_000);
-  if (r.exitCode !== 0) throw new Error(`keyturn lab status exited ${r.exitCode}`);
-  return JSON.parse(r.stdout) as LabStatus;
-}
-
-function withLedger<T>(home: string, fn: (db: Ledger) => T): T {
-  const db = openLedger(ledgerPathIn(home), { readonly: true });
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-interface LabNode {
-  name: string;
-  address: string;
-  managementPort: number;
-  /** The node's "/" (a directory on this machine in the lab). */
-  root: string;
-}
-
-async function labNodes(home: string): Promise<{ inventory: string; nodes: LabNode[] }> {
-  const inventory = join(home, 'lab', 'inventory.yml');
-  const inv = parseYaml(await readFile(inventory, 'utf8')) as { all?: { children?: { keycloak?: { hosts?: Record<string, { node_address?: string; node_root?: string }> } } } };
-  const hosts = inv.all?.children?.keycloak?.hosts ?? {};
-  const spec = withLedger(home, (db) => getCluster(db, 'lab').spec);
-  const nodes = spec.nodes.map((n) => {
-    const h = hosts[n.name];
-    if (!h?.node_root || !h.node_address) throw new Error(`${inventory} has no node_root/node_address for ${n.name}`);
-    return { name: n.name, address: h.node_address, managementPort: n.managementPort, root: h.node_root };
-  });
-  return { inventory, nodes };
-}
-
-/** Last upgrade Keyturn recorded for the lab: what `keyturn rollback` would undo. */
-function lastUpgradeFrom(home: string): string | null {
-  return withLedger(home, (db) => {
-    const row = db.prepare(`SELECT r.from_state_json AS f FROM runs r JOIN clusters c ON c.id = r.cluster_id WHERE c.name = 'lab' AND r.kind = 'upgrade' ORDER BY r.created_at DESC, r.rowid DESC LIMIT 1`).get() as { f: string | null } | undefined;
-    return row?.f ? ((JSON.parse(row.f) as { version?: string }).version ?? null) : null;
-  });
-}
-
-const ledgerVersion = (home: string) => withLedger(home, (db) => getCluster(db, 'lab').spec.keycloak.version);
-
-/** Puts the lab on `version`, with the ledger agreeing (not measured). */
-async function ensureLabOn(home: string, version: string, why: string): Promise<void> {
-  const onIt = (s: LabStatus) => s.state === 'up' && s.nodes.length > 0 && s.nodes.every((n) => n.version === version && n.ready) && ledgerVersion(home) === version;
-  let s = await labStatusOf(home);
-  if (s.state === 'absent') throw new Error(`no lab at ${home}: run \`KEYTURN_HOME=${home} keyturn lab up --version ${version}\` first`);
-  if (onIt(s)) return;
-  if (lastUpgradeFrom(home) === version) {
-    log(`${why}: keyturn rollback --cluster lab (nodes on ${s.nodes.map((n) => `${n.name}=${n.version ?? '?'}`).join(' ')}, ledger ${ledgerVersion(home)}; not measured)`);
-    const r = await keyturn(home, ['rollback', '--cluster', 'lab', '--json'], 45 * 60_000);
-    if (r.exitCode !== 0) log(`keyturn rollback exited ${r.exitCode}; converging with lab up instead`);
-    s = await labStatusOf(home);
-    if (onIt(s)) return;
-  }
-  log(`${why}: keyturn lab up --version ${version} (converges and re-registers; not measured)`);
-  const r = await keyturn(home, ['lab', 'up', '--version', version], 60 * 60_000);
-  if (r.exitCode !== 0) throw new Error(`keyturn lab up --version ${version} exited ${r.exitCode}`);
-  s = await labStatusOf(home);
-  if (!onIt(s)) throw new Error(`the lab is not on ${version} after lab up: ${JSON.stringify(s.nodes)} ${s.problems.join('; ')}`);
-}
-
-/**
- * Removes the target version's unpacked directory and copied zip from every
- * node, so both measured upgrades start from the same "first upgrade to this
- * version" state. Refuses when the node's keycloak symlink points anywhere but `from`.
- */
-async function clearTarget(nodes: LabNode[], from: string, to: string): Promise<void> {
-  for (const n of nodes) {
-    const link = join(n.root, 'opt', 'keycloak');
-    if (!(await lstat(link)).isSymbolicLink() || basename(await readlink(link)) !== `keycloak-${from}`) throw new Error(`${link} does not point at keycloak-${from}`);
-    await rm(join(n.root, 'opt', `keycloak-${to}`), { recursive: true, force: true });
-    await rm(join(n.root, 'var', 'cache', 'keycloak-dist', `keycloak-quarkus-dist-${to}.zip`), { force: true });
-  }
-}
-
-interface Lb {
-  runtimeApi: string;
-  backend: string;
-}
-
-function labLb(home: string): Lb {
-  const lb = withLedger(home, (db) => getCluster(db, 'lab').spec.loadBalancer);
-  if (!lb || lb.kind !== 'haproxy') throw new Error('cluster lab has no HAProxy load balancer');
-  return { runtimeApi: lb.runtimeApi, backend: lb.backend };
-}
-
-/** Waits until every node is ready and HAProxy has every server enabled and UP, then lets the lab settle. */
-async function waitSettled(lb: Lb, nodes: LabNode[]): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const health = await Promise.all(nodes.map((n) => checkHealth({ address: n.address, managementPort: n.managementPort, timeoutMs: 2000 })));
-    const servers = await showServers(lb.runtimeApi, lb.backend);
-    const bad = [
-      ...nodes.filter((_n, i) => health[i]!.status !== 'UP').map((n) => `${n.name} not ready`),
-      ...servers.filter((s) => s.adminState !== 'ready' || s.status !== 'UP').map((s) => `HAProxy ${s.name} ${s.adminState}/${s.status}`),
-    ];
-    if (bad.length === 0) break;
-    if (Date.now() > deadline) throw new Error(`the lab did not settle: ${bad.join(', ')}`);
-    await sleep(1000);
-  }
-  await sleep(SETTLE_MS);
-}
-
-// ---------------------------------------------------------------- measuring
-
-interface ReadySample {
-  at: number;
-  up: boolean;
-}
-
-/**
- * Polls every node's /health/ready every 250 ms, and HAProxy's view of every
- * server every 500 ms (in rotation = enabled and UP, "UP 1/2" included);
- * samples carry the time the request was sent.
- */
-function startReadyPoller(nodes: LabNode[], lb: Lb) {
-  const samples = new Map<string, ReadySample[]>(nodes.map((n) => [n.name, []]));
-  const rotation = new Map<string, ReadySample[]>(nodes.map((n) => [n.name, []]));
-  let stopped = false;
-  const loops = nodes.map(async (n) => {
-    while (!stopped) {
-      const at = Date.now();
-      const r = await checkHealth({ address: n.address, managementPort: n.managementPort, timeoutMs: 1000 }).catch(() => ({ status: 'unreachable' as const }));
-      samples.get(n.name)!.push({ at, up: r.status === 'UP' });
-      await sleep(Math.max(0, at + POLL_MS - Date.now()));
-    }
-  });
-  loops.push((async () => {
-    while (!stopped) {
-      const at = Date.now();
-      const servers = await showServers(lb.runtimeApi, lb.backend, { timeoutMs: 2000 }).catch(() => null);
-      for (const n of nodes) {
-        const srv = servers?.find((x) => x.name === n.name);
-        if (servers) rotation.get(n.name)!.push({ at, up: !!srv && srv.adminState === 'ready' && /^UP/.test(srv.status) });
-      }
-      await sleep(Math.max(0, at + 2 * POLL_MS - Date.now()));
-    }
-  })());
-  return {
-    samples,
-    rotation,
-    /** True when `node` answered ready on a request sent at or after `since`. */
-    readySince: (node: string, since: number) => samples.get(node)!.some((s) => s.at >= since && s.up),
-    async stop() {
-      stopped = true;
-      await Promise.all(loops);
-    },
-  };
-}
-
-interface TaskEvent {
-  kind: string;
-  host: string;
-  task: string;
-  at: number;
-}
-
-interface Span {
-  host: string;
-  task: string;
-  start: number;
-  end: number;
-  skipped: boolean;
-}
-
-/**
- * Pairs each task start with its result, per host. Under the linear strategy
- * the jsonl callback's task start names no host (v2_playbook_on_task_start):
- * every host of the batch starts the task then, so a host-less start belongs
- * to every result of that task until the task starts again (next batch).
- */
-function spans(events: readonly TaskEvent[]): Span[] {
-  const open = new Map<string, number>();
-  const out: Span[] = [];
-  for (const e of events) {
-    const key = `${e.host}\u0000${e.task}`;
-    if (e.kind === 'ansible.task_start') open.set(key, e.at);
-    else if (['ansible.task_ok', 'ansible.task_skipped', 'ansible.task_failed'].includes(e.kind)) {
-      const own = open.get(key);
-      const start = own ?? open.get(`\u0000${e.task}`);
-      if (start === undefined) continue;
-      out.push({ host: e.host, task: e.task, start, end: e.at, skipped: e.kind === 'ansible.task_skipped' });
-      if (own !== undefined) open.delete(key);
-    }
-  }
-  return out;
-}
-
-/** ansible's own timestamp of an event (`_timestamp`, UTC), else when we saw it. */
-const eventTime = (ts: unknown, fallback: number) => (typeof ts === 'string' && Number.isFinite(Date.parse(ts)) ? Date.parse(ts) : fallback);
+const log = logger('rolling');
 
 interface NodeFigures {
   node: string;
@@ -417,12 +174,7 @@ interface SideFigures {
   failures: { at: string; reason: string; status: number | null; latencyMs: number; during: string[] }[];
 }
 
-/** The samples where a node's answer changed (and the first one). */
-function transitions(samples: ReadonlyMap<string, readonly ReadySample[]>): SideFigures['readyTransitions'] {
-  return Object.fromEntries([...samples].map(([node, list]) => [node, list.filter((s, i) => i === 0 || s.up !== list[i - 1]!.up).map((s) => ({ at: iso(s.at), up: s.up }))]));
-}
-
-function figures(tool: SideFigures['tool'], command: string, totalMs: number, rollingMs: number, nodes: NodeFigures[], probe: ProbeSummary, phases: Record<string, number>, poller: ReturnType<typeof startReadyPoller>, sp: readonly Span[], samples: readonly ProbeSample[]): SideFigures {
+function figures(tool: SideFigures['tool'], command: string, totalMs: number, rollingMs: number, nodes: NodeFigures[], probe: ProbeSummary, phases: Record<string, number>, poller: ReadyPoller, sp: readonly Span[], samples: readonly ProbeSample[]): SideFigures {
   const n = nodes.length;
   const sumBuildMs = sum(nodes.map((x) => x.buildMs));
   const sumStopMs = sum(nodes.map((x) => x.stopMs));
@@ -460,35 +212,15 @@ function figures(tool: SideFigures['tool'], command: string, totalMs: number, ro
 // ---------------------------------------------------------------- the two runs
 
 async function runBaseline(home: string, status: LabStatus, inventory: string, nodes: LabNode[], lb: Lb, to: string): Promise<SideFigures> {
-  const { zip, cluster } = withLedger(home, (db) => ({ zip: getArtifact(db, to)?.path ?? null, cluster: getCluster(db, 'lab') }));
-  const extra = await installVars(cluster, to, zip ?? (await fetchDistribution(to, { offline: true })));
-  const redact = (s: string) => extra.secrets.reduce((acc, v) => acc.split(v).join('***'), s);
-
-  // The prober persists samples into a private in-memory ledger: nothing of the baseline reaches Keyturn's.
-  const mem = openLedger(':memory:');
-  const runId = createRun(mem, { clusterId: null, kind: 'bench-baseline', toState: { version: to } });
   const poller = startReadyPoller(nodes, lb);
-  const prober = startProber({ db: mem, runId, events: { event: () => undefined }, target: labProbeTarget(status), ratePerSecond: 20, timeoutMs: 5000, maxDurationMs: 3_600_000 });
-  const events: TaskEvent[] = [];
+  const prober = startBenchProber(status, 'bench-baseline');
+  let events: TaskEvent[];
   let samples: ProbeSample[];
+  let probe: ProbeSummary;
   const t0 = Date.now();
   let t1: number;
   try {
-    await runPlaybook({
-      playbook: baselinePlaybook,
-      inventory,
-      // The same per-run known_hosts of pinned keys as Keyturn's own runs, so both sides pay for the same checks.
-      hostKeys: pinnedHostKeys(cluster),
-      extraVars: extra.extraVars,
-      env: { ANSIBLE_CONFIG: labAnsibleConfig },
-      timeoutMs: 30 * 60_000,
-      redact,
-      onEvent: (e: AnsibleEvent) => {
-        if (!e.kind.startsWith('ansible.task_') || !e.task) return;
-        events.push({ kind: e.kind, host: e.host ?? '', task: e.task, at: eventTime(e.data['timestamp'], Date.now()) });
-        if (e.kind === 'ansible.task_ok' || e.kind === 'ansible.task_failed') log(`  baseline ${e.message}`);
-      },
-    });
+    events = await runLabPlaybook(home, { playbook: baselinePlaybook, inventory, version: to, log, label: 'baseline' });
     t1 = Date.now();
     log(`baseline playbook done in ${sec(t1 - t0)}; probing on until every node answers /health/ready`);
     // The playbook ends at an open port: keep measuring until the cluster really serves on every node.
@@ -501,14 +233,11 @@ async function runBaseline(home: string, status: LabStatus, inventory: string, n
     const deadline = Date.now() + 300_000;
     while (Date.now() < deadline && !nodes.every((n) => poller.readySince(n.name, startOf(n.name)))) await sleep(POLL_MS);
   } finally {
-    await prober.stop();
+    ({ samples, summary: probe } = await prober.stop());
     await poller.stop();
-    samples = listProbeSamples(mem, runId);
-    mem.close();
   }
   const sp = spans(events);
   if (sp.length === 0) throw new Error('the baseline playbook reported no task results');
-  const probe = prober.summary();
   const nf = nodes.map((n) => nodeFigures(n.name, sp, /^Wait for the HTTP port$/, poller.samples.get(n.name)!, poller.rotation.get(n.name)!));
   const last = Math.max(...sp.map((s) => s.end));
   const first = Math.min(...sp.map((s) => s.start));
@@ -537,17 +266,15 @@ async function runKeyturn(home: string, nodes: LabNode[], lb: Lb, to: string): P
   if (r.exitCode !== 0 || out.run?.status !== 'succeeded' || !runId) throw new Error(`keyturn upgrade exited ${r.exitCode}, run ${runId ?? '?'} ${out.run?.status ?? '?'}`);
   if (!out.probe) throw new Error(`run ${runId} has no probe samples`);
 
-  const { run, steps, events, samples } = withLedger(home, (db) => ({
-    samples: listProbeSamples(db, runId),
-    run: db.prepare('SELECT created_at, started_at, finished_at FROM runs WHERE id = ?').get(runId) as { created_at: string; started_at: string; finished_at: string },
-    steps: db.prepare('SELECT kind, node, started_at, finished_at FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as { kind: string; node: string | null; started_at: string; finished_at: string }[],
-    events: db.prepare(`SELECT at, node, kind, data_json FROM events WHERE run_id = ? AND source = 'ansible' AND kind LIKE 'ansible.task_%' ORDER BY seq`).all(runId) as { at: string; node: string | null; kind: string; data_json: string }[],
-  }));
-  const taskEvents: TaskEvent[] = events.flatMap((e) => {
-    const d = JSON.parse(e.data_json) as { task?: string; timestamp?: string };
-    // A host-less task start (linear strategy) is kept: it starts the task for every host of the batch.
-    return d.task && (e.node || e.kind === 'ansible.task_start') ? [{ kind: e.kind, host: e.node ?? '', task: d.task, at: eventTime(d.timestamp, Date.parse(e.at)) }] : [];
+  const { run, steps, samples } = withLedger(home, (db) => {
+    const { run: summary, steps: all } = getRun(db, runId);
+    return {
+      samples: listProbeSamples(db, runId),
+      run: { created_at: summary.createdAt, started_at: summary.startedAt ?? '', finished_at: summary.finishedAt ?? '' },
+      steps: all.map((x) => ({ kind: x.kind, node: x.node, started_at: x.startedAt ?? '', finished_at: x.finishedAt ?? '' })),
+    };
   });
+  const taskEvents = keyturnTaskEvents(home, runId);
   const sp = spans(taskEvents);
   const nf = nodes.map((n) => nodeFigures(n.name, sp, /^Wait until ready/, poller.samples.get(n.name)!, poller.rotation.get(n.name)!));
   const t = (s: string) => Date.parse(s);
@@ -652,7 +379,7 @@ export async function main(args: string[]): Promise<number> {
   const started = new Date().toISOString();
   try {
     log(`${from} -> ${to} on the lab at ${home}; ${cpus().length} CPU(s), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    await ensureLabOn(home, from, 'setup');
+    await ensureLabOn(home, from, 'setup', log, { rollbackArgs: ['rollback', '--cluster', 'lab', '--json'], rebuild: false });
     if (!existsSync(labAnsibleConfig)) throw new Error(`${labAnsibleConfig} is missing`);
     const { inventory, nodes } = await labNodes(home);
     const lb = labLb(home);
@@ -666,7 +393,7 @@ export async function main(args: string[]): Promise<number> {
     log(`baseline left: ${baselineEnd}, cluster size ${after.clusterSize ?? '?'}`);
     if (!after.nodes.every((n) => n.version === to)) throw new Error(`the baseline did not put every node on ${to}: ${baselineEnd}`);
 
-    await ensureLabOn(home, from, 'reset');
+    await ensureLabOn(home, from, 'reset', log, { rollbackArgs: ['rollback', '--cluster', 'lab', '--json'], rebuild: false });
     // The wizard's pre-flight (or `keyturn plan`) has run this check before anyone starts an upgrade; it
     // fills the per-version scratch copy kc.sh check runs in (tens of seconds, once per version and home).
     log(`keyturn: keyturn plan --cluster lab --to ${to} (as the wizard's pre-flight does first; not measured)`);
