@@ -135,8 +135,11 @@ describe('an upgrade of the lab that must not start', () => {
     try {
       const r = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--json'], { timeoutMs: 15 * 60_000 });
       expect(r.exitCode, r.stderr.slice(-2000)).toBe(4);
-      expect(r.stderr).toMatch(/does not describe what n1 runs: cache-stack: the record says tcp, n1 runs (jdbc-ping|\(not set\))/);
-      expect(r.stderr).toMatch(/plan the change as an edit/);
+      // with --json the refusal is the JSON document on stdout
+      const err = (JSON.parse(r.stdout) as { error: { code: string; message: string; hint: string } }).error;
+      expect(err.code).toBe('conflict');
+      expect(err.message).toMatch(/does not describe what n1 runs: cache-stack: the record says tcp, n1 runs (jdbc-ping|\(not set\))/);
+      expect(err.hint).toMatch(/plan the change as an edit/);
     } finally {
       editLab(home, (spec) => { if (before === undefined) delete spec.keycloak.options['cache-stack']; else spec.keycloak.options['cache-stack'] = before; });
     }
