@@ -23,7 +23,7 @@ import { changelogState, compareChangelog, type ChangelogReading, type Changelog
 import { describeTarget, pgDump, pgRestore, pgServerVersion, psqlQuery, tableRowCount, withScratchDatabase, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
 import { pruneRetained, restoreBeside, type RestoreBesideOptions, type RestoreTarget } from './database-restore.ts';
 import { lostWritesSince } from './lost-writes.ts';
-import { resolveSecretRef } from './secret-refs.ts';
+import { clusterConnection, clusterSchema } from './database-connection.ts';
 
 export const BACKUP_FORMAT = 'pg_dump-custom';
 
@@ -69,13 +69,9 @@ export const verifyDatabaseName = (backupId: string): string => `keyturn_verify_
 export function createBackupService(deps: BackupServiceDeps) {
   const { db, home } = deps;
 
-  /** The database of a cluster, with its password read from its reference now. */
-  async function connectionFor(spec: ClusterSpec): Promise<PgConnection> {
-    const d = spec.database;
-    const password = d.passwordRef ? await resolveSecretRef(d.passwordRef, `The database password of cluster '${spec.name}'`, deps.env) : undefined;
-    return { host: d.host, port: d.port, database: d.name, user: d.user, password };
-  }
-  const schemaOf = (spec: ClusterSpec): string | undefined => spec.keycloak.options['db-schema'];
+  /** The database of a cluster, with its password read from its reference now (one definition for backups, restores and the schema guard). */
+  const connectionFor = (spec: ClusterSpec): Promise<PgConnection> => clusterConnection(spec, deps.env);
+  const schemaOf = clusterSchema;
 
   async function recordFailure(b: Backup, started: number, err: unknown): Promise<never> {
     const v: BackupVerification = { ok: false, at: nowIso(), realms: null, changelogRows: null, changelogMatches: null, durationMs: Math.round(performance.now() - started), error: toErrorShape(err).message };
