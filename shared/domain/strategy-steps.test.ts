@@ -36,6 +36,12 @@ describe('rollingSteps', () => {
     expect(steps[1]!.params).toMatchObject({ nodes: ['n2'], requireReady: false });
     expect(steps.filter((s) => s.node === 'n1')).toEqual([]);
   });
+
+  it("tells its preflight the strategy, which checks the load balancer's health-check tolerance only for rolling", () => {
+    expect(rollingSteps(facts())[0]!.params).toMatchObject({ strategy: 'rolling' });
+    expect(rollingSteps(facts({}, '26.7.3', '26.7.0'), { backup: false, requireReady: false })[0]!.params).toMatchObject({ strategy: 'rolling' });
+    expect(recreateSteps(facts({}, '26.5.6', '26.7.3'))[0]!.params).toMatchObject({ strategy: 'recreate' });
+  });
 });
 
 describe('recreateSteps', () => {

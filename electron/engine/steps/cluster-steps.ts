@@ -7,6 +7,7 @@ import { clusterSpecSchema } from '../../../shared/contract/index.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import { updateCluster } from '../../ledger/clusters-repo.ts';
 import { showServers } from '../../tools/haproxy.ts';
+import { assessCheckTolerance } from '../../tools/haproxy-checks.ts';
 import { checkHealth, clusterSize } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepImpl } from '../engine-context.ts';
 import { installedVersion, openNode, pinnedHostKeys } from './node-access.ts';
@@ -46,6 +47,13 @@ export const preflight: StepImpl = async (ctx) => {
     const missing = cluster.spec.nodes.filter((n) => !servers.some((s) => s.name === n.name)).map((n) => n.name);
     if (missing.length) {
       throw new KeyturnError('invalid-input', `HAProxy backend ${lb.backend} has no server named ${missing.join(', ')}.`, 'Name the HAProxy servers after the nodes (n1, n2, ...) so Keyturn can drain each one.');
+    }
+    // Rolling leaves one node serving while another leaves the cluster: a check that takes it out for its
+    // sub-second readiness dip answers every request with 503. Said, never a failure (the settings are the customer's).
+    if (ctx.params.strategy === 'rolling') {
+      const report = await assessCheckTolerance(lb.runtimeApi, lb.backend, { signal: ctx.signal });
+      for (const w of report.warnings) ctx.rec.event('engine', 'preflight.lb-check', 'warn', { message: w.message, hint: w.hint, servers: w.servers });
+      if (report.summary) ctx.rec.event('engine', 'preflight.lb-check', 'info', { message: report.summary });
     }
   }
   const artifact = await ctx.deps.artifacts.ensure(param(ctx, 'to'), { signal: ctx.signal });
