@@ -82,8 +82,8 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .requiredOption('-c, --cluster <name>', 'registered cluster')
     .option('--json', 'print JSON')
     .action(async (o: { cluster: string; json?: boolean }) => {
-      await ctx.run(o.json, async ({ services, io }) => {
-        const kept = services.backups.retained(o.cluster);
+      await ctx.run(o.json, async ({ handlers, io }) => {
+        const kept = await invoke(handlers, 'backups:retained', { cluster: o.cluster });
         if (o.json) return printJson(io, kept);
         if (kept.length === 0) return io.out(`No kept databases for '${o.cluster}'.\n`);
         table(io, ['NAME', 'SERVER', 'KEPT SINCE', 'WHY'], kept.map((k) => [k.name, `${k.host}:${k.port}`, k.createdAt, k.reason]));

@@ -6,16 +6,18 @@
  * it will do and what it costs (downtime, the writes a restore loses) before
  * anything happens; a restore needs an explicit confirmation.
  */
-import type { ClusterDetail, RollbackPlan } from '../../shared/contract/index.ts';
-import { composeRollback } from '../../shared/domain/rollback-steps.ts';
+import { sessionPolicySchema, type ClusterDetail, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
+import { composeRollback, predictRollbackDowntime } from '../../shared/domain/rollback-steps.ts';
 import type { StepFacts } from '../../shared/domain/strategy-steps.ts';
+import { stepKinds } from '../../shared/domain/step-kinds.ts';
 import { classifyChange } from '../../shared/domain/versions.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
-import { getRun, lastUpgradeRow, markRunInterrupted } from '../ledger/runs-repo.ts';
+import { getRun, lastUpgradeRow, markRunInterrupted, stepDurations } from '../ledger/runs-repo.ts';
 import { isOwnerAlive } from '../runs/process-owner.ts';
 import { requestControl } from '../runs/run-control.ts';
 import { beginRun } from '../runs/run-recorder.ts';
+import { clusterHistory } from '../services/plan-service.ts';
 import type { EngineDeps } from './engine-context.ts';
 import { executeRun } from './executor.ts';
 import { installedVersion } from './steps/node-access.ts';
@@ -32,8 +34,16 @@ interface LastUpgrade {
   fromOptions: Record<string, string> | null;
 }
 
+/** Step kinds that change what serves (a declared inverse): an upgrade that ended before any of them began is not the one to undo. */
+const changingKinds = Object.entries(stepKinds).filter(([, d]) => d.inverse !== 'none').map(([k]) => k);
+
+/**
+ * The upgrade a rollback undoes: the newest that changed something. A retry
+ * refused at preflight (its nodes were not ready, because the run before it
+ * failed half-way) must not hide the run that left the cluster that way.
+ */
 function lastUpgrade(deps: EngineDeps, clusterId: string, clusterName: string): LastUpgrade {
-  const row = lastUpgradeRow(deps.db, clusterId);
+  const row = lastUpgradeRow(deps.db, clusterId, changingKinds);
   if (!row) throw new KeyturnError('not-found', `Cluster '${clusterName}' has no upgrade to roll back.`, 'Rollback undoes the last upgrade Keyturn ran on this cluster.');
   const opts = row.fromState.options;
   return {
@@ -86,7 +96,7 @@ export function createRollbackService(deps: EngineDeps) {
     }
   }
 
-  async function plan(clusterName: string) {
+  async function plan(clusterName: string, sessionPolicy?: SessionPolicy) {
     const detail = getCluster(deps.db, clusterName);
     const run = lastUpgrade(deps, detail.id, clusterName);
     const backup = deps.backups.list(clusterName).find((b) => b.runId === run.id) ?? null;
@@ -107,17 +117,26 @@ export function createRollbackService(deps: EngineDeps) {
       nodesToRevert: nodes,
       facts: factsOf(detail, run),
       backup: backup ? { id: backup.id, takenAt: backup.createdAt } : null,
+      ...(sessionPolicy ? { sessionPolicy } : {}),
     });
+    // Predicted like a recreate's outage: this cluster's recorded stops, restores and starts, or stated defaults.
+    const predicted = predictRollbackDowntime(composed.mode, { history: clusterHistory(deps.db, detail.id), restoreMs: stepDurations(deps.db, detail.id, 'db.restore'), backupBytes: backup?.size ?? null });
+    const predictedText = predicted.seconds === null ? '' : ` Predicted: about ${predicted.seconds} s (${predicted.basis}).`;
+    const restorePolicy = sessionPolicySchema.safeParse(composed.steps.find((s) => s.kind === 'db.restore')?.params?.sessionPolicy);
     const stop = run.status === 'running' || run.status === 'pending' ? 'Stop the running upgrade after its current step. ' : '';
     const titles = composed.steps.map((s) => s.title);
     if (stop) titles.unshift(stop.trim());
     const n = detail.spec.nodes.length;
     const lost = composed.mode === 'restore' && backup ? await lostWriteText(backup.id) : null;
-    const common = { cluster: clusterName, runId: run.id, mode: composed.mode, fromVersion: run.to, toVersion: run.from, schemaChanged, steps: titles, backup: backup ? { id: backup.id, createdAt: backup.createdAt, size: backup.size } : null };
+    const common = {
+      cluster: clusterName, runId: run.id, mode: composed.mode, fromVersion: run.to, toVersion: run.from, schemaChanged, steps: titles, backup: backup ? { id: backup.id, createdAt: backup.createdAt, size: backup.size } : null,
+      predictedDowntimeSeconds: predicted.seconds, predictedDowntimeBasis: predicted.basis,
+      sessionPolicy: restorePolicy.success ? restorePolicy.data : null,
+    };
     const result: RollbackPlan & { planned: typeof composed.steps } = composed.mode === 'restore'
       ? {
         ...common,
-        downtime: `All ${n} nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile).`,
+        downtime: `All ${n} nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile).${predictedText}`,
         lostWrites: `Every write since the backup (${minutesAgo(backup!.createdAt)} min ago). ${lost?.summary ?? ''}`.trim(),
         lostWriteLines: lost?.lines ?? [],
         needsConfirmation: true,
@@ -127,7 +146,7 @@ export function createRollbackService(deps: EngineDeps) {
       : composed.mode === 'recreate-back'
         ? {
           ...common,
-          downtime: `All ${n} nodes stop until Keycloak ${run.from} is started again (clients get 503 with Retry-After meanwhile).`,
+          downtime: `All ${n} nodes stop until Keycloak ${run.from} is started again (clients get 503 with Retry-After meanwhile).${predictedText}`,
           lostWrites: 'None: the database is not touched (its schema is the one the backup recorded).',
           lostWriteLines: [],
           needsConfirmation: true,
@@ -147,23 +166,28 @@ export function createRollbackService(deps: EngineDeps) {
   }
 
   return {
-    async plan(clusterName: string): Promise<RollbackPlan> {
-      const { planned: _p, ...p } = await plan(clusterName);
+    async plan(clusterName: string, sessionPolicy?: SessionPolicy): Promise<RollbackPlan> {
+      const { planned: _p, ...p } = await plan(clusterName, sessionPolicy);
       return p;
     },
 
-    async start(clusterName: string, confirm: boolean): Promise<Started> {
+    /** `sessionPolicy` (restore only): what happens to the restored sessions; drop-online when not given. */
+    async start(clusterName: string, confirm: boolean, sessionPolicy?: SessionPolicy): Promise<Started> {
       const detail = getCluster(deps.db, clusterName);
       await stopForwardProgress(lastUpgrade(deps, detail.id, clusterName));
-      const p = await plan(clusterName);
+      const p = await plan(clusterName, sessionPolicy);
       if (p.needsConfirmation && !confirm) {
         throw new KeyturnError('invalid-input', `This rollback ${p.mode === 'restore' ? 'restores the database' : 'stops every node'}: ${p.downtime} ${p.lostWrites}`, 'Confirm it explicitly (console: type the cluster name; CLI: --confirm).');
       }
       const steps = p.planned.map((s) => ({ kind: s.kind, title: s.title, node: s.node, params: s.params ?? {} }));
-      const rec = beginRun(deps, detail.id, { clusterId: detail.id, kind: 'rollback', strategy: p.mode, fromState: { version: p.fromVersion }, toState: { version: p.toVersion, undoes: p.runId, ...(steps[0]?.params.options ? { options: steps[0].params.options } : {}) } }, steps);
-      rec.event('engine', 'rollback.planned', p.mode === 'rolling-back' ? 'info' : 'warn', { message: p.explanation, mode: p.mode, downtime: p.downtime, lostWrites: p.lostWrites, lostWriteLines: p.lostWriteLines });
+      const rec = beginRun(deps, detail.id, { clusterId: detail.id, kind: 'rollback', strategy: p.mode, fromState: { version: p.fromVersion }, toState: { version: p.toVersion, undoes: p.runId, ...(steps[0]?.params.options ? { options: steps[0].params.options } : {}), ...(p.predictedDowntimeSeconds !== null ? { predictedDowntimeSeconds: p.predictedDowntimeSeconds } : {}) } }, steps);
+      rec.event('engine', 'rollback.planned', p.mode === 'rolling-back' ? 'info' : 'warn', {
+        message: `${p.explanation}${p.predictedDowntimeSeconds === null ? '' : ` Predicted downtime: about ${p.predictedDowntimeSeconds} s (${p.predictedDowntimeBasis}).`}`,
+        mode: p.mode, downtime: p.downtime, lostWrites: p.lostWrites, lostWriteLines: p.lostWriteLines,
+        predictedDowntimeSeconds: p.predictedDowntimeSeconds, predictedDowntimeBasis: p.predictedDowntimeBasis, sessionPolicy: p.sessionPolicy,
+      });
       const ac = new AbortController();
-      return { runId: rec.runId, done: executeRun(deps, rec, detail.name, ac.signal) };
+      return { runId: rec.runId, done: executeRun(deps, rec, detail.name, ac.signal, p.predictedDowntimeSeconds !== null ? { predictedDowntimeSeconds: p.predictedDowntimeSeconds } : {}) };
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Migration 3 in the ledger: backup records (changelog, database, last
  * verification), probe samples with their constraints and cascades, and both
- * surviving a ledger export and import, including an export written before
- * the tables existed.
+ * (with migration 6's kept databases) surviving a ledger export and import,
+ * including an export written before the tables existed.
  */
 import { describe, expect, it } from 'vitest';
 import { clusterSpecSchema } from '../../shared/contract/index.ts';
@@ -12,6 +12,7 @@ import { insertCluster } from './clusters-repo.ts';
 import { exportLedger, importLedger } from './export-import.ts';
 import { openLedger } from './open-ledger.ts';
 import { insertProbeSamples, listProbeSamples } from './probe-samples-repo.ts';
+import { insertRetainedDatabase, listRetainedDatabases, markRetainedDatabaseDropped } from './retained-databases-repo.ts';
 import { createRun } from './runs-repo.ts';
 
 const backup = (clusterId: string, createdAt: string, runId: string | null = null): NewBackup => ({
@@ -78,6 +79,45 @@ describe('export and import', () => {
     importLedger(other, doc);
     expect(getBackup(other, b.id)).toEqual(getBackup(db, b.id));
     expect(listProbeSamples(other, runId)).toEqual(listProbeSamples(db, runId));
+  });
+
+  it('carries the databases a restore kept (migration 6), dropped ones too, so another laptop can still list and prune them', () => {
+    const { db, clusterId, runId } = seeded();
+    const b = insertBackup(db, backup(clusterId, '2026-01-01T00:00:00.000Z', runId));
+    const kept = insertRetainedDatabase(db, { clusterId, name: 'keycloak_migrated_202601011310', host: 'db.acme.example', port: 5432, reason: `replaced by the restore of backup ${b.id}`, runId, backupId: b.id });
+    const gone = insertRetainedDatabase(db, { clusterId, name: 'keycloak_migrated_202512011310', host: 'db.acme.example', port: 5432, reason: 'an older restore' });
+    markRetainedDatabaseDropped(db, gone.id);
+    const doc = JSON.parse(JSON.stringify(exportLedger(db))) as { tables: Record<string, unknown[]> };
+    expect(doc.tables.retained_databases).toHaveLength(2);
+
+    const other = openLedger(':memory:');
+    importLedger(other, doc);
+    expect(listRetainedDatabases(other, clusterId)).toEqual([kept]);
+    expect(listRetainedDatabases(other, clusterId, { includeDropped: true })).toEqual(listRetainedDatabases(db, clusterId, { includeDropped: true }));
+
+    // A cluster skipped on import brings none of its kept databases along.
+    const third = openLedger(':memory:');
+    insertCluster(third, clusterSpecSchema.parse(sampleSpec()));
+    expect(importLedger(third, doc, { skipExisting: true })).toMatchObject({ clusters: 0, skipped: ['acme-prod'] });
+    expect((third.prepare('SELECT count(*) AS n FROM retained_databases').get() as { n: number }).n).toBe(0);
+  });
+
+  it('refuses a kept database row with a column it does not know, importing nothing', () => {
+    const { db, clusterId } = seeded();
+    insertRetainedDatabase(db, { clusterId, name: 'keycloak_migrated_202601011310', host: 'db.acme.example', port: 5432, reason: 'kept' });
+    const doc = JSON.parse(JSON.stringify(exportLedger(db))) as { tables: { retained_databases: Record<string, unknown>[] } };
+    doc.tables.retained_databases[0]!.password = 'x';
+    const other = openLedger(':memory:');
+    expect(() => importLedger(other, doc)).toThrowError(expect.objectContaining({ code: 'invalid-input', message: expect.stringMatching(/tables\.retained_databases\.0/) as string }) as Error);
+    expect((other.prepare('SELECT count(*) AS n FROM clusters').get() as { n: number }).n).toBe(0);
+  });
+
+  it('imports an export made before retained_databases existed', () => {
+    const { db } = seeded();
+    const doc = JSON.parse(JSON.stringify(exportLedger(db))) as { tables: Record<string, unknown> };
+    delete doc.tables.retained_databases;
+    const other = openLedger(':memory:');
+    expect(importLedger(other, doc)).toMatchObject({ clusters: 1, runs: 1 });
   });
 
   it('imports an export made before probe_samples existed', () => {

@@ -28,6 +28,8 @@ const tables = {
   probe_samples: ['run_id', 'at_ms', 'ok', 'status', 'reason', 'latency_ms', 'address'],
   compatibility_metadata: ['id', 'cluster_id', 'run_id', 'keycloak_version', 'options_sha256', 'source', 'node', 'path', 'sha256', 'content_json', 'duration_ms', 'created_at'],
   plans: ['run_id', 'cluster_id', 'from_version', 'to_version', 'exit_code', 'recommended', 'plan_json', 'created_at'],
+  // The databases a restore kept (migration 6): a ledger moved to another laptop must still know what waits to be pruned.
+  retained_databases: ['id', 'cluster_id', 'name', 'host', 'port', 'reason', 'run_id', 'backup_id', 'created_at', 'dropped_at'],
 } as const;
 type TableName = keyof typeof tables;
 
@@ -56,6 +58,7 @@ const redactedColumns: Partial<Record<TableName, readonly string[]>> = {
   events: ['data_json'],
   plans: ['plan_json'],
   backups: ['verification_json'],
+  retained_databases: ['reason'],
 };
 
 function redactCell(column: string, value: string | number | null, redact: Redactor): string | number | null {
@@ -126,7 +129,7 @@ export function importLedger(db: Ledger, raw: unknown, opts: { skipExisting?: bo
   const skippedRuns = new Set(doc.tables.runs.filter((r) => skip.has(String(r.cluster_id))).map((r) => String(r.id)));
   const keep = (t: TableName, r: Record<string, unknown>): boolean => {
     if (t === 'clusters') return !skip.has(String(r.id));
-    if (t === 'nodes' || t === 'cluster_options' || t === 'backups' || t === 'runs' || t === 'compatibility_metadata' || t === 'plans') return !skip.has(String(r.cluster_id));
+    if (t === 'nodes' || t === 'cluster_options' || t === 'backups' || t === 'runs' || t === 'compatibility_metadata' || t === 'plans' || t === 'retained_databases') return !skip.has(String(r.cluster_id));
     if (t === 'steps' || t === 'events' || t === 'probe_samples') return !skippedRuns.has(String(r.run_id));
     return true;
   };

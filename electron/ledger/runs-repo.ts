@@ -188,8 +188,12 @@ export function stepParams(db: Ledger, runId: string, seq: number): Record<strin
 }
 
 /** The last upgrade of a cluster, with its strategy and the states it went between (rollback undoes it). */
-export function lastUpgradeRow(db: Ledger, clusterId: string): { id: string; status: string; owner: string | null; strategy: string | null; fromState: Record<string, unknown>; toState: Record<string, unknown> } | undefined {
-  const row = db.prepare(`SELECT id, status, owner, strategy, from_state_json, to_state_json FROM runs WHERE cluster_id = ? AND kind = 'upgrade' ORDER BY created_at DESC, rowid DESC LIMIT 1`).get(clusterId) as
+export function lastUpgradeRow(db: Ledger, clusterId: string, changingKinds?: readonly string[]): { id: string; status: string; owner: string | null; strategy: string | null; fromState: Record<string, unknown>; toState: Record<string, unknown> } | undefined {
+  // With `changingKinds`: an upgrade that ended (failed, aborted) before any of those steps began changed nothing, and is passed over.
+  const changed = changingKinds?.length
+    ? ` AND (status NOT IN ('failed', 'aborted') OR EXISTS (SELECT 1 FROM steps s WHERE s.run_id = runs.id AND s.status <> 'pending' AND s.kind IN (${changingKinds.map(() => '?').join(', ')})))`
+    : '';
+  const row = db.prepare(`SELECT id, status, owner, strategy, from_state_json, to_state_json FROM runs WHERE cluster_id = ? AND kind = 'upgrade'${changed} ORDER BY created_at DESC, rowid DESC LIMIT 1`).get(clusterId, ...(changingKinds ?? [])) as
     { id: string; status: string; owner: string | null; strategy: string | null; from_state_json: string; to_state_json: string } | undefined;
   if (!row) return undefined;
   return { id: row.id, status: row.status, owner: row.owner, strategy: row.strategy, fromState: JSON.parse(row.from_state_json) as Record<string, unknown>, toState: JSON.parse(row.to_state_json) as Record<string, unknown> };

@@ -160,6 +160,11 @@ const limits: [string, Channel, unknown, RegExp][] = [
   ["a terraform var file starting with '-'", 'clusters:register', withSpec(spec({ terraform: { dir: 'tf', varFile: '-var=x' } })), /varFile: must not start with '-'/],
   ["a key path starting with '-'", 'clusters:register', withSpec(spec({ nodes: [{ name: 'n1', host: 'kc1.acme.example', user: 'keycloak', keyPath: '-oProxyCommand=sh' }] })), /keyPath: must not start with '-'/],
   ["a secret file starting with '-'", 'clusters:register', withSpec(spec({ database: { host: 'db.acme.example', name: 'keycloak', user: 'keycloak', passwordRef: { file: '-' } } })), /must not start with '-'/],
+  ['a prune confirmation that is not the name', 'backups:prune', { cluster: 'acme-prod', name: 'keycloak_migrated_202612011310', confirm: 'keycloak_migrated_202612011311' }, /confirm: type the database name exactly to confirm/],
+  ['an empty prune confirmation', 'backups:prune', { cluster: 'acme-prod', name: 'keycloak_migrated_202612011310', confirm: '' }, /confirm: type the database name exactly/],
+  ['a prune of something that is no database name', 'backups:prune', { cluster: 'acme-prod', name: 'keycloak; DROP DATABASE keycloak', confirm: 'keycloak; DROP DATABASE keycloak' }, /name: must be a database name/],
+  ['an unknown session policy', 'rollback:start', { cluster: 'acme-prod', confirm: true, sessionPolicy: 'keep' }, /sessionPolicy: .*drop-online.*keep-all.*drop-all/],
+  ['a 64-character database name to prune', 'backups:prune', { cluster: 'acme-prod', name: 'k'.repeat(64), confirm: 'k'.repeat(64) }, /name: must be at most 63/],
 ];
 
 describe('contract limits of issue 10 (counts, lengths, option-like paths, URL credentials)', () => {
@@ -182,6 +187,8 @@ describe('contract limits of issue 10 (counts, lengths, option-like paths, URL c
       ['clusters:register', withSpec(spec({ probe: probe(Array.from({ length: 16 }, (_, i) => `10.${i}.0.0/16`)), ansible: ansible({ playbook: './-site.yml', inventory: 'inv/my-hosts.ini' }) }))],
       ['clusters:register', withSpec(spec({ keycloak: keycloak({ options: { 'db-url': 'jdbc:postgresql://db.example:5432/keycloak?ssl=true', hostname: 'https://sso.acme.example:8443/auth' } }) }))],
       ['plan:start', { cluster: 'acme-prod', to: '26.7.3', set: many(200, (i) => [`opt-${i}`, 'v']) }],
+      ['backups:prune', { cluster: 'acme-prod', name: 'keycloak_migrated_202612011310', confirm: 'keycloak_migrated_202612011310' }],
+      ['rollback:start', { cluster: 'acme-prod', confirm: true, sessionPolicy: 'drop-all' }],
     ];
     for (const [channel, input] of ok) {
       reached.length = 0;

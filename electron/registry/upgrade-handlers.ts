@@ -21,9 +21,9 @@ export function upgradeHandlers(s: Services): Pick<Handlers, UpgradeChannels> {
       detach(done);
       return { runId };
     },
-    'rollback:plan': ({ cluster }) => s.rollbacks.plan(cluster),
-    'rollback:start': async ({ cluster, confirm }) => {
-      const { runId, done } = await s.rollbacks.start(cluster, confirm);
+    'rollback:plan': ({ cluster, sessionPolicy }) => s.rollbacks.plan(cluster, sessionPolicy),
+    'rollback:start': async ({ cluster, confirm, sessionPolicy }) => {
+      const { runId, done } = await s.rollbacks.start(cluster, confirm, sessionPolicy);
       detach(done);
       return { runId };
     },

@@ -87,11 +87,14 @@ async function assertRecordMatchesNode(session: Awaited<ReturnType<typeof connec
     ctx.rec.event('engine', 'plan.options-unverified', 'warn', { message: `${node.name}: no ${node.keycloakHome}/conf/keycloak.conf to compare the recorded options with; the metadata assumes the record is what runs` }, node.name);
     return;
   }
-  const drift = optionDrift(ctx.detail.spec.keycloak.options, parseKeycloakConf(r.stdout));
+  const drift = optionDrift(ctx.detail.spec.keycloak.options, parseKeycloakConf(r.stdout), Object.keys(ctx.detail.spec.keycloak.secretOptions));
   if (!drift.length) return;
-  const list = drift.map((d) => `${d.key}: the record says ${d.recorded}, ${node.name} runs ${d.running ?? '(not set)'}`).join('; ');
+  const list = drift.map((d) => `${d.key}: the record ${d.recorded === null ? 'does not set it' : `says ${d.recorded}`}, ${node.name} runs ${d.running ?? '(not set)'}`).join('; ');
+  const first = drift[0]!;
+  // The edit that would make the nodes what the record now says, once the record says what runs again.
+  const edit = first.recorded === null ? `--unset ${first.key}` : `--set ${first.key}=${first.recorded}`;
   throw new KeyturnError('conflict', `The cluster record of '${ctx.detail.name}' does not describe what ${node.name} runs: ${list}.`,
-    `Put the record back to what runs (keyturn cluster edit), then plan the change as an edit, e.g. keyturn plan --cluster ${ctx.detail.name} --to ${ctx.detail.spec.keycloak.version} --set ${drift[0]!.key}=${drift[0]!.recorded}.`);
+    `Put the record back to what runs (keyturn cluster edit), then plan the change as an edit, e.g. keyturn plan --cluster ${ctx.detail.name} --to ${ctx.detail.spec.keycloak.version} ${edit}.`);
 }
 
 /** Metadata from one live node (its kc.sh, `--optimized`, its complete start options). */

@@ -62,7 +62,7 @@ const median = (xs: number[]): number | null => {
  * unknown, so the default stands) and a node's start to ready (`node.install`
  * plus `node.ready`). Medians of the last ten, in seconds.
  */
-function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): ClusterFacts['history'] {
+export function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): ClusterFacts['history'] {
   const stops = stepDurations(db, clusterId, 'cluster.stop');
   const installs = stepDurations(db, clusterId, 'node.install');
   const readies = stepDurations(db, clusterId, 'node.ready');

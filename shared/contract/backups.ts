@@ -145,6 +145,24 @@ export const retainedDatabaseSchema = z.strictObject({
 });
 export type RetainedDatabase = z.infer<typeof retainedDatabaseSchema>;
 
+/** A PostgreSQL database name as Keyturn makes and records them (identifier rules, 63 bytes). */
+const databaseNameSchema = z.string().min(1, 'is required').max(63, 'must be at most 63 characters').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database name');
+
+/**
+ * Dropping a kept database is typed twice, as removing a cluster is typed in
+ * the console: the data is gone once dropped, so a click on the wrong row
+ * must not be enough.
+ */
+export const pruneRetainedInputSchema = z
+  .strictObject({
+    cluster: nameSchema,
+    /** The kept database to drop (one per call: the operator types each name). */
+    name: databaseNameSchema,
+    /** The same name, typed again by the operator. */
+    confirm: z.string().max(63, 'must be at most 63 characters'),
+  })
+  .refine((i) => i.confirm === i.name, { path: ['confirm'], message: 'type the database name exactly to confirm: its data is gone once dropped' });
+
 export const backupCalls = {
   'backups:list': defineCall({
     summary: "A cluster's backups, newest first, with digest, size, changelog state and last verification.",
@@ -163,5 +181,23 @@ export const backupCalls = {
     input: z.strictObject({ id: idSchema }),
     output: backupSchema,
     errors: ['not-found', 'artifact-failed', 'tool-missing', 'tool-failed'],
+  }),
+  'backups:lostWrites': defineCall({
+    summary: 'What restoring this backup would lose, counted in the live database: users created since (named), events, admin events, sessions, and what cannot be counted.',
+    input: z.strictObject({ id: idSchema }),
+    output: lostWritesSchema,
+    errors: ['not-found', 'tool-missing', 'tool-failed'],
+  }),
+  'backups:retained': defineCall({
+    summary: 'Databases a restore replaced and kept under a dated name, newest first, until pruned.',
+    input: z.strictObject({ cluster: nameSchema }),
+    output: z.array(retainedDatabaseSchema),
+    errors: ['not-found'],
+  }),
+  'backups:prune': defineCall({
+    summary: 'Drops one kept database on its server (its name typed again to confirm) and records when; never the live one.',
+    input: pruneRetainedInputSchema,
+    output: retainedDatabaseSchema,
+    errors: ['not-found', 'conflict', 'tool-missing', 'tool-failed'],
   }),
 } as const;

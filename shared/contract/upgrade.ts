@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { defineCall } from './define.ts';
+import { sessionPolicySchema } from './backups.ts';
 import { idSchema, nameSchema } from './common.ts';
 
 export const nodeStateSchema = z.enum(['waiting', 'preparing', 'prepared', 'draining', 'stopping', 'installing', 'starting', 'ready', 'joined', 'failed']);
@@ -33,6 +34,15 @@ export const rollbackPlanSchema = z.strictObject({
   backup: z.strictObject({ id: idSchema, createdAt: z.string(), size: z.number() }).nullable(),
   /** Said up front: what the rollback costs. */
   downtime: z.string(),
+  /**
+   * The full outage predicted, in seconds, for `restore` and `recreate-back`
+   * (stop, restore, first start to ready); null for `rolling-back`, which has none.
+   */
+  predictedDowntimeSeconds: z.number().int().nonnegative().nullable().default(null),
+  /** Where the prediction comes from: this cluster's recorded steps, or the defaults when it has no history yet. */
+  predictedDowntimeBasis: z.string().nullable().default(null),
+  /** What a restore does with the sessions of the restored database; null when nothing is restored. */
+  sessionPolicy: sessionPolicySchema.nullable().default(null),
   lostWrites: z.string(),
   /** What a restore loses, counted where the data allows: one line each (users by name, events, sessions). */
   lostWriteLines: z.array(z.string()),
@@ -78,13 +88,19 @@ export const upgradeCalls = {
   }),
   'rollback:plan': defineCall({
     summary: "What a rollback of the cluster's last upgrade would do and cost, before doing it.",
-    input: z.strictObject({ cluster: nameSchema }),
+    /** `sessionPolicy`: the one the operator means to start with, so the cost shown names it. */
+    input: z.strictObject({ cluster: nameSchema, sessionPolicy: sessionPolicySchema.optional() }),
     output: rollbackPlanSchema,
     errors: ['not-found'],
   }),
   'rollback:start': defineCall({
     summary: 'Stops forward progress and rolls the last upgrade back as planned.',
-    input: z.strictObject({ cluster: nameSchema, confirm: z.boolean().default(false) }),
+    input: z.strictObject({
+      cluster: nameSchema,
+      confirm: z.boolean().default(false),
+      /** For a restore: what happens to the restored sessions (default drop-online: logged-out sessions must not come back). */
+      sessionPolicy: sessionPolicySchema.optional(),
+    }),
     output: started,
     errors: ['not-found', 'locked', 'invalid-input'],
   }),

@@ -11,6 +11,7 @@
 import type { PlanStep } from '../contract/plan.ts';
 import { stepKinds, isStepKind, type StepInverse } from './step-kinds.ts';
 import { restoreSteps, rollingSteps, type StepFacts } from './strategy-steps.ts';
+import { startSeconds, stopSeconds, type ClusterFacts } from './strategy.ts';
 
 export type RollbackMode = 'rolling-back' | 'restore' | 'recreate-back';
 
@@ -52,4 +53,71 @@ export function composeRollback(input: {
   }
   if (stoppedAll || needs.has('end-maintenance')) return { mode: 'recreate-back', inverses, steps: restoreSteps(input.facts, null) };
   return { mode: 'rolling-back', inverses, steps: rollingSteps(input.facts, { backup: false, only: input.nodesToRevert, requireReady: false }) };
+}
+
+/** Seconds pg_restore is assumed to need before the first restore on a cluster is on record: a fixed part… */
+export const restoreBaseSeconds = 15;
+/** …plus the dump's size at this rate (MiB/s; a custom-format dump restores with its indexes rebuilt). */
+export const restoreMiBPerSecond = 10;
+
+/** What a rollback's outage is predicted to be, and from what. */
+export interface RollbackDowntime {
+  /** Null when the rollback has no full outage (rolling-back). */
+  seconds: number | null;
+  /** "from this cluster's recorded steps: …" or "no history yet: default …"; null with `seconds`. */
+  basis: string | null;
+}
+
+const medianOf = (xs: readonly number[]): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * The outage of a `restore` or `recreate-back`, predicted the way a recreate's
+ * is (shared/domain/strategy.ts): every node's graceful stop, then (restore)
+ * pg_restore beside the live database, then the first node's start to ready.
+ * No migration: the version started is the one the schema (or the restored
+ * backup) belongs to. Each part comes from this cluster's recorded steps
+ * when it has them, else from a default, and the basis says which.
+ * `rolling-back` moves one node at a time behind the load balancer: no outage, null.
+ */
+export function predictRollbackDowntime(mode: RollbackMode, input: {
+  /** What this cluster's earlier runs measured (plan-service's clusterHistory). */
+  history?: ClusterFacts['history'];
+  /** Durations (ms) of this cluster's earlier `db.restore` steps that succeeded. */
+  restoreMs?: readonly number[];
+  /** Size of the dump to restore (bytes), for the default restore estimate. */
+  backupBytes?: number | null;
+}): RollbackDowntime {
+  if (mode === 'rolling-back') return { seconds: null, basis: null };
+  const stop = input.history?.stopSeconds ?? null;
+  const start = input.history?.startSeconds ?? null;
+  const samples = input.history?.samples ?? 0;
+  const parts: { seconds: number; measured: boolean; text: string }[] = [
+    stop !== null ? { seconds: stop, measured: true, text: `${stop} s stop` } : { seconds: stopSeconds, measured: false, text: `${stopSeconds} s stop` },
+  ];
+  if (mode === 'restore') {
+    const restoreMs = input.restoreMs ?? [];
+    const recorded = medianOf(restoreMs);
+    if (recorded !== null) {
+      const s = Math.round(recorded / 1000);
+      parts.push({ seconds: s, measured: true, text: `${s} s restore (median of ${restoreMs.length} restore${restoreMs.length === 1 ? '' : 's'})` });
+    } else {
+      const bytes = input.backupBytes ?? 0;
+      const s = Math.round(restoreBaseSeconds + bytes / 1024 / 1024 / restoreMiBPerSecond);
+      parts.push({ seconds: s, measured: false, text: `${s} s restore (${restoreBaseSeconds} s + ${mib(bytes)} dump at ${restoreMiBPerSecond} MiB/s)` });
+    }
+  }
+  parts.push(start !== null
+    ? { seconds: start, measured: true, text: `${start} s start to ready (${samples} node start${samples === 1 ? '' : 's'})` }
+    : { seconds: startSeconds, measured: false, text: `${startSeconds} s start to ready` });
+  const measured = parts.filter((p) => p.measured).map((p) => p.text);
+  const defaults = parts.filter((p) => !p.measured).map((p) => p.text);
+  const basis = !measured.length
+    ? `no history yet: default ${defaults.join(' + ')}`
+    : `from this cluster's recorded steps: ${measured.join(' + ')}${defaults.length ? `; default ${defaults.join(' + ')}` : ''}`;
+  return { seconds: parts.reduce((sum, p) => sum + p.seconds, 0), basis };
 }

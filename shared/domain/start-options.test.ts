@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdits, metadataFingerprintText, nodeOptions, secretEnvName, startOptions, toKcArgs, optionDrift, parseKeycloakConf } from './start-options.ts';
+import { applyEdits, metadataFingerprintText, nodeOptions, secretEnvName, startOptions, toKcArgs, optionDrift, parseKeycloakConf, nodeOwnedOptions } from './start-options.ts';
 
 const node = { host: '127.0.10.1', httpPort: 8080, managementPort: 9000 };
 
@@ -55,12 +55,41 @@ describe('optionDrift: the record must describe what the node runs', () => {
     expect(conf).toMatchObject({ 'cache-stack': 'jdbc-ping', 'db-url': 'jdbc:postgresql://db.example:5432/kc?a=b', features: 'login:v1,token-exchange' });
   });
   it('names an option edited in the record but not on the node, and one the node does not set', () => {
-    expect(optionDrift({ 'cache-stack': 'tcp', features: 'login:v1,token-exchange', 'log-level': 'debug' }, conf)).toEqual([
+    expect(optionDrift({ 'cache-stack': 'tcp', features: 'login:v1,token-exchange', 'db-url': 'jdbc:postgresql://db.example:5432/kc?a=b', 'log-level': 'debug' }, conf)).toEqual([
       { key: 'cache-stack', recorded: 'tcp', running: 'jdbc-ping' },
       { key: 'log-level', recorded: 'debug', running: null },
     ]);
   });
-  it('is empty when the record matches; node-specific options on the node are not the record\'s business', () => {
-    expect(optionDrift({ 'cache-stack': 'jdbc-ping' }, conf)).toEqual([]);
+  it('names an option the node sets that the record no longer has (removed by hand), after the record\'s own', () => {
+    const recorded = { 'cache-stack': 'tcp', 'db-url': 'jdbc:postgresql://db.example:5432/kc?a=b' };
+    expect(optionDrift(recorded, conf)).toEqual([
+      { key: 'cache-stack', recorded: 'tcp', running: 'jdbc-ping' },
+      { key: 'features', recorded: null, running: 'login:v1,token-exchange' },
+    ]);
+  });
+  it('reports both directions together, each key once', () => {
+    const drift = optionDrift({ 'cache-stack': 'jdbc-ping', 'db-url': 'jdbc:postgresql://db.example:5432/kc?a=b', 'log-level': 'debug' }, conf);
+    expect(drift).toEqual([
+      { key: 'log-level', recorded: 'debug', running: null },
+      { key: 'features', recorded: null, running: 'login:v1,token-exchange' },
+    ]);
+  });
+  it('is empty when the record matches; node-owned options and secret options on the node are not the record\'s to state', () => {
+    const node = parseKeycloakConf([
+      'cache-stack=jdbc-ping', 'features=login:v1', 'http-host=127.0.10.1', 'http-port=8080', 'http-management-port=9000', 'https-port=8443',
+      'cache-embedded-network-bind-address=127.0.10.1', 'db-password=never-compared', '',
+    ].join('\n'));
+    expect(optionDrift({ 'cache-stack': 'jdbc-ping', features: 'login:v1' }, node, ['db-password'])).toEqual([]);
+    // The secret's name is what exempts it: unnamed, a password set on the node is an option the record does not know.
+    expect(optionDrift({ 'cache-stack': 'jdbc-ping', features: 'login:v1' }, node)).toEqual([{ key: 'db-password', recorded: null, running: 'never-compared' }]);
+  });
+  it('compares own keys only: a key named like an Object property is an ordinary option', () => {
+    expect(optionDrift({ constructor: 'x' }, parseKeycloakConf('toString=y\n'))).toEqual([
+      { key: 'constructor', recorded: 'x', running: null },
+      { key: 'toString', recorded: null, running: 'y' },
+    ]);
+  });
+  it('treats every node-derived listen option as the node\'s own', () => {
+    expect(nodeOwnedOptions).toEqual(expect.arrayContaining(Object.keys(nodeOptions(node))));
   });
 });

@@ -97,13 +97,45 @@ export function parseKeycloakConf(text: string): Record<string, string> {
 }
 
 /**
- * Options the cluster record states that the node does not run as stated:
- * metadata must describe what runs, so a record edited by hand (say
- * cache-stack changed to tcp while the nodes still run jdbc-ping) would make
- * the compatibility check answer for a deployment that does not exist.
+ * Options a node sets for itself (where it listens and how its cluster
+ * members reach it): a playbook derives them from the node, so the node's
+ * keycloak.conf holds them whether or not the cluster record names them.
  */
-export function optionDrift(recorded: Readonly<Record<string, string>>, running: Readonly<Record<string, string>>): { key: string; recorded: string; running: string | null }[] {
-  return Object.entries(recorded)
-    .filter(([k, v]) => running[k] !== v)
-    .map(([key, v]) => ({ key, recorded: v, running: running[key] ?? null }));
+export const nodeOwnedOptions: readonly string[] = [
+  ...Object.keys(nodeOptions({ host: '', httpPort: 0, managementPort: 0 })),
+  'https-port',
+  'cache-embedded-network-bind-address',
+  'cache-embedded-network-bind-port',
+  'cache-embedded-network-external-address',
+  'cache-embedded-network-external-port',
+];
+
+/** One option on which the record and the node disagree; `null` is "not set" on that side. */
+export interface OptionDriftItem {
+  key: string;
+  recorded: string | null;
+  running: string | null;
+}
+
+/**
+ * Where the cluster record and what a node runs disagree, in both
+ * directions: metadata must describe what runs, so a record edited by hand
+ * (say cache-stack changed to tcp while the nodes still run jdbc-ping, or an
+ * option removed from the record that the nodes still set) would make the
+ * compatibility check answer for a deployment that does not exist.
+ * Record entries come first (in record order), then options only the node
+ * sets (in its order). Not drift: node-owned options the record leaves out
+ * (`nodeOwnedOptions`), and secret options, which the record names in
+ * `secretKeys` and whose values are never compared.
+ */
+export function optionDrift(recorded: Readonly<Record<string, string>>, running: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): OptionDriftItem[] {
+  const runs = (k: string) => (Object.hasOwn(running, k) ? running[k]! : null);
+  const changed = Object.entries(recorded)
+    .filter(([k, v]) => runs(k) !== v)
+    .map(([key, v]) => ({ key, recorded: v, running: runs(key) }));
+  const ignored = new Set([...nodeOwnedOptions, ...secretKeys]);
+  const unrecorded = Object.entries(running)
+    .filter(([k]) => !Object.hasOwn(recorded, k) && !ignored.has(k))
+    .map(([key, v]) => ({ key, recorded: null, running: v }));
+  return [...changed, ...unrecorded];
 }
