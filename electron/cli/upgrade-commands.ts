@@ -1,6 +1,7 @@
 /** `keyturn upgrade`, `keyturn rollback` and `keyturn runs pause|abort|resume`. */
 import type { Command } from 'commander';
 import { planCalls } from '../../shared/contract/plan.ts';
+import { sessionPolicySchema, type SessionPolicy } from '../../shared/contract/backups.ts';
 import { upgradeCalls } from '../../shared/contract/upgrade.ts';
 import { KeyturnError, toErrorShape, type KeyturnErrorShape } from '../../shared/errors.ts';
 import type { RunOutcome } from '../engine/executor.ts';
@@ -59,11 +60,37 @@ async function follow(scope: CliScope, ctx: CliContext, start: () => Promise<{ r
   const cluster = result.run.clusterName ?? 'NAME';
   if (outcome === 'paused') scope.io.err(`Paused. Continue with: keyturn runs resume ${runId}   (or roll back: keyturn rollback --cluster ${cluster})\n`);
   else if (outcome === 'aborted') scope.io.err(`Aborted: the cluster is as the completed steps left it. Look at it (keyturn runs show ${runId}), then roll back (keyturn rollback --cluster ${cluster}) or plan again.\n`);
-  else if (outcome === 'failed' && !json) {
+  else if (outcome === 'failed') {
     const e = error as KeyturnErrorShape | null;
-    scope.io.err(`keyturn: run ${runId} failed${e ? `: ${e.message}` : ''}\n  hint: ${e?.hint ?? `See what happened with: keyturn runs show ${runId}`}\n`);
+    if (!json) scope.io.err(`keyturn: run ${runId} failed${e ? `: ${e.message}` : ''}\n  hint: ${e?.hint ?? `See what happened with: keyturn runs show ${runId}`}\n`);
+    scope.io.err(wayOut(result.run.kind, result.steps, cluster));
   }
   ctx.exitCode = outcome === 'succeeded' ? exitCodeForRun(result.run.status) : runExitCodes[outcome];
+}
+
+/**
+ * What an operator at 3 a.m. needs after a failed upgrade: whether clients are
+ * being turned away right now (a maintenance the run entered and never ended),
+ * and the one command that shows the way back with its cost before anything
+ * happens. The step's own hint says how to fix the cause.
+ */
+export function wayOut(kind: string, steps: readonly { kind: string; status: string }[], cluster: string): string {
+  const status = (k: string) => steps.find((s) => s.kind === k)?.status;
+  const inMaintenance = status('lb.maintenance') === 'succeeded' && status('lb.end-maintenance') !== 'succeeded';
+  const now = inMaintenance ? 'The load balancer is still in maintenance: every client gets 503 with Retry-After. ' : '';
+  if (kind !== 'upgrade') return `${now}Look at the run (keyturn runs show), fix the cause, then start the rollback again.\n`;
+  return `${now}The way back and what it costs: keyturn rollback --cluster ${cluster} --plan (then --confirm to take it).\n`;
+}
+
+const sessionPolicies = sessionPolicySchema.options;
+
+/** `--session-policy`, checked before any work: a typo must not fall back to the default on a production restore. */
+export function parseSessionPolicy(value: string | undefined): SessionPolicy | undefined {
+  if (value === undefined) return undefined;
+  const parsed = sessionPolicySchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new KeyturnError('invalid-input', `--session-policy: '${value}' is not a session policy; the allowed values are ${sessionPolicies.join(', ')}.`,
+    'Use --session-policy drop-online (default: drop the sessions that were online at the backup, keep offline tokens), keep-all (keep every session) or drop-all (everyone logs in again).');
 }
 
 export function registerUpgradeCommands(program: Command, ctx: CliContext): void {
@@ -113,17 +140,21 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
     .requiredOption('--cluster <name>', 'registered cluster')
     .option('--plan', 'only show what the rollback would do and cost')
     .option('--confirm', 'confirm a rollback that restores the database (downtime, lost writes)')
+    .option('--session-policy <policy>', `what a restore does with the restored sessions: ${sessionPolicies.join(' | ')} (default drop-online: sessions logged out since the backup stay out, offline tokens stay)`)
     .option('--json', 'print JSON')
     .option('--verbose', 'print every event')
-    .action(async (o: { cluster: string; plan?: boolean; confirm?: boolean; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster: string; plan?: boolean; confirm?: boolean; sessionPolicy?: string; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async (scope) => {
+        const policy = parseSessionPolicy(o.sessionPolicy);
         if (o.plan) {
-          const p = await scope.services.rollbacks.plan(o.cluster);
+          const p = await scope.services.rollbacks.plan(o.cluster, policy);
           if (o.json) return printJson(scope.io, p);
-          scope.io.out(`Rollback of ${p.cluster}: ${p.fromVersion} -> ${p.toVersion} (${p.mode})\n${p.explanation}\nDowntime: ${p.downtime}\nLost writes: ${p.lostWrites}\n${p.steps.map((s) => `  - ${s}`).join('\n')}\n`);
+          const predicted = p.predictedDowntimeSeconds === null ? '' : `Predicted downtime: about ${p.predictedDowntimeSeconds} s (${p.predictedDowntimeBasis})\n`;
+          const sessions = p.sessionPolicy ? `Sessions: ${p.sessionPolicy}\n` : policy ? 'Sessions: untouched (nothing is restored; --session-policy applies to a restore only)\n' : '';
+          scope.io.out(`Rollback of ${p.cluster}: ${p.fromVersion} -> ${p.toVersion} (${p.mode})\n${p.explanation}\nDowntime: ${p.downtime}\n${predicted}Lost writes: ${p.lostWrites}\n${sessions}${p.steps.map((s) => `  - ${s}`).join('\n')}\n`);
           return;
         }
-        await follow(scope, ctx, () => scope.services.rollbacks.start(o.cluster, o.confirm ?? false), o.json ?? false, o.verbose ?? false);
+        await follow(scope, ctx, () => scope.services.rollbacks.start(o.cluster, o.confirm ?? false, policy), o.json ?? false, o.verbose ?? false);
       });
     });
 

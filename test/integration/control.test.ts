@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureLabUp, keyturn } from './lab-harness.ts';
 import { ensureLabAt, expectLabUntouched, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
+import { pausesAfter } from '../../shared/domain/step-kinds.ts';
 import { backupsOfRun, expectZeroFailed, latestRun, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
 
 const lab = inject('lab');
@@ -91,12 +92,12 @@ describe('steering an upgrade of the lab from another terminal', () => {
     expect(resume.stderr).toMatch(/aborted/);
   });
 
-  it('`runs pause` stops the run before the first node: exit 8, the way on printed, nothing switched; abort then ends the paused run at once', async () => {
+  it('`runs pause` stops the run at the next pause point, before the first node: exit 8, the way on printed, nothing switched; abort then ends the paused run at once', async () => {
     const previous = latestRun(home, 'upgrade')?.id;
     let runId = '';
     await withUpgrade(['--to', to, '--yes'], async (child) => {
       runId = await waitForRun(home, child, previous, (r) => r.status === 'running');
-      // Pause waits for a node boundary: the backup and the prepare still run, then it stops before n1 is drained.
+      // Pause takes effect after the current step if that step allows it (preflight, backup and prepare do), never inside a node's or a maintenance window's steps.
       const pause = await keyturn(home, ['runs', 'pause', runId]);
       expect(pause.exitCode, pause.stderr).toBe(0);
       expect(pause.stdout).toContain(`Pause requested for run ${runId}`);
@@ -105,9 +106,14 @@ describe('steering an upgrade of the lab from another terminal', () => {
       expect(done.stderr).toContain(`keyturn runs resume ${runId}`);
       expect(done.stdout).toMatch(new RegExp(`Run ${runId}: paused`));
       expect(runStatus(home, runId)).toBe('paused');
+      // it stopped at the first pause point after the request: a prefix of the whole-cluster steps done, ending on one that allows a pause, the rest untouched
       const steps = stepsOf(home, runId);
-      expect(steps.find((s) => s.kind === 'cluster.prepare')).toMatchObject({ status: 'succeeded' });
-      expect(steps.filter((s) => s.node !== null).every((s) => s.status === 'pending')).toBe(true);
+      const succeeded = steps.filter((s) => s.status === 'succeeded');
+      expect(succeeded.length).toBeGreaterThan(0);
+      expect(steps.slice(0, succeeded.length)).toEqual(succeeded);
+      expect(steps.slice(succeeded.length).every((s) => s.status === 'pending')).toBe(true);
+      expect(pausesAfter(succeeded.at(-1)!.kind)).toBe(true);
+      expect(succeeded.every((s) => s.node === null)).toBe(true);
       expectZeroFailed(home, runId);
       await expectUntouched();
     });

@@ -6,12 +6,18 @@
  * measured downtime is recorded next to the prediction; the schema guard
  * refuses the old version on the migrated schema; the restore rollback names
  * the user created after the backup, brings 26.5.6 back with the changelog of
- * the backup and keeps the migrated database under its dated name.
+ * the backup and keeps the migrated database under its dated name. Then the
+ * faults: a first node that migrates the schema and then cannot start halts
+ * the run in maintenance, and the restore rollback it offers brings the
+ * cluster back; kill -9 of the engine between the stop and the first start is
+ * resumed to the end; and an options-only change (same version, one option
+ * more) runs as the check says and lands on every node and in the record.
  *
  * The lab is rebuilt at 26.5.6 first (`lab up --version 26.5.6`): going back
  * from a 26.7 schema is only possible from a backup taken on 26.5.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { prepareTarget, probeOnce } from '../../electron/engine/probe-request.ts';
@@ -19,8 +25,8 @@ import { readSchema, schemaRefusal } from '../../electron/services/schema-guard.
 import { changelogState } from '../../electron/tools/postgres-changelog.ts';
 import { databaseExists, type PgConnection } from '../../electron/tools/postgres.ts';
 import { ensureLabUp, keyturn } from './lab-harness.ts';
-import { editLab, labNodes, labServers, labVersions, recordedVersion } from './lab-cluster.ts';
-import { eventsOfKind, expectRunIsPlan, latestRun, probeProof, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
+import { editLab, labNodes, labServers, labVersions, recordedVersion, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
+import { eventSeqs, eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, probeProof, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
 
 const lab = inject('lab');
 const home = lab.home;
@@ -60,6 +66,42 @@ async function createUser(username: string): Promise<void> {
   const res = await fetch(`${base}/admin/realms/lab/users`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ username, enabled: true }) });
   expect(res.status).toBe(201);
 }
+
+interface LabNodeSpec { name: string; host: string; httpPort: number }
+async function labNodeSpecs(): Promise<LabNodeSpec[]> {
+  const show = await keyturn(home, ['cluster', 'show', 'lab', '--json']);
+  return (JSON.parse(show.stdout) as { spec: { nodes: LabNodeSpec[] } }).spec.nodes;
+}
+
+/**
+ * Holds `host:port` with a plain TCP listener, retrying while the port is
+ * still taken (by the Keycloak that is stopping): a real fault, the kind a
+ * stray process on a node produces, that Keycloak only meets when it opens
+ * its listener, after its start ran the schema migration.
+ */
+async function holdPort(host: string, port: number, timeoutMs: number): Promise<Server> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const server = createServer((socket) => socket.destroy());
+    try {
+      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
+      return server;
+    } catch (err) {
+      server.close();
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** What a client gets from the load balancer right now: the status and its Retry-After. */
+async function throughBalancer(): Promise<{ status: number; retryAfter: string | null }> {
+  const res = await fetch('http://127.0.10.100:8080/realms/lab', { signal: AbortSignal.timeout(5000) });
+  await res.arrayBuffer();
+  return { status: res.status, retryAfter: res.headers.get('retry-after') };
+}
+
+const keycloakConf = (node: string, version: string): string => readFileSync(join(stateDirOf(home), 'nodes', node, 'opt', `keycloak-${version}`, 'conf', 'keycloak.conf'), 'utf8');
 
 const errorOf = (stdout: string) => (JSON.parse(stdout) as { error: { code: string; message: string; hint: string } }).error;
 
@@ -189,11 +231,95 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     const kept = await keyturn(home, ['backup', 'retained', '--cluster', 'lab', '--json']);
     expect(kept.exitCode, kept.stderr).toBe(0);
     const names = (JSON.parse(kept.stdout) as { name: string }[]).map((k) => k.name);
-    expect(names.some((n) => /_migrated_\d{12}/.test(n))).toBe(true);
-    for (const n of names) expect(await databaseExists(db, n)).toBe(true);
     const restored = eventsOfKind(home, rollbackId, 'backup.restored')[0]!.data as { keptAs: string; sessions: { policy: string } };
-    expect(restored.sessions.policy).toBe('drop-online');
+    expect(restored.keptAs).toMatch(/_migrated_\d{12}/);
     expect(names).toContain(restored.keptAs);
+    expect(await databaseExists(db, restored.keptAs)).toBe(true);
+    expect(restored.sessions.policy).toBe('drop-online');
+    expect(await tokenThroughPublicName()).toBe(true);
+  });
+  it('a first node that migrates the schema and then cannot start halts the run in maintenance; the restore rollback it offers brings the cluster back', async () => {
+    const n1 = (await labNodeSpecs()).find((n) => n.name === 'n1')!;
+    const previous = latestRun(home, 'upgrade')?.id;
+    let blocker: Server | undefined;
+    try {
+      const child = startUpgrade(home, ['--to', to, '--strategy', 'recreate', '--yes', '--json']);
+      await waitForRun(home, child, previous, (r) => stepsOf(home, r.id).some((s) => s.kind === 'cluster.stop' && s.status === 'succeeded'));
+      // The old n1 is gone: a stray process takes its HTTP port before the new version opens it.
+      blocker = await holdPort(n1.host, n1.httpPort, 60_000);
+      const r = await child;
+      expect(r.exitCode, r.stderr.slice(-3000)).toBe(7);
+      const runId = latestRun(home, 'upgrade')!.id;
+      expect(runStatus(home, runId)).toBe('failed');
+      const failed = stepsOf(home, runId).find((s) => s.status === 'failed')!;
+      expect(failed).toMatchObject({ node: 'n1' });
+      expect(['node.install', 'node.ready']).toContain(failed.kind);
+      expect(r.stderr).toMatch(/keyturn rollback --cluster lab/);
+      // halted in maintenance: every server out of rotation, clients told to come back, never a refused connection
+      expect((await labServers(home)).map((s) => s.adminState)).toEqual(['maint', 'maint']);
+      expect(await throughBalancer()).toMatchObject({ status: 503, retryAfter: '30' });
+      expect(stepsOf(home, runId).find((s) => s.kind === 'lb.end-maintenance')?.status).toBe('pending');
+
+      // n1 ran the migration before it failed: only the backup brings 26.5.6 back, and the plan says so
+      const planned = await keyturn(home, ['rollback', '--cluster', 'lab', '--plan', '--json']);
+      expect(planned.exitCode, planned.stderr).toBe(0);
+      expect(JSON.parse(planned.stdout)).toMatchObject({ mode: 'restore', schemaChanged: true, toVersion: from, needsConfirmation: true });
+    } finally {
+      await new Promise((r) => blocker ? blocker.close(r) : r(undefined));
+    }
+    const rb = await keyturn(home, ['rollback', '--cluster', 'lab', '--confirm', '--json'], { timeoutMs: 40 * 60_000 });
+    expect(rb.exitCode, rb.stderr.slice(-4000)).toBe(0);
+    expect(await labVersions(home)).toEqual({ n1: from, n2: from });
+    expect((await labNodes(home)).every((n) => n.ready)).toBe(true);
+    expect((await labServers(home)).map((s) => `${s.name} ${s.adminState}`)).toEqual(['n1 ready', 'n2 ready']);
+    expect(recordedVersion(home)).toBe(from);
+    expect(await tokenThroughPublicName()).toBe(true);
+  });
+
+  it('kill -9 of the engine between the stop and the first start: the run is interrupted in maintenance, and resume completes it', async () => {
+    const previous = latestRun(home, 'upgrade')?.id;
+    const child = startUpgrade(home, ['--to', to, '--strategy', 'recreate', '--yes']);
+    const runId = await waitForRun(home, child, previous, (r) => stepsOf(home, r.id).some((s) => s.kind === 'cluster.stop' && s.status === 'succeeded'));
+    child.kill('SIGKILL');
+    await child;
+    // a new Keyturn process finds the run interrupted, and the clients still get maintenance answers
+    const list = JSON.parse((await keyturn(home, ['runs', 'list', '--cluster', 'lab', '--json'])).stdout) as { id: string; status: string }[];
+    expect(list.find((r) => r.id === runId)?.status).toBe('interrupted');
+    expect((await labServers(home)).map((s) => s.adminState)).toEqual(['maint', 'maint']);
+    expect((await throughBalancer()).status).toBe(503);
+
+    const resumed = await keyturn(home, ['runs', 'resume', runId, '--json'], { timeoutMs: 40 * 60_000 });
+    expect(resumed.exitCode, resumed.stderr.slice(-4000)).toBe(0);
+    expect(runStatus(home, runId)).toBe('succeeded');
+    expect(stepsOf(home, runId).every((s) => s.status === 'succeeded')).toBe(true);
+    const seqs = eventSeqs(home, runId);
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    expect(await labVersions(home)).toEqual({ n1: to, n2: to });
+    expect((await labServers(home)).map((s) => `${s.name} ${s.adminState} ${s.status}`)).toEqual(['n1 ready UP', 'n2 ready UP']);
+    expect(recordedVersion(home)).toBe(to);
+    expect(await tokenThroughPublicName()).toBe(true);
+  });
+
+  it('an options-only change (same version, one option more) runs as the check says and lands on every node and in the record', async () => {
+    const option = 'log-level=INFO,org.keycloak.events:DEBUG';
+    const planned = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--set', option, '--json'], { timeoutMs: 15 * 60_000 });
+    expect(planned.exitCode, planned.stderr.slice(-3000)).toBe(0);
+    const p = JSON.parse(planned.stdout) as PlanJson & { recommended: string };
+    // the recommended strategy when Keyturn runs it, else the first it runs (blue/green is recommended before it is executable)
+    const chosen = p.strategies.find((s) => s.name === p.recommended && s.executable) ?? p.strategies.find((s) => s.available && s.executable);
+    expect(chosen?.name).toBe(p.check.exitCode === 0 ? 'rolling' : 'recreate');
+    expect(chosen, `no executable strategy: ${JSON.stringify(p.strategies.map((s) => [s.name, s.executableWhy]))}`).toBeDefined();
+    const previous = latestRun(home, 'upgrade')?.id;
+    const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--plan', p.runId, '--strategy', chosen!.name, '--yes', '--json'], { timeoutMs: 40 * 60_000 });
+    expect(r.exitCode, r.stderr.slice(-4000)).toBe(0);
+    const runId = latestRun(home, 'upgrade')!.id;
+    expect(runId).not.toBe(previous);
+    expectRunIsPlan(home, runId);
+    if (chosen!.name === 'rolling') expectZeroFailed(home, runId);
+    expect(await labVersions(home)).toEqual({ n1: to, n2: to });
+    for (const n of ['n1', 'n2']) expect(keycloakConf(n, to)).toContain(option);
+    const show = JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: { keycloak: { options?: Record<string, string> } } };
+    expect(show.spec.keycloak.options?.['log-level']).toBe('INFO,org.keycloak.events:DEBUG');
     expect(await tokenThroughPublicName()).toBe(true);
   });
 });
