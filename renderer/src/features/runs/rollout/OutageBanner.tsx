@@ -4,7 +4,10 @@
  * up from the first failed probe request (or the maintenance itself) and
  * what clients get (the maintenance 503, apart from anything worse); after
  * the run, the downtime the plan predicted next to the one the prober
- * measured. A rolling run has no outage and shows nothing here.
+ * measured, with where the prediction came from when the run said (recorded
+ * steps or defaults), so a miss can be judged. Upgrades and the rollbacks
+ * that stop every node (restore, recreate-back) read the same. A rolling
+ * run has no outage and shows nothing here.
  */
 import type { ReactNode } from 'react';
 import { formatCounter, formatSeconds } from '../../../lib/time.ts';
@@ -57,6 +60,16 @@ function Clock({ ms, label, testId }: { ms: number | null; label: string; testId
   );
 }
 
+/** Where the prediction comes from, when the run recorded it. */
+function Basis({ outage }: { outage: Outage }) {
+  if (outage.predictedSeconds === null || outage.predictedBasis === null) return null;
+  return (
+    <div className="banner-hint muted small" data-testid="downtime-basis">
+      Predicted about {formatSeconds(outage.predictedSeconds)} ({outage.predictedBasis}).
+    </div>
+  );
+}
+
 function Restored({ r }: { r: RestoreFacts }) {
   const dropped = r.onlineUserSessions !== null ? `${r.onlineUserSessions} online and ${r.offlineUserSessions ?? 0} offline user sessions dropped` : null;
   return (
@@ -68,7 +81,7 @@ function Restored({ r }: { r: RestoreFacts }) {
   );
 }
 
-function Result({ m, restored }: { m: MeasuredDowntime; restored: RestoreFacts | null }) {
+function Result({ m, basis, restored }: { m: MeasuredDowntime; basis: string | null; restored: RestoreFacts | null }) {
   const other = failureList(m.otherFailures);
   const over = m.predictedSeconds !== null && m.measuredSeconds !== null && m.measuredSeconds > m.predictedSeconds;
   return (
@@ -104,6 +117,11 @@ function Result({ m, restored }: { m: MeasuredDowntime; restored: RestoreFacts |
           <span className="text-ok">Clients got only the maintenance answer, no refused connection or timeout.</span>
         )}
       </div>
+      {basis && m.predictedSeconds !== null && (
+        <div className="muted small" data-testid="downtime-predicted-basis">
+          Prediction basis: {basis}.
+        </div>
+      )}
       {restored && <Restored r={restored} />}
     </section>
   );
@@ -124,7 +142,7 @@ function Banner({ tone, testId, title, clock, children }: { tone: 'warn' | 'erro
 /** The banner for a given moment (`nowMs`), so tests and the live view render the same thing. */
 export function OutageBannerView({ outage, live, runFinishedAt, nowMs }: OutageBannerProps & { nowMs: number }) {
   if (!outage) return null;
-  if (outage.measured) return <Result m={outage.measured} restored={outage.restored} />;
+  if (outage.measured) return <Result m={outage.measured} basis={outage.predictedBasis} restored={outage.restored} />;
   const elapsed = outageElapsedMs(outage, nowMs, live ? null : runFinishedAt);
   const predicted = outage.predictedSeconds !== null ? `predicted ${formatSeconds(outage.predictedSeconds)}` : 'no prediction';
 
@@ -142,6 +160,7 @@ export function OutageBannerView({ outage, live, runFinishedAt, nowMs }: OutageB
             : 'The run stopped with every node down: clients get the maintenance answer until a Rollback (restore) or Resume ends it.'}
         </div>
         <ProberLine outage={outage} />
+        <Basis outage={outage} />
       </Banner>
     );
   }
@@ -150,6 +169,7 @@ export function OutageBannerView({ outage, live, runFinishedAt, nowMs }: OutageB
       <Banner tone="error" testId="cluster-down-banner" title="Every node is stopped" clock={<Clock ms={elapsed} label={`downtime so far · ${predicted}`} testId="downtime-counter" />}>
         <div className="banner-message">No load balancer answers for the cluster: clients get connection errors until the first node is ready.</div>
         <ProberLine outage={outage} />
+        <Basis outage={outage} />
       </Banner>
     );
   }
@@ -160,6 +180,7 @@ export function OutageBannerView({ outage, live, runFinishedAt, nowMs }: OutageB
           {outage.endedBy ? <span className="mono">{outage.endedBy}</span> : 'The first node'} serves; the other nodes follow. The measured figure comes when the run ends.
         </div>
         <ProberLine outage={outage} />
+        <Basis outage={outage} />
         {outage.restored && <Restored r={outage.restored} />}
       </Banner>
     );

@@ -3,9 +3,12 @@
  * says it will do and cost (mode, steps, then downtime and lost writes, each
  * counted loss on its line) before the button arms. A restore loses writes
  * and a recreate-back stops every node, so both also ask for the cluster's
- * name, typed, right under their cost. On start it opens the rollback run.
+ * name, typed, right under their cost. A restore's session policy is chosen
+ * in the cost block (the plan's default preselected) and sent with
+ * `rollback:start`. On start it opens the rollback run.
  */
 import { useState } from 'react';
+import type { SessionPolicy } from '../../../../../shared/contract/index.ts';
 import { useRollbackPlan, useStartRollback } from '../../../api/use-upgrade.ts';
 import { useNav } from '../../../app/nav-store.ts';
 import { Badge } from '../../../components/Badges.tsx';
@@ -13,7 +16,7 @@ import { ErrorPanel, QueryError } from '../../../components/ErrorPanel.tsx';
 import { Loading } from '../../../components/Loading.tsx';
 import { formatAge, formatDateTime } from '../../../lib/time.ts';
 import { TypedConfirmation } from '../../../components/TypedConfirmation.tsx';
-import { RollbackCost, rollbackArmed, rollbackConfirmLead, rollbackNeedsTyping } from './RollbackCost.tsx';
+import { RollbackCost, rollbackArmed, rollbackConfirmLead, rollbackNeedsTyping, rollbackStartInput } from './RollbackCost.tsx';
 
 interface RollbackPanelProps {
   cluster: string;
@@ -32,6 +35,7 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
   const start = useStartRollback();
   const navigate = useNav((s) => s.navigate);
   const [typed, setTyped] = useState('');
+  const [policy, setPolicy] = useState<SessionPolicy | null>(null);
 
   const p = plan.data;
   const mustType = p !== undefined && rollbackNeedsTyping(p);
@@ -94,12 +98,12 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
                 </div>
               </div>
             )}
-            <RollbackCost plan={p} />
+            <RollbackCost plan={p} {...(policy ? { sessionPolicy: policy } : {})} onSessionPolicy={setPolicy} disabled={start.isPending} />
             <form
               className="confirm-box"
               onSubmit={(e) => {
                 e.preventDefault();
-                if (armed) start.mutate({ cluster, confirm: true }, { onSuccess: ({ runId }) => navigate({ name: 'run', runId }) });
+                if (armed) start.mutate(rollbackStartInput(cluster, p, policy), { onSuccess: ({ runId }) => navigate({ name: 'run', runId }) });
               }}
             >
               {mustType && (

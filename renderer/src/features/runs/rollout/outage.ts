@@ -5,7 +5,11 @@
  * between (maintenance answers apart from every other failure: a recreate
  * promises clients a 503 with Retry-After, never a refused connection), and
  * the engine's verdict at the end (`downtime.measured`, predicted against
- * measured). Pure, so a reload folds the same ledger into the same banner.
+ * measured). The prediction comes from the run's decision event: an
+ * upgrade's `upgrade.decided`, a rollback's `rollback.planned` (restore and
+ * recreate-back stop every node too, so the operator watches the same clock
+ * against the same kind of prediction). Pure, so a reload folds the same
+ * ledger into the same banner.
  */
 import type { RunEvent, Step } from '../../../../../shared/contract/index.ts';
 
@@ -55,10 +59,14 @@ export interface Outage {
   /** Every other failure the ticks counted since then, by reason (refused, timeout, http-503…). */
   otherFailures: Record<string, number>;
   predictedSeconds: number | null;
+  /** Where the prediction comes from ("from this cluster's recorded steps: …", "no history yet: …"), when the run said. */
+  predictedBasis: string | null;
   measured: MeasuredDowntime | null;
   restored: RestoreFacts | null;
 }
 
+/** Events that state the run's predicted downtime before its outage: an upgrade's decision, a rollback's plan. */
+const predictionKinds = new Set(['upgrade.decided', 'rollback.planned']);
 /** Steps that begin an outage: the whole cluster stops serving. */
 const outageKinds = new Set(['lb.maintenance', 'cluster.stop']);
 /** A tick carries the requests that completed during the second before it. */
@@ -111,6 +119,7 @@ export function foldOutage(steps: readonly Step[], events: readonly RunEvent[]):
   let endedBy: string | null = null;
   let servers: string[] = [];
   let predicted: number | null = null;
+  let basis: string | null = null;
   let measured: MeasuredDowntime | null = null;
   let restored: RestoreFacts | null = null;
   for (const e of events) {
@@ -122,8 +131,9 @@ export function foldOutage(steps: readonly Step[], events: readonly RunEvent[]):
     } else if (e.kind === 'lb.maintenance-ended') {
       endedMs = ms(e.at);
       endedBy = str(e.data.node) ?? e.node;
-    } else if (e.kind === 'upgrade.decided') {
+    } else if (predictionKinds.has(e.kind)) {
       predicted = num(e.data.predictedDowntimeSeconds) ?? predicted;
+      basis = str(e.data.predictedDowntimeBasis) ?? basis;
     } else if (e.kind === 'downtime.measured') {
       measured = readMeasured(e);
     } else if (e.kind === 'backup.restored') {
@@ -171,6 +181,7 @@ export function foldOutage(steps: readonly Step[], events: readonly RunEvent[]):
     maintenanceAnswers,
     otherFailures,
     predictedSeconds: measured?.predictedSeconds ?? predicted,
+    predictedBasis: basis,
     measured,
     restored,
   };
