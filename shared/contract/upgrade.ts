@@ -25,9 +25,11 @@ export const rollbackPlanSchema = z.strictObject({
   /**
    * rolling-back: the schema is unchanged, nodes go back one at a time;
    * recreate-back: the upgrade stopped every node, the old version starts the same way;
-   * restore: the schema changed, the backup must be restored.
+   * restore: the schema changed, the backup must be restored;
+   * switch-back: a blue/green run; traffic goes back to blue (never changed),
+   * or, before the switch, green is removed or kept (rollback:plan does not produce it yet).
    */
-  mode: z.enum(['rolling-back', 'recreate-back', 'restore']),
+  mode: z.enum(['rolling-back', 'recreate-back', 'restore', 'switch-back']),
   fromVersion: z.string(),
   toVersion: z.string(),
   schemaChanged: z.boolean(),

@@ -2,6 +2,10 @@
  * Rollback is composed, not improvised: it reads the steps the undone run
  * completed, takes each one's declared inverse (step-kinds.ts), and builds
  * the strategy that performs them:
+ * - a blue/green run (switch-back): blue's database was never touched, so
+ *   after the switch (`switch-back` inverse) traffic goes back to blue and is
+ *   watched; before it (`destroy-green` only) green is destroyed or kept and
+ *   blue, untouched, is verified;
  * - the schema moved (Liquibase changelog differs from the backup): only the
  *   backup brings the old version back, so restore;
  * - the undone run stopped every node (`cluster.stop`: a recreate): the old
@@ -9,11 +13,11 @@
  * - otherwise (rolling): the nodes it moved go back one at a time.
  */
 import type { PlanStep } from '../contract/plan.ts';
-import { stepKinds, isStepKind, type StepInverse } from './step-kinds.ts';
-import { restoreSteps, rollingSteps, type StepFacts } from './strategy-steps.ts';
+import { declaredStepKinds, isBlueGreenKind, isDeclaredStepKind, type StepInverse } from './step-kinds.ts';
+import { restoreSteps, rollingSteps, switchBackSteps, type Colour, type StepFacts } from './strategy-steps.ts';
 import { startSeconds, stopSeconds, type ClusterFacts } from './strategy.ts';
 
-export type RollbackMode = 'rolling-back' | 'restore' | 'recreate-back';
+export type RollbackMode = 'rolling-back' | 'restore' | 'recreate-back' | 'switch-back';
 
 export interface UndoneStep {
   kind: string;
@@ -40,12 +44,22 @@ export function composeRollback(input: {
   facts: StepFacts;
   backup: { id: string; takenAt: string } | null;
   sessionPolicy?: 'drop-online' | 'keep-all' | 'drop-all';
+  /** The undone run's strategy as recorded; a blue/green run is also recognised by its step kinds. */
+  strategy?: string | null;
+  /** A blue/green run: what its steps' params said, and the operator's choice for green when it was never promoted. */
+  blueGreen?: { colour?: Colour; provision?: 'terraform' | 'described'; keepGreen?: boolean; watchSeconds?: number; graceSeconds?: number };
 }): ComposedRollback {
-  const done = input.undone.filter(touched).filter((s) => isStepKind(s.kind));
-  const needs = new Set<StepInverse>(done.map((s) => stepKinds[s.kind as keyof typeof stepKinds].inverse));
+  const done = input.undone.filter(touched).filter((s) => isDeclaredStepKind(s.kind));
+  const rule = (s: UndoneStep) => declaredStepKinds[s.kind as keyof typeof declaredStepKinds];
+  const needs = new Set<StepInverse>(done.map((s) => rule(s).inverse));
   const inverses = done
-    .filter((s) => stepKinds[s.kind as keyof typeof stepKinds].inverse !== 'none')
-    .map((s) => `${s.kind}${s.node ? ` (${s.node})` : ''}: ${stepKinds[s.kind as keyof typeof stepKinds].inverse}, because ${stepKinds[s.kind as keyof typeof stepKinds].why.charAt(0).toLowerCase()}${stepKinds[s.kind as keyof typeof stepKinds].why.slice(1)}`);
+    .filter((s) => rule(s).inverse !== 'none')
+    .map((s) => `${s.kind}${s.node ? ` (${s.node})` : ''}: ${rule(s).inverse}, because ${rule(s).why.charAt(0).toLowerCase()}${rule(s).why.slice(1)}`);
+  if (input.strategy === 'blue-green' || input.undone.some((s) => isBlueGreenKind(s.kind))) {
+    // Blue's database is never written by a blue/green run: the schema question does not arise.
+    const steps = switchBackSteps(input.facts, { ...input.blueGreen, switched: needs.has('switch-back'), greenExists: needs.has('destroy-green') });
+    return { mode: 'switch-back', inverses, steps };
+  }
   const stoppedAll = done.some((s) => s.kind === 'cluster.stop');
   if (input.schemaChanged) {
     if (!input.backup) throw new Error('composeRollback: a changed schema needs the pre-upgrade backup');
@@ -62,7 +76,7 @@ export const restoreMiBPerSecond = 10;
 
 /** What a rollback's outage is predicted to be, and from what. */
 export interface RollbackDowntime {
-  /** Null when the rollback has no full outage (rolling-back). */
+  /** Null when the rollback has no full outage (rolling-back, switch-back). */
   seconds: number | null;
   /** "from this cluster's recorded steps: …" or "no history yet: default …"; null with `seconds`. */
   basis: string | null;
@@ -82,7 +96,8 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
  * No migration: the version started is the one the schema (or the restored
  * backup) belongs to. Each part comes from this cluster's recorded steps
  * when it has them, else from a default, and the basis says which.
- * `rolling-back` moves one node at a time behind the load balancer: no outage, null.
+ * `rolling-back` moves one node at a time behind the load balancer, and
+ * `switch-back` moves traffic to blue, which kept serving: no outage, null.
  */
 export function predictRollbackDowntime(mode: RollbackMode, input: {
   /** What this cluster's earlier runs measured (plan-service's clusterHistory). */
@@ -92,7 +107,7 @@ export function predictRollbackDowntime(mode: RollbackMode, input: {
   /** Size of the dump to restore (bytes), for the default restore estimate. */
   backupBytes?: number | null;
 }): RollbackDowntime {
-  if (mode === 'rolling-back') return { seconds: null, basis: null };
+  if (mode === 'rolling-back' || mode === 'switch-back') return { seconds: null, basis: null };
   const stop = input.history?.stopSeconds ?? null;
   const start = input.history?.startSeconds ?? null;
   const samples = input.history?.samples ?? 0;

@@ -1,10 +1,16 @@
 /**
- * Every kind of step the engine can execute, declared once: whether a Pause
- * may take effect after it, and what undoing it takes (its inverse) or why it
+ * Every kind of step a strategy names, declared once: whether a Pause may
+ * take effect after it, and what undoing it takes (its inverse) or why it
  * needs no undoing. The strategies (strategy-steps.ts) are ordered lists of
- * these kinds; the engine's step registry gives each kind its implementation
- * and is type-checked against this list, so a strategy can never name a step
- * the engine cannot run, and rollback composes its steps from these inverses.
+ * these kinds; rollback composes its steps from these inverses.
+ *
+ * Two tables: `stepKinds` is what the engine executes today (its step
+ * registry is a record over exactly these, so a kind without an
+ * implementation does not compile), `plannedStepKinds` is declared for the
+ * plan and the rollback composition but not executable yet (blue/green).
+ * `isStepKind` answers "the engine implements it", so a run naming a planned
+ * kind is refused by the executor; a planned kind moves into `stepKinds` on
+ * the day its implementation lands.
  */
 
 /** What undoing a completed step needs. */
@@ -15,6 +21,10 @@ export type StepInverse =
   | 'enable-node'
   /** The load balancer answers 503 to everyone: end the maintenance. */
   | 'end-maintenance'
+  /** Green exists (hosts, database, Keycloak): remove it (Terraform destroy of its workspace, or Keycloak stopped on a described standby). Blue never changed. */
+  | 'destroy-green'
+  /** Clients reach green (or the ledger says green is active): point the traffic back at blue, which kept serving unchanged, and record blue active again. */
+  | 'switch-back'
   /** Nothing to undo (read-only, additive, or kept for forensics); `why` says which. */
   | 'none';
 
@@ -43,9 +53,49 @@ export const stepKinds = {
   verify: { pauseAfter: true, inverse: 'none', why: 'A check; it records the version the cluster reached.' },
 } as const satisfies Record<string, StepKindRule>;
 
-export type StepKind = keyof typeof stepKinds;
+/**
+ * Blue/green (the disaster-recovery way): green is cloned from a verified
+ * backup of blue onto parallel hosts, upgraded, proven, then traffic switches
+ * once. "green" in a kind names the role (the copy being built) and "blue"
+ * the one serving; the steps' `colour` param names the real colour, which
+ * alternates from one upgrade to the next.
+ *
+ * Pauses: none between the backup and the promotion gate, because the clone
+ * point ages while a run waits and every write blue takes after it is
+ * missing on green: the one place to wait is the gate, where green is proven.
+ * None between the switch and the end of the watch either, because the
+ * watch is what switches back on its own when green fails.
+ * Declared, not executable: the engine implements none of these yet.
+ */
+export const plannedStepKinds = {
+  'backup.verify': { pauseAfter: false, inverse: 'none', why: "Reads blue only: a fresh pg_dump, restored into a scratch database to prove it; its time is the clone point." },
+  'green.provision': { pauseAfter: false, inverse: 'destroy-green', why: "Green's hosts, database and load balancer exist (a Terraform workspace for the colour, or the described standby taken into use) until they are destroyed." },
+  'green.restore': { pauseAfter: false, inverse: 'destroy-green', why: "Green's database holds blue's data as of the clone point, its JGROUPS_PING emptied; blue's database was only read." },
+  'green.install': { pauseAfter: false, inverse: 'destroy-green', why: "Green runs the target version and its first start migrated green's copy of the schema; blue is untouched." },
+  'green.verify': { pauseAfter: false, inverse: 'none', why: "A check: green ready as one cluster of its own nodes, blue's view still exactly blue's." },
+  'green.smoke': { pauseAfter: false, inverse: 'none', why: 'Requests to green through the preview path only; no client reaches green yet.' },
+  'promotion.gate': { pauseAfter: true, inverse: 'none', why: 'A decision, no change: with manual promotion the run waits here until the operator promotes green.' },
+  'traffic.switch': { pauseAfter: false, inverse: 'switch-back', why: 'Clients are sent to the other colour (an RFC 2136 DNS update, or one atomic change on the front HAProxy).' },
+  'traffic.drain': { pauseAfter: false, inverse: 'none', why: "Waits while the colour traffic left keeps serving (TTL + grace) and reads its counters; nothing changes." },
+  'traffic.watch': { pauseAfter: true, inverse: 'none', why: 'The prober watches the public name; above the failure threshold it switches back on its own.' },
+  'standby.record': { pauseAfter: true, inverse: 'switch-back', why: 'The ledger records which colour is active and which is kept as standby; switching back records it the other way round.' },
+  'green.destroy': { pauseAfter: true, inverse: 'none', why: 'Removes green only; blue never changed. Building green again is a new run.' },
+} as const satisfies Record<string, StepKindRule>;
 
+/** A kind the engine executes today. */
+export type StepKind = keyof typeof stepKinds;
+/** A kind declared for plans and rollback composition, executable or not yet. */
+export type DeclaredStepKind = StepKind | keyof typeof plannedStepKinds;
+
+/** Executable and planned kinds in one table, for reading a rule by name. */
+export const declaredStepKinds: Readonly<Record<DeclaredStepKind, StepKindRule>> = { ...stepKinds, ...plannedStepKinds };
+
+/** Whether the engine implements `k` (the executor refuses any other kind). */
 export const isStepKind = (k: string): k is StepKind => Object.hasOwn(stepKinds, k);
+/** Whether `k` is declared at all, executable or planned. */
+export const isDeclaredStepKind = (k: string): k is DeclaredStepKind => Object.hasOwn(declaredStepKinds, k);
+/** Whether `k` is a blue/green kind (declared, not executable yet). */
+export const isBlueGreenKind = (k: string): k is keyof typeof plannedStepKinds => Object.hasOwn(plannedStepKinds, k);
 
 /** Whether a Pause requested during `kind` may take effect once it finished. */
-export const pausesAfter = (kind: string): boolean => isStepKind(kind) && stepKinds[kind].pauseAfter;
+export const pausesAfter = (kind: string): boolean => isDeclaredStepKind(kind) && declaredStepKinds[kind].pauseAfter;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { composeRollback } from './rollback-steps.ts';
-import { isStepKind, pausesAfter, stepKinds } from './step-kinds.ts';
-import { recreateSteps, restoreSteps, rollingSteps, type StepFacts } from './strategy-steps.ts';
+import { declaredStepKinds, isDeclaredStepKind, isStepKind, pausesAfter, plannedStepKinds, stepKinds } from './step-kinds.ts';
+import { planStrategies } from './strategy.ts';
+import { blueGreenSteps, defaultGraceSeconds, defaultWatchSeconds, recreateSteps, restoreSteps, rollingSteps, type StepFacts } from './strategy-steps.ts';
 import { classifyChange } from './versions.ts';
 
 const facts = (over: Partial<StepFacts> = {}, from = '26.7.0', to = '26.7.3'): StepFacts => ({
@@ -81,6 +82,106 @@ describe('every strategy names only step kinds the engine implements', () => {
     const all = [...rollingSteps(facts()), ...recreateSteps(facts()), ...restoreSteps(facts(), { backupId: 'b'.repeat(32), backupTakenAt: '2026-12-01T00:00:00Z' })];
     expect(all.filter((s) => !isStepKind(s.kind))).toEqual([]);
     expect(Object.keys(stepKinds).length).toBeGreaterThan(10);
+  });
+});
+
+describe('blueGreenSteps', () => {
+  const minor = () => facts({}, '26.5.6', '26.7.3');
+
+  it('clones green from a verified backup, upgrades and proves it, then gate, switch, drain, watch, standby', () => {
+    const steps = blueGreenSteps(minor());
+    expect(shape(steps)).toEqual([
+      'preflight', 'backup.verify', 'green.provision', 'green.restore', 'green.install', 'green.verify', 'green.smoke',
+      'promotion.gate', 'traffic.switch', 'traffic.drain', 'traffic.watch', 'standby.record',
+    ]);
+    const by = (k: string) => steps.find((s) => s.kind === k)!;
+    expect(by('backup.verify').title).toMatch(/scratch database.*clone point/);
+    expect(by('green.provision').title).toMatch(/2 hosts.*Terraform workspace "green"/);
+    expect(by('green.restore').title).toMatch(/JGROUPS_PING.*own cache cluster name.*never joins blue/);
+    expect(by('green.install').title).toMatch(/Keycloak 26\.7\.3.*first start migrates/);
+    expect(by('green.verify').title).toMatch(/one cluster of 2; green's view holds exactly green's nodes and blue's still exactly blue's/);
+    expect(by('green.smoke').title).toMatch(/preview path as sso\.lab\.test: client credentials, password login, refresh, userinfo, admin API read$/);
+    expect(by('traffic.switch').title).toBe("Switch sso.lab.test to green's load balancer (RFC 2136 DNS update, TTL 1 s)");
+    expect(by('traffic.drain').title).toMatch(/^Blue keeps serving .* 1 s TTL \+ 10 s grace; its HAProxy counters tell when the last request reached blue/);
+    expect(by('traffic.watch').title).toMatch(/60 s; above 2% failed requests, switch back to blue automatically/);
+    expect(by('standby.record').title).toMatch(/green as active and blue as its hot standby/);
+    // every step says which colour it builds and which one serves
+    expect(steps.every((s) => s.params?.colour === 'green' && s.params.serving === 'blue' && s.params.strategy === 'blue-green')).toBe(true);
+    expect(by('traffic.switch').params).toMatchObject({ toColour: 'green', ttl: 1, to: '26.7.3' });
+    expect(by('traffic.drain').params).toMatchObject({ fromColour: 'blue', ttl: 1, graceSeconds: defaultGraceSeconds });
+    expect(by('traffic.watch').params).toMatchObject({ watchSeconds: defaultWatchSeconds, failureThreshold: 0.02, switchBackTo: 'blue' });
+    expect(by('standby.record').params).toMatchObject({ active: 'green', standby: 'blue', standbyRole: 'hot-standby' });
+    expect(by('green.install').params).toMatchObject({ to: '26.7.3', from: '26.5.6', options: { 'cache-stack': 'jdbc-ping' } });
+  });
+
+  it('promotes manually in production (and when the environment is not known), automatically in lab, test, staging', () => {
+    const gate = (f: StepFacts, o = {}) => blueGreenSteps(f, o).find((s) => s.kind === 'promotion.gate')!;
+    for (const env of [undefined, 'production'] as const) {
+      const g = gate(facts({ environment: env }));
+      expect(g.params).toMatchObject({ promote: 'manual' });
+      expect(g.title).toMatch(/pauses until the operator promotes green \("Promote green" or keyturn runs resume\)/);
+    }
+    for (const env of ['lab', 'test', 'staging'] as const) expect(gate(facts({ environment: env })).params).toMatchObject({ promote: 'auto' });
+    expect(gate(facts({ environment: 'production' }), { promote: 'auto' }).params).toMatchObject({ promote: 'auto' });
+    expect(gate(facts({ environment: 'lab' }), { promote: 'manual' }).params).toMatchObject({ promote: 'manual' });
+    // the fact reaches the plan through the cluster's facts
+    const planned = (environment: 'production' | 'lab') => planStrategies({ change: classifyChange('26.5.6', '26.7.3'), exitCode: 3, verdict: 'recreate', reasons: [], cluster: { nodes: ['n1', 'n2'], loadBalancer: true, traffic: { kind: 'dns', name: 'sso.lab.test', ttl: 1 }, terraform: true, environment } })
+      .strategies.find((s) => s.name === 'blue-green')!.steps.find((s) => s.kind === 'promotion.gate')!.params;
+    expect(planned('production')).toMatchObject({ promote: 'manual' });
+    expect(planned('lab')).toMatchObject({ promote: 'auto' });
+  });
+
+  it('takes the watch window, grace, colour, a described standby and the cluster file\'s own smoke checks as options', () => {
+    const steps = blueGreenSteps(facts({ traffic: { kind: 'dns', name: 'sso.acme.example', ttl: 30 } }), { watchSeconds: 120, graceSeconds: 5, colour: 'blue', provision: 'described', smokeChecks: ['https://sso.acme.example/realms/acme/custom'] });
+    const by = (k: string) => steps.find((s) => s.kind === k)!;
+    expect(by('green.provision').title).toBe('Take the described standby into use as blue: 2 hosts, a database and a load balancer');
+    expect(by('green.smoke').title).toMatch(/then the cluster file's 1 own check$/);
+    expect(by('green.smoke').params).toMatchObject({ host: 'sso.acme.example', smokeChecks: ['https://sso.acme.example/realms/acme/custom'] });
+    expect(by('traffic.drain').title).toMatch(/^Green keeps serving .* 30 s TTL \+ 5 s grace/);
+    expect(by('traffic.watch').params).toMatchObject({ watchSeconds: 120, switchBackTo: 'green' });
+    expect(by('standby.record').params).toMatchObject({ active: 'blue', standby: 'green' });
+  });
+
+  it('switches HAProxy traffic in one atomic change, with no TTL to wait for', () => {
+    const steps = blueGreenSteps(facts({ traffic: { kind: 'haproxy', name: 'sso.acme.example' } }));
+    expect(steps.find((s) => s.kind === 'traffic.switch')!.title).toMatch(/one atomic change \(front HAProxy runtime API\)/);
+    expect(steps.find((s) => s.kind === 'traffic.drain')!.params).toMatchObject({ ttl: 0, graceSeconds: defaultGraceSeconds });
+  });
+
+  it('lets a Pause take effect only before anything changed, at the promotion gate, and once the watch is over: never between switch and watch', () => {
+    const steps = blueGreenSteps(minor());
+    expect(steps.filter((s) => pausesAfter(s.kind)).map((s) => s.kind)).toEqual(['preflight', 'promotion.gate', 'traffic.watch', 'standby.record']);
+    const gate = steps.findIndex((s) => s.kind === 'promotion.gate');
+    // the gate is the step right before the switch, and the only place to wait once the clone point is taken
+    expect(steps[gate + 1]!.kind).toBe('traffic.switch');
+    expect(steps.slice(1, gate).map((s) => pausesAfter(s.kind))).toEqual([false, false, false, false, false, false]);
+    const sw = steps.findIndex((s) => s.kind === 'traffic.switch');
+    const watch = steps.findIndex((s) => s.kind === 'traffic.watch');
+    expect(steps.slice(sw, watch).map((s) => pausesAfter(s.kind))).toEqual([false, false]);
+  });
+
+  it('declares an inverse for every kind that changes something, and says why for every kind', () => {
+    const inverse = (k: keyof typeof plannedStepKinds) => plannedStepKinds[k].inverse;
+    expect(['green.provision', 'green.restore', 'green.install'].map((k) => inverse(k as keyof typeof plannedStepKinds))).toEqual(['destroy-green', 'destroy-green', 'destroy-green']);
+    expect(inverse('traffic.switch')).toBe('switch-back');
+    expect(inverse('standby.record')).toBe('switch-back');
+    // the others read, wait, decide or remove green: nothing to undo
+    expect(['backup.verify', 'green.verify', 'green.smoke', 'promotion.gate', 'traffic.drain', 'traffic.watch', 'green.destroy'].map((k) => inverse(k as keyof typeof plannedStepKinds))).toEqual(Array(7).fill('none'));
+    for (const rule of Object.values(declaredStepKinds)) expect(rule.why).toMatch(/^[A-Z].{6,}\.$/);
+  });
+});
+
+describe('blue/green is declared, not executable', () => {
+  it('names only declared kinds, none of which the engine implements yet, and the plan says so', () => {
+    const steps = blueGreenSteps(facts());
+    expect(steps.filter((s) => !isDeclaredStepKind(s.kind))).toEqual([]);
+    expect(steps.filter((s) => isStepKind(s.kind)).map((s) => s.kind)).toEqual(['preflight']);
+    expect(Object.keys(plannedStepKinds).filter((k) => isStepKind(k))).toEqual([]);
+    const bg = planStrategies({ change: classifyChange('26.5.6', '26.7.3'), exitCode: 3, verdict: 'recreate', reasons: [], cluster: { nodes: ['n1', 'n2'], loadBalancer: true, traffic: { kind: 'dns', name: 'sso.lab.test', ttl: 1 }, terraform: true, ansible: true, environment: 'lab' } })
+      .strategies.find((s) => s.name === 'blue-green')!;
+    expect(bg).toMatchObject({ available: true, executable: false, executableWhy: 'Keyturn does not run blue/green yet; this plan shows what it would do.' });
+    expect(bg.steps.map((s) => s.kind)).toEqual(blueGreenSteps(facts({ environment: 'lab' }, '26.5.6', '26.7.3')).map((s) => s.kind));
+    expect(bg.rollback.steps[0]).toBe("Switch sso.lab.test back to blue's load balancer (RFC 2136 DNS update, TTL 1 s)");
   });
 });
 

@@ -5,6 +5,7 @@
  * reads as a runbook; `kind` is one of the step kinds the engine implements
  * (step-kinds.ts); `params` is what the step needs and nothing else.
  */
+import type { ClusterSpec } from '../contract/clusters.ts';
 import type { PlanStep } from '../contract/plan.ts';
 import type { VersionChange } from './versions.ts';
 
@@ -20,6 +21,8 @@ export interface StepFacts {
   warmup?: boolean;
   /** The complete non-secret Keycloak options of the target (secret ones stay references in the cluster). */
   options?: Readonly<Record<string, string>>;
+  /** The cluster's environment; absent means production (the cluster file's default), so blue/green promotes manually. */
+  environment?: ClusterSpec['environment'];
 }
 
 type Params = Record<string, unknown>;
@@ -137,20 +140,128 @@ export function restoreSteps(f: StepFacts, o: RestoreOptions | null): PlanStep[]
   return [...steps, verify(f, p)];
 }
 
-/** A green copy beside blue, then one traffic switch (described; the engine does not run it yet). */
-export function blueGreenSteps(f: StepFacts): PlanStep[] {
-  const switchTitle = f.traffic.kind === 'dns'
-    ? `Switch ${f.traffic.name} to green (RFC 2136 DNS update, TTL ${f.traffic.ttl} s)`
-    : `Switch ${f.traffic.name} to green's backend (HAProxy runtime API)`;
-  const s = (kind: string, title: string) => step(kind, title, null, {});
+/** A blue/green deployment's colour; the one serving is blue on the first blue/green upgrade, and they alternate after. */
+export type Colour = 'blue' | 'green';
+const other = (c: Colour): Colour => (c === 'blue' ? 'green' : 'blue');
+
+/** Seconds the prober watches the public name after the switch, by default. */
+export const defaultWatchSeconds = 60;
+/** Seconds the colour traffic left keeps serving beyond the DNS TTL (clients and resolvers that hold the old answer a little longer). */
+export const defaultGraceSeconds = 10;
+/** Share of the prober's requests that may fail during the watch before it switches back on its own. */
+export const defaultFailureThreshold = 0.02;
+
+export interface BlueGreenOptions {
+  /** manual: the run pauses at the promotion gate until the operator promotes; auto: it switches once green passed. Default from the environment. */
+  promote?: 'manual' | 'auto';
+  watchSeconds?: number;
+  graceSeconds?: number;
+  failureThreshold?: number;
+  /** The colour being built (default green); the other one serves and becomes the standby. */
+  colour?: Colour;
+  /** Green from the cluster's Terraform (one workspace per colour) or from a standby described in the cluster file. */
+  provision?: 'terraform' | 'described';
+  /** The cluster file's own smoke checks (commands or URLs), run after the built-in ones. */
+  smokeChecks?: readonly string[];
+}
+
+/** Manual promotion for production (and when the environment is not known: the cluster file defaults to production); automatic for lab, test, staging, development. */
+export const defaultPromote = (f: Pick<StepFacts, 'environment'>): 'manual' | 'auto' => (f.environment === undefined || f.environment === 'production' ? 'manual' : 'auto');
+
+const switchTitle = (f: StepFacts, to: Colour, back: boolean) => f.traffic.kind === 'dns'
+  ? `Switch ${f.traffic.name}${back ? ' back' : ''} to ${to}'s load balancer (RFC 2136 DNS update, TTL ${f.traffic.ttl} s)`
+  : `Switch ${f.traffic.name}${back ? ' back' : ''} to ${to}'s backend in one atomic change (front HAProxy runtime API)`;
+const ttlOf = (f: StepFacts) => (f.traffic.kind === 'dns' ? f.traffic.ttl : 0);
+const cap = (c: Colour) => `${c.charAt(0).toUpperCase()}${c.slice(1)}`;
+const drainTitle = (f: StepFacts, from: Colour, grace: number) => f.traffic.kind === 'dns'
+  ? `${cap(from)} keeps serving clients that still resolve it for ${f.traffic.ttl} s TTL + ${grace} s grace; its HAProxy counters tell when the last request reached ${from}`
+  : `${cap(from)}'s backend finishes the requests in flight (${grace} s grace); its HAProxy counters tell when the last request reached ${from}`;
+
+/**
+ * Green cloned from a verified backup of blue, upgraded and proven beside it,
+ * then one traffic switch; blue keeps serving through the DNS TTL and stays
+ * as the hot standby. Described for the plan: the engine does not run these
+ * kinds yet (step-kinds.ts, plannedStepKinds).
+ */
+export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep[] {
+  const colour = o.colour ?? 'green';
+  const serving = other(colour);
+  const promote = o.promote ?? defaultPromote(f);
+  const watchSeconds = o.watchSeconds ?? defaultWatchSeconds;
+  const graceSeconds = o.graceSeconds ?? defaultGraceSeconds;
+  const failureThreshold = o.failureThreshold ?? defaultFailureThreshold;
+  const provision = o.provision ?? 'terraform';
+  const smokeChecks = [...(o.smokeChecks ?? [])];
+  const p = commonParams(f, 'blue-green', { phased: false, colour, serving });
+  const n = f.nodes.length;
+  const s = (kind: string, title: string, extra: Params = {}) => step(kind, title, null, { ...p, ...extra });
   return [
-    s('backup', "Back up blue's database (pg_dump)"),
-    s('green.provision', `Create green: ${f.nodes.length} hosts, a database and a load balancer (Terraform)`),
-    s('green.clone', "Clone blue's database into green's"),
-    s('green.isolate', "Clear JGROUPS_PING in green's database so green never joins blue's cluster"),
-    s('green.install', `Install Keycloak ${f.change.to} with the target options on green (Ansible)`),
-    s('green.verify', `Verify green: every node ready, one cluster of ${f.nodes.length}, tokens issued by green directly`),
-    s('traffic.switch', switchTitle),
-    s('traffic.watch', 'Watch the traffic on green; blue keeps running, unchanged, as the way back'),
+    s('preflight', `Preflight: ${serving}'s nodes reachable over SSH and ready; the target verified; ${provision === 'terraform' ? 'Terraform' : 'the described standby'} ready for ${colour}`),
+    s('backup.verify', `Back up ${serving}'s database (pg_dump) and prove the dump by a restore into a scratch database; its time is the clone point`),
+    s('green.provision', provision === 'terraform'
+      ? `Create ${colour}: ${n} hosts, a database and a load balancer (Terraform workspace "${colour}")`
+      : `Take the described standby into use as ${colour}: ${n} hosts, a database and a load balancer`, { provision }),
+    s('green.restore', `Restore the verified backup into ${colour}'s database; empty JGROUPS_PING and give ${colour} its own cache cluster name where the version supports it, so ${colour} never joins ${serving}`),
+    s('green.install', `Install Keycloak ${f.change.to} with the target options on ${colour} (Ansible)${minorOrMajor(f) ? `; its first start migrates ${colour}'s copy of the schema` : ''}`),
+    s('green.verify', `Verify ${colour}: every node ready, one cluster of ${n}; ${colour}'s view holds exactly ${colour}'s nodes and ${serving}'s still exactly ${serving}'s`),
+    s('green.smoke', `Smoke test ${colour} through the preview path as ${f.traffic.name}: client credentials, password login, refresh, userinfo, admin API read${smokeChecks.length ? `, then the cluster file's ${smokeChecks.length} own check${smokeChecks.length === 1 ? '' : 's'}` : ''}`, { host: f.traffic.name, smokeChecks }),
+    s('promotion.gate', promote === 'manual'
+      ? `Promotion gate: the run pauses until the operator promotes ${colour} ("Promote ${colour}" or keyturn runs resume)`
+      : `Promotion gate: promote ${colour} automatically once its checks passed`, { promote }),
+    s('traffic.switch', switchTitle(f, colour, false), { toColour: colour, ttl: ttlOf(f) }),
+    s('traffic.drain', drainTitle(f, serving, graceSeconds), { fromColour: serving, ttl: ttlOf(f), graceSeconds }),
+    s('traffic.watch', `Watch ${f.traffic.name} with the prober for ${watchSeconds} s; above ${Math.round(failureThreshold * 1000) / 10}% failed requests, switch back to ${serving} automatically`, { watchSeconds, failureThreshold, switchBackTo: serving }),
+    s('standby.record', `Record ${colour} as active and ${serving} as its hot standby (kept running, unchanged, as the way back)`, { active: colour, standby: serving, standbyRole: 'hot-standby' }),
   ];
+}
+
+export interface SwitchBackOptions {
+  /** The colour the undone run built (default green); the other one is switched back to. */
+  colour?: Colour;
+  /** The undone run's traffic switch began: traffic goes back, then is watched. */
+  switched: boolean;
+  /** Green exists (its provisioning began). */
+  greenExists: boolean;
+  /** Before a switch only: keep green for inspection instead of destroying it (after a switch green is always kept: it holds writes blue lacks). */
+  keepGreen?: boolean;
+  provision?: 'terraform' | 'described';
+  watchSeconds?: number;
+  graceSeconds?: number;
+}
+
+/**
+ * The way back from a blue/green run. After the switch: traffic back to
+ * blue (the same switch, the other way), green keeps serving the clients
+ * that still resolve it through TTL + grace, the prober watches blue, and
+ * blue is recorded active with green kept as standby (decommissioned only on
+ * request). Before the switch: blue never changed, so green is destroyed (or
+ * kept for inspection) and blue is verified. `f.change` goes from the undone
+ * run's target back to blue's version; `f.nodes` are blue's nodes.
+ */
+export function switchBackSteps(f: StepFacts, o: SwitchBackOptions): PlanStep[] {
+  const built = o.colour ?? 'green';
+  const blue = other(built);
+  const graceSeconds = o.graceSeconds ?? defaultGraceSeconds;
+  const watchSeconds = o.watchSeconds ?? defaultWatchSeconds;
+  const provision = o.provision ?? 'terraform';
+  // As in blueGreenSteps: `colour` is where the traffic goes, `serving` where it is now.
+  const p = commonParams(f, 'switch-back', { phased: false, requireReady: true, colour: blue, serving: built });
+  const s = (kind: string, title: string, extra: Params = {}) => step(kind, title, null, { ...p, ...extra });
+  if (o.switched) {
+    return [
+      s('traffic.switch', switchTitle(f, blue, true), { toColour: blue, ttl: ttlOf(f) }),
+      s('traffic.drain', drainTitle(f, built, graceSeconds), { fromColour: built, ttl: ttlOf(f), graceSeconds }),
+      // No automatic switch the other way: the operator chose blue.
+      s('traffic.watch', `Watch ${f.traffic.name} on ${blue} with the prober for ${watchSeconds} s`, { watchSeconds, failureThreshold: null, switchBackTo: null }),
+      s('standby.record', `Record ${blue} as active again and ${built} as standby: it holds the writes made since the switch, until it is decommissioned`, { active: blue, standby: built, standbyRole: 'after-switch-back' }),
+    ];
+  }
+  const steps: PlanStep[] = [];
+  if (o.greenExists) {
+    steps.push(o.keepGreen
+      ? s('standby.record', `Record ${built} as kept for inspection, never promoted; ${blue} stays active`, { active: blue, standby: built, standbyRole: 'inspection' })
+      : s('green.destroy', provision === 'terraform' ? `Destroy ${built} (Terraform destroy of workspace "${built}"); ${blue} is untouched` : `Stop Keycloak on ${built}'s described standby hosts; ${blue} is untouched`, { provision, destroy: built }));
+  }
+  steps.push(s('verify', `Verify ${blue}: every node on ${f.change.to}, ready, one cluster of ${f.nodes.length}, still serving ${f.traffic.name} (it was never changed)`));
+  return steps;
 }

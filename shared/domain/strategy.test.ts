@@ -63,7 +63,7 @@ describe('planStrategies', () => {
     const bg = byName(p, 'blue-green');
     expect(bg.downtime.seconds).toBe(1);
     expect(bg.downtime.text).toMatch(/TTL \(1 s\)/);
-    expect(bg.steps.map((s) => s.kind)).toEqual(expect.arrayContaining(['green.provision', 'green.clone', 'green.isolate', 'traffic.switch']));
+    expect(bg.steps.map((s) => s.kind)).toEqual(expect.arrayContaining(['backup.verify', 'green.provision', 'green.restore', 'promotion.gate', 'traffic.switch']));
     expect(bg.rollback.summary).toMatch(/back to blue/);
     expect(bg.backup.kind).toBe('database-clone');
   });

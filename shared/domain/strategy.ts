@@ -15,7 +15,8 @@
  */
 import type { PlanReason, Strategy, StrategyName, Verdict } from '../contract/plan.ts';
 import { describeExitCode } from './compatibility.ts';
-import { blueGreenSteps, recreateSteps, rollingSteps, type StepFacts } from './strategy-steps.ts';
+import { classifyChange } from './versions.ts';
+import { blueGreenSteps, recreateSteps, rollingSteps, switchBackSteps, type StepFacts } from './strategy-steps.ts';
 
 /** Seconds a graceful stop takes (cache rebalance); Keycloak's shutdown-timeout bounds it. */
 export const stopSeconds = 15;
@@ -119,10 +120,11 @@ function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit
     name: 'blue-green', available, why,
     downtime: { seconds: ttl, text: `No outage: clients move to green ${switchText}. Changes written to blue after the database clone (new users, consents, sessions) do not reach green unless writes are paused for the switch.` },
     steps: blueGreenSteps(f),
-    backup: { required: true, kind: 'database-clone', what: "A clone of blue's database for green, plus a pg_dump of blue.", why: "Green starts from a copy; blue's database is never touched, so blue itself is the way back." },
+    backup: { required: true, kind: 'database-clone', what: "A fresh pg_dump of blue, proven by a restore into a scratch database, then restored into green's database (its time is the clone point).", why: "Green starts from a copy; blue's database is never touched, so blue itself is the way back." },
     rollback: {
       summary: `Switch ${f.traffic.name} back to blue: blue was never changed.`,
-      steps: [`Point ${f.traffic.name} back at blue`, 'Keep green stopped for inspection, then destroy it'],
+      // The same composition keyturn rollback uses after the switch (rollback-steps.ts).
+      steps: switchBackSteps({ ...f, change: classifyChange(f.change.to, f.change.from) }, { switched: true, greenExists: true }).map((s) => s.title),
       downtime: { seconds: ttl, text: `None: clients return to blue ${switchText}.` },
       dataLoss: "Writes made on green after the switch (green's database is separate from blue's).",
     },
@@ -153,7 +155,7 @@ function recreate(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommend
 /** Every strategy with its availability, and the recommended one with its reason. */
 export function planStrategies(input: StrategyInput): StrategyPlan {
   const { cluster, change, verdict, exitCode } = input;
-  const f: StepFacts = { change, nodes: cluster.nodes, loadBalancer: cluster.loadBalancer, traffic: cluster.traffic, phased: cluster.phased ?? false, warmup: cluster.warmup ?? false, ...(cluster.options ? { options: cluster.options } : {}) };
+  const f: StepFacts = { change, nodes: cluster.nodes, loadBalancer: cluster.loadBalancer, traffic: cluster.traffic, phased: cluster.phased ?? false, warmup: cluster.warmup ?? false, ...(cluster.options ? { options: cluster.options } : {}), ...(cluster.environment ? { environment: cluster.environment } : {}) };
   const all = [rolling(input, f), blueGreen(input, f, cluster.terraform), recreate(input, f)].map((s) => ({ ...s, ...executability(s.name, s.available, input) }));
   let recommended: StrategyName | null = null;
   let recommendation: string;
@@ -184,6 +186,7 @@ export function executability(name: StrategyName, available: boolean, input: Str
   const c = input.cluster;
   const no = (why: string) => ({ executable: false, executableWhy: why });
   if (!available) return no('Not available for this change (see why above).');
+  // Its steps are declared (step-kinds.ts, plannedStepKinds) but the engine implements none of them yet.
   if (name === 'blue-green') return no('Keyturn does not run blue/green yet; this plan shows what it would do.');
   if (c.ansible === false) return no('The cluster has no Ansible inventory and playbook: add ansible: { inventory, playbook } to its record.');
   if (name === 'rolling') {
