@@ -9,7 +9,7 @@
 import { sessionPolicySchema, type ClusterDetail, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
 import { composeRollback, predictRollbackDowntime } from '../../shared/domain/rollback-steps.ts';
 import type { StepFacts } from '../../shared/domain/strategy-steps.ts';
-import { stepKinds } from '../../shared/domain/step-kinds.ts';
+import { declaredStepKinds } from '../../shared/domain/step-kinds.ts';
 import { classifyChange } from '../../shared/domain/versions.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
@@ -35,7 +35,7 @@ interface LastUpgrade {
 }
 
 /** Step kinds that change what serves (a declared inverse): an upgrade that ended before any of them began is not the one to undo. */
-const changingKinds = Object.entries(stepKinds).filter(([, d]) => d.inverse !== 'none').map(([k]) => k);
+const changingKinds = Object.entries(declaredStepKinds).filter(([, d]) => d.inverse !== 'none').map(([k]) => k);
 
 /**
  * The upgrade a rollback undoes: the newest that changed something. A retry
@@ -121,7 +121,6 @@ export function createRollbackService(deps: EngineDeps) {
     });
     // Predicted like a recreate's outage: this cluster's recorded stops, restores and starts, or stated defaults.
     const predicted = predictRollbackDowntime(composed.mode, { history: clusterHistory(deps.db, detail.id), restoreMs: stepDurations(deps.db, detail.id, 'db.restore'), backupBytes: backup?.size ?? null });
-    const predictedText = predicted.seconds === null ? '' : ` Predicted: about ${predicted.seconds} s (${predicted.basis}).`;
     const restorePolicy = sessionPolicySchema.safeParse(composed.steps.find((s) => s.kind === 'db.restore')?.params?.sessionPolicy);
     const stop = run.status === 'running' || run.status === 'pending' ? 'Stop the running upgrade after its current step. ' : '';
     const titles = composed.steps.map((s) => s.title);
@@ -136,7 +135,7 @@ export function createRollbackService(deps: EngineDeps) {
     const result: RollbackPlan & { planned: typeof composed.steps } = composed.mode === 'restore'
       ? {
         ...common,
-        downtime: `All ${n} nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile).${predictedText}`,
+        downtime: `All ${n} nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile).`,
         lostWrites: `Every write since the backup (${minutesAgo(backup!.createdAt)} min ago). ${lost?.summary ?? ''}`.trim(),
         lostWriteLines: lost?.lines ?? [],
         needsConfirmation: true,
@@ -146,7 +145,7 @@ export function createRollbackService(deps: EngineDeps) {
       : composed.mode === 'recreate-back'
         ? {
           ...common,
-          downtime: `All ${n} nodes stop until Keycloak ${run.from} is started again (clients get 503 with Retry-After meanwhile).${predictedText}`,
+          downtime: `All ${n} nodes stop until Keycloak ${run.from} is started again (clients get 503 with Retry-After meanwhile).`,
           lostWrites: 'None: the database is not touched (its schema is the one the backup recorded).',
           lostWriteLines: [],
           needsConfirmation: true,
@@ -177,7 +176,7 @@ export function createRollbackService(deps: EngineDeps) {
       await stopForwardProgress(lastUpgrade(deps, detail.id, clusterName));
       const p = await plan(clusterName, sessionPolicy);
       if (p.needsConfirmation && !confirm) {
-        throw new KeyturnError('invalid-input', `This rollback ${p.mode === 'restore' ? 'restores the database' : 'stops every node'}: ${p.downtime} ${p.lostWrites}`, 'Confirm it explicitly (console: type the cluster name; CLI: --confirm).');
+        throw new KeyturnError('invalid-input', `This rollback ${p.mode === 'restore' ? 'restores the database' : 'stops every node'}: ${p.downtime}${p.predictedDowntimeSeconds === null ? '' : ` Predicted: about ${p.predictedDowntimeSeconds} s (${p.predictedDowntimeBasis}).`} ${p.lostWrites}`, 'Confirm it explicitly (console: type the cluster name; CLI: --confirm).');
       }
       const steps = p.planned.map((s) => ({ kind: s.kind, title: s.title, node: s.node, params: s.params ?? {} }));
       const rec = beginRun(deps, detail.id, { clusterId: detail.id, kind: 'rollback', strategy: p.mode, fromState: { version: p.fromVersion }, toState: { version: p.toVersion, undoes: p.runId, ...(steps[0]?.params.options ? { options: steps[0].params.options } : {}), ...(p.predictedDowntimeSeconds !== null ? { predictedDowntimeSeconds: p.predictedDowntimeSeconds } : {}) } }, steps);

@@ -89,6 +89,7 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
     phased: detail.spec.ansible?.phased === true,
     warmup: detail.spec.probe !== undefined,
     options: toOptions,
+    environment: detail.spec.environment,
     // A stop measured without a start (or the reverse) is no history: the prediction would mix measured and default.
     ...(history && history.startSeconds !== null ? { history: history.stopSeconds === null ? { ...history, stopSeconds: null } : history } : {}),
   };
