@@ -6,12 +6,13 @@
  * measured downtime is recorded next to the prediction; the schema guard
  * refuses the old version on the migrated schema; the restore rollback names
  * the user created after the backup, brings 26.5.6 back with the changelog of
- * the backup and keeps the migrated database under its dated name. Then the
- * faults: a first node that migrates the schema and then cannot start halts
- * the run in maintenance, and the restore rollback it offers brings the
- * cluster back; kill -9 of the engine between the stop and the first start is
- * resumed to the end; and an options-only change (same version, one option
- * more) runs as the check says and lands on every node and in the record.
+ * the backup and keeps the migrated database under its dated name. Then a
+ * first node that migrates the schema and then cannot start halts the run in
+ * maintenance, and the restore rollback it offers brings the cluster back;
+ * and an options-only change (same version, one option more) runs as the
+ * check says and lands on every node and in the record. The recreate itself
+ * survives kill -9 of the engine between the stop and the first start (one
+ * recreate proves both: the suite has one lab and little time).
  *
  * The lab is rebuilt at 26.5.6 first (`lab up --version 26.5.6`): going back
  * from a 26.7 schema is only possible from a backup taken on 26.5.
@@ -162,11 +163,24 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     }
   });
 
-  it('recreates: exit 0, both nodes on 26.7.3, only maintenance answers during the outage, measured downtime next to the prediction', async () => {
-    const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--strategy', 'recreate', '--yes', '--json'], { timeoutMs: 40 * 60_000 });
+  it('recreates, surviving kill -9 of the engine between the stop and the first start: resume exits 0, both nodes on 26.7.3, only maintenance answers during the outage, measured downtime next to the prediction', async () => {
+    const previous = latestRun(home, 'upgrade')?.id;
+    const child = startUpgrade(home, ['--to', to, '--strategy', 'recreate', '--yes']);
+    upgradeId = await waitForRun(home, child, previous, (r) => stepsOf(home, r.id).some((s) => s.kind === 'cluster.stop' && s.status === 'succeeded'));
+    child.kill('SIGKILL');
+    await child;
+    // a new Keyturn process finds the run interrupted, and the clients still get maintenance answers, never a refused connection
+    const list = JSON.parse((await keyturn(home, ['runs', 'list', '--cluster', 'lab', '--json'])).stdout) as { id: string; status: string }[];
+    expect(list.find((r) => r.id === upgradeId)?.status).toBe('interrupted');
+    expect((await labServers(home)).map((s) => s.adminState)).toEqual(['maint', 'maint']);
+    expect(await throughBalancer()).toMatchObject({ status: 503, retryAfter: '30' });
+
+    const r = await keyturn(home, ['runs', 'resume', upgradeId, '--json'], { timeoutMs: 40 * 60_000 });
     expect(r.exitCode, r.stderr.slice(-4000)).toBe(0);
-    upgradeId = latestRun(home, 'upgrade')!.id;
     expect(runStatus(home, upgradeId)).toBe('succeeded');
+    expect(stepsOf(home, upgradeId).every((s) => s.status === 'succeeded')).toBe(true);
+    const seqs = eventSeqs(home, upgradeId);
+    expect(seqs).toEqual(seqs.map((_, i) => i));
     expect(await labVersions(home)).toEqual({ n1: to, n2: to });
     expect(recordedVersion(home)).toBe(to);
     expect((await labServers(home)).map((s) => `${s.name} ${s.adminState} ${s.status}`)).toEqual(['n1 ready UP', 'n2 ready UP']);
@@ -176,7 +190,7 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(doc.downtime.predictedSeconds).toBeGreaterThan(0);
     expect(doc.downtime.measuredSeconds).toBeGreaterThan(0);
     expect(doc.downtime.maintenanceAnswers).toBeGreaterThan(10);
-    // no refused connection, no timeout: every failed request was HAProxy's 503 with Retry-After
+    // no refused connection, no timeout, from either engine process: every failed request was HAProxy's 503 with Retry-After
     expect(doc.downtime.otherFailures).toEqual({});
     const proof = probeProof(home, upgradeId);
     expect(proof.disabled).toEqual([]);
@@ -238,6 +252,7 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(restored.sessions.policy).toBe('drop-online');
     expect(await tokenThroughPublicName()).toBe(true);
   });
+
   it('a first node that migrates the schema and then cannot start halts the run in maintenance; the restore rollback it offers brings the cluster back', async () => {
     const n1 = (await labNodeSpecs()).find((n) => n.name === 'n1')!;
     const previous = latestRun(home, 'upgrade')?.id;
@@ -276,33 +291,13 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(await tokenThroughPublicName()).toBe(true);
   });
 
-  it('kill -9 of the engine between the stop and the first start: the run is interrupted in maintenance, and resume completes it', async () => {
-    const previous = latestRun(home, 'upgrade')?.id;
-    const child = startUpgrade(home, ['--to', to, '--strategy', 'recreate', '--yes']);
-    const runId = await waitForRun(home, child, previous, (r) => stepsOf(home, r.id).some((s) => s.kind === 'cluster.stop' && s.status === 'succeeded'));
-    child.kill('SIGKILL');
-    await child;
-    // a new Keyturn process finds the run interrupted, and the clients still get maintenance answers
-    const list = JSON.parse((await keyturn(home, ['runs', 'list', '--cluster', 'lab', '--json'])).stdout) as { id: string; status: string }[];
-    expect(list.find((r) => r.id === runId)?.status).toBe('interrupted');
-    expect((await labServers(home)).map((s) => s.adminState)).toEqual(['maint', 'maint']);
-    expect((await throughBalancer()).status).toBe(503);
-
-    const resumed = await keyturn(home, ['runs', 'resume', runId, '--json'], { timeoutMs: 40 * 60_000 });
-    expect(resumed.exitCode, resumed.stderr.slice(-4000)).toBe(0);
-    expect(runStatus(home, runId)).toBe('succeeded');
-    expect(stepsOf(home, runId).every((s) => s.status === 'succeeded')).toBe(true);
-    const seqs = eventSeqs(home, runId);
-    expect(seqs).toEqual(seqs.map((_, i) => i));
-    expect(await labVersions(home)).toEqual({ n1: to, n2: to });
-    expect((await labServers(home)).map((s) => `${s.name} ${s.adminState} ${s.status}`)).toEqual(['n1 ready UP', 'n2 ready UP']);
-    expect(recordedVersion(home)).toBe(to);
-    expect(await tokenThroughPublicName()).toBe(true);
-  });
-
   it('an options-only change (same version, one option more) runs as the check says and lands on every node and in the record', async () => {
-    const option = 'log-level=INFO,org.keycloak.events:DEBUG';
-    const planned = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--set', option, '--json'], { timeoutMs: 15 * 60_000 });
+    // a category of its own each time, so a second run against a reused lab is a change too
+    const level = `INFO,org.keycloak.keyturn${Date.now()}:DEBUG`;
+    const option = `log-level=${level}`;
+    // the version the cluster runs now (the restore above brought it back to 26.5.6)
+    const at = recordedVersion(home);
+    const planned = await keyturn(home, ['plan', '--cluster', 'lab', '--to', at, '--set', option, '--json'], { timeoutMs: 15 * 60_000 });
     expect(planned.exitCode, planned.stderr.slice(-3000)).toBe(0);
     const p = JSON.parse(planned.stdout) as PlanJson & { recommended: string };
     // the recommended strategy when Keyturn runs it, else the first it runs (blue/green is recommended before it is executable)
@@ -310,16 +305,16 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(chosen?.name).toBe(p.check.exitCode === 0 ? 'rolling' : 'recreate');
     expect(chosen, `no executable strategy: ${JSON.stringify(p.strategies.map((s) => [s.name, s.executableWhy]))}`).toBeDefined();
     const previous = latestRun(home, 'upgrade')?.id;
-    const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--plan', p.runId, '--strategy', chosen!.name, '--yes', '--json'], { timeoutMs: 40 * 60_000 });
+    const r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', at, '--plan', p.runId, '--strategy', chosen!.name, '--yes', '--json'], { timeoutMs: 40 * 60_000 });
     expect(r.exitCode, r.stderr.slice(-4000)).toBe(0);
     const runId = latestRun(home, 'upgrade')!.id;
     expect(runId).not.toBe(previous);
     expectRunIsPlan(home, runId);
     if (chosen!.name === 'rolling') expectZeroFailed(home, runId);
-    expect(await labVersions(home)).toEqual({ n1: to, n2: to });
-    for (const n of ['n1', 'n2']) expect(keycloakConf(n, to)).toContain(option);
+    expect(await labVersions(home)).toEqual({ n1: at, n2: at });
+    for (const n of ['n1', 'n2']) expect(keycloakConf(n, at)).toContain(option);
     const show = JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: { keycloak: { options?: Record<string, string> } } };
-    expect(show.spec.keycloak.options?.['log-level']).toBe('INFO,org.keycloak.events:DEBUG');
+    expect(show.spec.keycloak.options?.['log-level']).toBe(level);
     expect(await tokenThroughPublicName()).toBe(true);
   });
 });
