@@ -5,11 +5,11 @@
  * node out of rotation (`fall 2` at 250 ms). The backend servers need not
  * exist: HAProxy reports its check settings whether the checks pass or not.
  */
-import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assessCheckTolerance, checkTolerance, readCheckSettings, type ServerCheckSettings } from './haproxy-checks.ts';
-import { freePort, makeTempDir, spawnDaemon, waitForPort, waitUntil, type Daemon } from './test-support/daemon.ts';
+import { freePort, makeTempDir, type Daemon } from './test-support/daemon.ts';
+import { runHaproxyConfig } from './test-support/haproxy.ts';
 import { startLabHaproxy, type LabHaproxy } from './test-support/lab-haproxy.ts';
 
 const backend = 'keycloak';
@@ -41,17 +41,7 @@ async function startTightHaproxy(address: string): Promise<typeof tight> {
     '  server n4 127.0.34.4:8080 no-check',
     '',
   ].join('\n');
-  const configPath = join(tmp.dir, 'haproxy.cfg');
-  await writeFile(configPath, config);
-  const daemon = spawnDaemon('haproxy', '/usr/sbin/haproxy', ['-f', configPath, '-db']);
-  try {
-    await waitForPort(address, port, daemon);
-    await waitUntil('haproxy admin socket', () => stat(socketPath).then(() => true, () => false), 10_000, daemon);
-  } catch (err) {
-    await daemon.stop();
-    await tmp.remove();
-    throw err;
-  }
+  const daemon = await runHaproxyConfig(tmp, config, { address, port, socketPath });
   return { socketPath, daemon, remove: tmp.remove };
 }
 

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haproxyCommand } from './haproxy.ts';
 import { lastRequestAge, listBackends, readMapEntry, switchMapEntry } from './haproxy-switch.ts';
-import { freePort, makeTempDir, sleep, spawnDaemon, waitForPort, waitUntil, type Daemon } from './test-support/daemon.ts';
+import { freePort, makeTempDir, sleep, waitUntil, type Daemon } from './test-support/daemon.ts';
+import { runHaproxyConfig } from './test-support/haproxy.ts';
 import { startHttpServer, type TestHttpServer } from './test-support/http-server.ts';
 
 const FRONT = '127.0.36.1';
@@ -54,10 +55,7 @@ beforeAll(async () => {
     `  server s1 ${colours[1]!.address}:${colours[1]!.port}`,
     '',
   ].join('\n');
-  await writeFile(join(tmp.dir, 'haproxy.cfg'), config);
-  daemon = spawnDaemon('haproxy', '/usr/sbin/haproxy', ['-f', join(tmp.dir, 'haproxy.cfg'), '-db']);
-  await waitForPort(FRONT, frontPort, daemon);
-  await waitUntil('haproxy admin socket', () => haproxyCommand(api, 'show info').then((a) => a.includes('Name: HAProxy'), () => false), 10_000, daemon);
+  daemon = await runHaproxyConfig(tmp, config, { address: FRONT, port: frontPort, socketPath: api });
 });
 
 afterAll(async () => {

@@ -59,18 +59,7 @@ export async function startHaproxy(servers: readonly TestBackendServer[], fronte
     ...servers.map((s) => `  server ${s.name} ${s.address}:${s.port} check inter 200ms fall 3 rise 1`),
     '',
   ].join('\n');
-  const configPath = join(tmp.dir, 'haproxy.cfg');
-  await writeFile(configPath, config);
-
-  const daemon = spawnDaemon('haproxy', '/usr/sbin/haproxy', ['-f', configPath, '-db']);
-  try {
-    await waitForPort(frontendAddress, port, daemon);
-    await waitUntil('haproxy admin socket', () => stat(socketPath).then(() => true, () => false), 10_000, daemon);
-  } catch (err) {
-    await daemon.stop();
-    await tmp.remove();
-    throw err;
-  }
+  const daemon = await runHaproxyConfig(tmp, config, { address: frontendAddress, port, socketPath });
   return {
     socketPath,
     tcpApi: `${frontendAddress}:${apiPort}`,
@@ -82,4 +71,25 @@ export async function startHaproxy(servers: readonly TestBackendServer[], fronte
       await tmp.remove();
     },
   };
+}
+
+/**
+ * Writes `config` into `tmp` and runs haproxy on it in the foreground until
+ * its frontend (`address:port`) and admin socket answer; on failure the
+ * daemon is stopped and `tmp` removed. One place for every test that needs a
+ * real HAProxy with a config of its own.
+ */
+export async function runHaproxyConfig(tmp: { dir: string; remove(): Promise<void> }, config: string, at: { address: string; port: number; socketPath: string }): Promise<Daemon> {
+  const configPath = join(tmp.dir, 'haproxy.cfg');
+  await writeFile(configPath, config);
+  const daemon = spawnDaemon('haproxy', '/usr/sbin/haproxy', ['-f', configPath, '-db']);
+  try {
+    await waitForPort(at.address, at.port, daemon);
+    await waitUntil('haproxy admin socket', () => stat(at.socketPath).then(() => true, () => false), 10_000, daemon);
+  } catch (err) {
+    await daemon.stop();
+    await tmp.remove();
+    throw err;
+  }
+  return daemon;
 }
