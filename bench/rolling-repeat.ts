@@ -25,10 +25,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ProbeSummary } from '../shared/contract/probe.ts';
 import { keyturnHome } from '../electron/services/paths.ts';
-import { arg, clearTarget, ensureLabOn, keyturn, labLb, labNodes, logger, root, sec, waitSettled, type LabNode } from './lib/lab-bench.ts';
-import { startReadyPoller, type ReadyPoller } from './lib/lab-measure.ts';
+import { arg, clearTarget, ensureLabOn, labLb, labNodes, logger, root, sec, waitSettled, type LabNode } from './lib/lab-bench.ts';
+import { keyturnPolled, type ReadyPoller } from './lib/lab-measure.ts';
 
 const resultFile = join(root, 'test-results', 'bench-rolling-repeat.json');
 const log = logger('rolling-repeat');
@@ -62,19 +61,7 @@ function blipsInRotation(poller: ReadyPoller, nodes: LabNode[]): { node: string;
 }
 
 async function measured(home: string, n: number, direction: RunFigures['direction'], args: string[], nodes: LabNode[]): Promise<RunFigures> {
-  const poller = startReadyPoller(nodes, labLb(home));
-  let r: Awaited<ReturnType<typeof keyturn>>;
-  try {
-    r = await keyturn(home, args, 45 * 60_000);
-  } finally {
-    await poller.stop();
-  }
-  let out: { run?: { id?: string; status?: string }; probe?: ProbeSummary | null };
-  try {
-    out = JSON.parse(r.stdout) as typeof out;
-  } catch {
-    throw new Error(`keyturn ${args.join(' ')} exited ${r.exitCode} without a JSON result`);
-  }
+  const { r, out, poller } = await keyturnPolled(home, args, nodes, labLb(home));
   if (!out.run?.id || !out.probe) throw new Error(`keyturn ${args.join(' ')} exited ${r.exitCode} without a run and its probe summary`);
   const f: RunFigures = {
     n, direction, runId: out.run.id, status: out.run.status ?? '?', exitCode: r.exitCode ?? -1, wallMs: r.endMs - r.startMs,

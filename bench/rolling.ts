@@ -50,7 +50,7 @@ import {
   arg, clearTarget, ensureLabOn, iso, keyturn, labAnsibleConfig, labLb, labNodes, labStatusOf, logger, msf, POLL_MS, ratio, root, sec, sleep, sum, waitSettled, withLedger, type Lb, type LabNode,
 } from './lib/lab-bench.ts';
 import {
-  keyturnTaskEvents, runLabPlaybook, spans, startBenchProber, startReadyPoller, transitions, type ReadyPoller, type ReadySample, type Span, type TaskEvent,
+  keyturnPolled, keyturnTaskEvents, runLabPlaybook, spans, startBenchProber, startReadyPoller, transitions, type ReadyPoller, type ReadySample, type Span, type TaskEvent,
 } from './lib/lab-measure.ts';
 
 const baselinePlaybook = join(root, 'bench', 'baseline-rolling.yml');
@@ -249,19 +249,7 @@ async function runBaseline(home: string, status: LabStatus, inventory: string, n
 }
 
 async function runKeyturn(home: string, nodes: LabNode[], lb: Lb, to: string): Promise<SideFigures> {
-  const poller = startReadyPoller(nodes, lb);
-  let r: Awaited<ReturnType<typeof keyturn>>;
-  try {
-    r = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--yes', '--json'], 45 * 60_000);
-  } finally {
-    await poller.stop();
-  }
-  let out: { run?: { id?: string; status?: string }; probe?: ProbeSummary | null };
-  try {
-    out = JSON.parse(r.stdout) as typeof out;
-  } catch {
-    throw new Error(`keyturn upgrade exited ${r.exitCode} without a JSON result`);
-  }
+  const { r, out, poller } = await keyturnPolled(home, ['upgrade', '--cluster', 'lab', '--to', to, '--yes', '--json'], nodes, lb);
   const runId = out.run?.id;
   if (r.exitCode !== 0 || out.run?.status !== 'succeeded' || !runId) throw new Error(`keyturn upgrade exited ${r.exitCode}, run ${runId ?? '?'} ${out.run?.status ?? '?'}`);
   if (!out.probe) throw new Error(`run ${runId} has no probe samples`);

@@ -15,7 +15,7 @@ import { createRun, listEvents } from '../../electron/ledger/runs-repo.ts';
 import { runPlaybook, type AnsibleEvent } from '../../electron/tools/ansible.ts';
 import { showServers } from '../../electron/tools/haproxy.ts';
 import { checkHealth } from '../../electron/tools/health.ts';
-import { distributionZip, iso, labAnsibleConfig, labCluster, POLL_MS, sleep, withLedger, type Lb, type LabNode } from './lab-bench.ts';
+import { distributionZip, iso, keyturn, labAnsibleConfig, labCluster, POLL_MS, sleep, withLedger, type KeyturnResult, type Lb, type LabNode } from './lab-bench.ts';
 
 export interface ReadySample {
   at: number;
@@ -62,6 +62,32 @@ export function startReadyPoller(nodes: LabNode[], lb: Lb) {
       await Promise.all(loops);
     },
   };
+}
+
+/** What `keyturn upgrade|rollback --json` prints: the run and its prober's summary. */
+export interface KeyturnRunJson {
+  run?: { id?: string; status?: string };
+  probe?: ProbeSummary | null;
+}
+
+/**
+ * `keyturn <args>` (with `--json`) while every node's /health/ready and
+ * HAProxy's rotation are polled; the run document it printed, or an error
+ * naming the command when it printed none.
+ */
+export async function keyturnPolled(home: string, args: string[], nodes: LabNode[], lb: Lb): Promise<{ r: KeyturnResult; out: KeyturnRunJson; poller: ReadyPoller }> {
+  const poller = startReadyPoller(nodes, lb);
+  let r: KeyturnResult;
+  try {
+    r = await keyturn(home, args, 45 * 60_000);
+  } finally {
+    await poller.stop();
+  }
+  try {
+    return { r, out: JSON.parse(r.stdout) as KeyturnRunJson, poller };
+  } catch {
+    throw new Error(`keyturn ${args.join(' ')} exited ${r.exitCode} without a JSON result`);
+  }
 }
 
 /** The samples where a node's answer changed (and the first one), from `fromMs` to `toMs`. */
