@@ -63,7 +63,7 @@ async function follow(scope: CliScope, ctx: CliContext, start: () => Promise<{ r
   else if (outcome === 'failed') {
     const e = error as KeyturnErrorShape | null;
     if (!json) scope.io.err(`keyturn: run ${runId} failed${e ? `: ${e.message}` : ''}\n  hint: ${e?.hint ?? `See what happened with: keyturn runs show ${runId}`}\n`);
-    scope.io.err(wayOut(result.run.kind, result.steps, cluster));
+    scope.io.err(wayOut(result.run.kind, result.steps, cluster, runId));
   }
   ctx.exitCode = outcome === 'succeeded' ? exitCodeForRun(result.run.status) : runExitCodes[outcome];
 }
@@ -74,11 +74,11 @@ async function follow(scope: CliScope, ctx: CliContext, start: () => Promise<{ r
  * and the one command that shows the way back with its cost before anything
  * happens. The step's own hint says how to fix the cause.
  */
-export function wayOut(kind: string, steps: readonly { kind: string; status: string }[], cluster: string): string {
+export function wayOut(kind: string, steps: readonly { kind: string; status: string }[], cluster: string, runId: string): string {
   const status = (k: string) => steps.find((s) => s.kind === k)?.status;
   const inMaintenance = status('lb.maintenance') === 'succeeded' && status('lb.end-maintenance') !== 'succeeded';
   const now = inMaintenance ? 'The load balancer is still in maintenance: every client gets 503 with Retry-After. ' : '';
-  if (kind !== 'upgrade') return `${now}Look at the run (keyturn runs show), fix the cause, then start the rollback again.\n`;
+  if (kind !== 'upgrade') return `${now}Look at the run (keyturn runs show ${runId}), fix the cause, then start the rollback again.\n`;
   return `${now}The way back and what it costs: keyturn rollback --cluster ${cluster} --plan (then --confirm to take it).\n`;
 }
 

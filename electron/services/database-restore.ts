@@ -19,6 +19,7 @@ import {
   requireNoSessions, requireSwapPrivileges, swapDatabaseNames,
 } from '../tools/postgres-databases.ts';
 import { databaseExists, findTable, pgRestore, psqlQuery, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { clearJgroupsPing } from '../tools/jgroups-ping.ts';
 
 /** The steps of a restore, in order, for progress events. */
 export type RestoreStage = 'checking' | 'restoring' | 'verifying' | 'cleaning' | 'swapping';
@@ -50,14 +51,6 @@ const policyFilter: Record<SessionPolicy, string | null> = {
   'drop-all': 'true',
   'keep-all': null,
 };
-
-/** Empties JGROUPS_PING (old nodes' discovery rows) in the restored copy; 0 when the schema has no such table. */
-async function clearJgroupsPing(c: PgConnection, schema: string | undefined, opts: PgCallOptions): Promise<number> {
-  const t = await findTable(c, 'jgroups_ping', { ...opts, schema });
-  if (!t) return 0;
-  const rows = await psqlQuery(c, 'WITH d AS (DELETE FROM :"nsp".:"rel" RETURNING 1) SELECT count(*) FROM d;\n', { ...opts, vars: { nsp: t.schema, rel: t.name } });
-  return Number(rows[0]?.[0] ?? 0);
-}
 
 /** Applies the session policy to the restored copy and counts what each table lost, by online/offline flag. */
 async function applySessionPolicy(c: PgConnection, schema: string | undefined, policy: SessionPolicy, opts: PgCallOptions): Promise<SessionsDropped> {
@@ -130,7 +123,7 @@ export async function restoreBeside(target: RestoreTarget, b: Backup, checkFile:
     }
 
     await stage('cleaning', `JGROUPS_PING and sessions (${policy}) in ${restoredName}`);
-    const jgroupsRowsCleared = await clearJgroupsPing(restored, schema, call);
+    const jgroupsRowsCleared = (await clearJgroupsPing(restored, { ...call, schema })).deleted;
     const sessions = await applySessionPolicy(restored, schema, policy, call);
 
     await stage('swapping', `${live} -> kept, ${restoredName} -> ${live}`);

@@ -15,6 +15,7 @@ import { diffOptions } from '../../shared/domain/rolling-rules.ts';
 import { applyEdits, startOptions } from '../../shared/domain/start-options.ts';
 import { planStrategies, type ClusterFacts } from '../../shared/domain/strategy.ts';
 import { classifyChange } from '../../shared/domain/versions.ts';
+import { median } from '../../shared/domain/median.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { beginRun, type RecorderDeps, type RunRecorder } from '../runs/run-recorder.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
@@ -49,12 +50,6 @@ const planSteps = (from: string, to: string) => [
 function visibleOptions(options: Record<string, string>, secretKeys: string[]): Record<string, string> {
   return { ...options, ...Object.fromEntries(secretKeys.map((k) => [k, '(secret)'])) };
 }
-
-const median = (xs: number[]): number | null => {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 
 /**
  * What this cluster's own earlier runs measured: a graceful stop of every

@@ -18,7 +18,7 @@
  * 500 ms fastinter already covers the required span, and says so.
  */
 import { KeyturnError } from '../../shared/errors.ts';
-import { haproxyCommand, type HaproxyCallOptions, type RuntimeApi } from './haproxy.ts';
+import { backendStat, type HaproxyCallOptions, type RuntimeApi } from './haproxy.ts';
 
 /** One backend server's health-check settings as the running HAProxy reports them. */
 export interface ServerCheckSettings {
@@ -51,8 +51,6 @@ export const REQUIRED_TOLERANCE_MS = 1500;
  * is the least that covers REQUIRED_TOLERANCE_MS.
  */
 export const ASSUMED_MIN_INTERVAL_MS = 500;
-
-const NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** The smallest fall that tolerates `requiredMs` when checks are `intervalMs` apart. */
 function minFall(requiredMs: number, intervalMs: number): number {
@@ -116,46 +114,15 @@ export function toleranceSummary(backend: string, servers: readonly ServerCheckS
     (known ? `that covers a readiness dip of ${ms(REQUIRED_TOLERANCE_MS)}` : `with fastinter ${ms(ASSUMED_MIN_INTERVAL_MS)} or more that covers a readiness dip of ${ms(REQUIRED_TOLERANCE_MS)} (the interval is not visible through the runtime API)`);
 }
 
-/**
- * The check settings of every server of `backend`, from `show stat <backend> 4 -1 typed`
- * (servers only; one `S.<iid>.<sid>.<pos>.<field>.<proc>:<tags>:<type>:<value>` line per field,
- * fields with no value left out). The typed form needs no CSV parsing.
- */
+/** The check settings of every server of `backend`, from its `show stat` rows (`check_rise`, `check_fall`, `status`). */
 export async function readCheckSettings(api: RuntimeApi, backend: string, opts: HaproxyCallOptions = {}): Promise<ServerCheckSettings[]> {
-  if (!NAME.test(backend)) {
-    throw new KeyturnError('invalid-input', `'${backend}' is not a valid HAProxy backend name`, `Use only letters, digits, '.', '_' and '-', exactly as in haproxy.cfg.`);
-  }
-  const command = `show stat ${backend} 4 -1 typed`;
-  const answer = await haproxyCommand(api, command, opts);
-  const first = answer.trim().split('\n')[0] ?? '';
-  if (/^No such proxy/i.test(first)) {
-    throw new KeyturnError('not-found', `HAProxy at ${api} has no backend '${backend}'`, 'Check the backend name in the cluster spec against haproxy.cfg.');
-  }
-  const rows = new Map<string, Map<string, string>>();
-  for (const line of answer.split('\n')) {
-    const m = /^S\.(\d+)\.(\d+)\.\d+\.([a-z_0-9]+)\.\d+:[^:]*:[^:]*:(.*)$/.exec(line);
-    if (!m) continue;
-    const key = `${m[1]}.${m[2]}`;
-    const row = rows.get(key) ?? new Map<string, string>();
-    row.set(m[3]!, m[4]!);
-    rows.set(key, row);
-  }
-  if (!rows.size && first !== '') {
-    throw new KeyturnError('tool-failed', `HAProxy at ${api} refused '${command}': ${first}`, 'Run the same command with socat on the HAProxy host to see the full answer.');
-  }
+  const rows = await backendStat(api, backend, opts);
+  if (!rows.length) throw new KeyturnError('not-found', `HAProxy at ${api} has no backend '${backend}'`, 'Check the backend name in the cluster spec against haproxy.cfg.');
   const num = (v: string | undefined) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
-  return [...rows.values()]
-    .filter((r) => r.get('pxname') === backend && r.has('svname'))
-    .map((r) => {
-      const fall = num(r.get('check_fall'));
-      return {
-        server: r.get('svname')!,
-        checked: fall !== null && r.get('status') !== 'no check',
-        rise: num(r.get('check_rise')),
-        fall,
-        transitionIntervalMs: null,
-      };
-    });
+  return rows.filter((r) => r.svname !== 'BACKEND').map((r) => {
+    const fall = num(r.check_fall);
+    return { server: r.svname!, checked: fall !== null && r.status !== 'no check', rise: num(r.check_rise), fall, transitionIntervalMs: null };
+  });
 }
 
 /** What preflight records: warnings to show, or one line saying the settings are fine. */

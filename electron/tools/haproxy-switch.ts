@@ -15,10 +15,8 @@
  * line breaks as a second guard.
  */
 import { KeyturnError } from '../../shared/errors.ts';
-import { haproxyCommand, type HaproxyCallOptions, type RuntimeApi } from './haproxy.ts';
+import { backendStat, checkName, haproxyCommand, type HaproxyCallOptions, type RuntimeApi } from './haproxy.ts';
 
-/** Backend names as haproxy.ts accepts them (exactly as in haproxy.cfg). */
-const BACKEND = /^[A-Za-z0-9_.-]{1,100}$/;
 /** A map as the config names it: its file path, or `#<id>` from `show map`. */
 const MAP = /^(#\d{1,9}|\/[A-Za-z0-9_./-]{1,4000})$/;
 /** A host name as the `lower` converter leaves it, with an optional port (Host headers carry one off the default port). */
@@ -61,7 +59,7 @@ function check(kind: string, value: string, re: RegExp, hint: string): string {
 function checkSwitch({ map, host, backend }: MapSwitch): void {
   check('map', map, MAP, 'Give the map file exactly as haproxy.cfg references it (an absolute path of letters, digits, ".", "_", "/" and "-"), or #<id> from `show map`.');
   check('host name', host, HOST, 'Give the host name clients send, in lower case (the config looks it up after `lower`), e.g. sso.example, optionally with :port.');
-  check('backend name', backend, BACKEND, "Use only letters, digits, '.', '_' and '-', exactly as in haproxy.cfg.");
+  checkName('backend', backend);
 }
 
 function refused(api: RuntimeApi, command: string, answer: string, map: string): KeyturnError {
@@ -134,16 +132,8 @@ export async function switchMapEntry(api: RuntimeApi, target: MapSwitch, opts: H
  * switch, the engine reports "all traffic on green after x s" from blue's.
  */
 export async function lastRequestAge(api: RuntimeApi, backend: string, opts: HaproxyCallOptions = {}): Promise<BackendActivity> {
-  check('backend name', backend, BACKEND, "Use only letters, digits, '.', '_' and '-', exactly as in haproxy.cfg.");
-  const answer = await haproxyCommand(api, 'show stat', opts);
-  const lines = answer.split('\n');
-  if (!lines[0]?.startsWith('# pxname,')) throw refused(api, 'show stat', answer, '');
-  const header = lines[0].slice(2).split(',');
-  const col = (name: string) => header.indexOf(name);
-  // Proxy and server names cannot hold commas, so the fields up to the counters split safely.
-  const row = lines.slice(1).map((l) => l.split(',')).find((f) => f[0] === backend && f[1] === 'BACKEND');
+  const row = (await backendStat(api, backend, opts)).find((r) => r.svname === 'BACKEND');
   if (!row) throw new KeyturnError('not-found', `HAProxy at ${api} has no backend '${backend}'`, 'Check the backend name against haproxy.cfg (`show backend` lists them).');
-  const lastsess = row[col('lastsess')] ?? '';
-  const seconds = /^\d+$/.test(lastsess) ? Number(lastsess) : null;
-  return { backend, secondsSinceLastSession: seconds, totalSessions: Number(row[col('stot')] ?? 0), currentSessions: Number(row[col('scur')] ?? 0) };
+  const seconds = /^\d+$/.test(row.lastsess ?? '') ? Number(row.lastsess) : null;
+  return { backend, secondsSinceLastSession: seconds, totalSessions: Number(row.stot ?? 0), currentSessions: Number(row.scur ?? 0) };
 }

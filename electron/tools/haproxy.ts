@@ -53,7 +53,8 @@ const OP_STATES: readonly OperationalState[] = ['stopped', 'starting', 'running'
 const MAINT_BITS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
 const DRAIN_BITS = 0x08 | 0x10;
 
-function checkName(kind: 'backend' | 'server', name: string): string {
+/** A backend or server name as it may go into a runtime API command (which has no quoting): refused otherwise. */
+export function checkName(kind: 'backend' | 'server', name: string): string {
   if (!NAME.test(name)) {
     throw new KeyturnError('invalid-input', `'${name}' is not a valid HAProxy ${kind} name`, `Use only letters, digits, '.', '_' and '-', exactly as in haproxy.cfg.`);
   }
@@ -165,11 +166,21 @@ function table(text: string, split: (line: string) => string[]): Record<string, 
   return lines.slice(headerAt + 1).map((line) => Object.fromEntries(split(line).map((v, i) => [header[i] ?? `_${i}`, v])));
 }
 
-async function statRows(api: RuntimeApi, backend: string, opts: HaproxyCallOptions): Promise<Record<string, string>[]> {
+/**
+ * Every `show stat` row of `backend` keyed by column name: one per server,
+ * and its BACKEND row (`svname` BACKEND: the backend's own counters). Empty
+ * when HAProxy has no such backend.
+ */
+export async function backendStat(api: RuntimeApi, backend: string, opts: HaproxyCallOptions = {}): Promise<Record<string, string>[]> {
+  checkName('backend', backend);
   const command = 'show stat';
   const answer = await haproxyCommand(api, command, opts);
   if (!answer.startsWith('# pxname')) throw failure(api, command, answer, backend);
-  return table(answer, splitCsv).filter((r) => r.pxname === backend && r.svname !== 'BACKEND' && r.svname !== 'FRONTEND');
+  return table(answer, splitCsv).filter((r) => r.pxname === backend && r.svname !== 'FRONTEND');
+}
+
+async function statRows(api: RuntimeApi, backend: string, opts: HaproxyCallOptions): Promise<Record<string, string>[]> {
+  return (await backendStat(api, backend, opts)).filter((r) => r.svname !== 'BACKEND');
 }
 
 /** The servers of `backend` with health, admin state and live session counts. */

@@ -15,6 +15,7 @@
 import type { PlanStep } from '../contract/plan.ts';
 import { declaredStepKinds, isBlueGreenKind, isDeclaredStepKind, type StepInverse } from './step-kinds.ts';
 import { restoreSteps, rollingSteps, switchBackSteps, type Colour, type StepFacts } from './strategy-steps.ts';
+import { median } from './median.ts';
 import { startSeconds, stopSeconds, type ClusterFacts } from './strategy.ts';
 
 export type RollbackMode = 'rolling-back' | 'restore' | 'recreate-back' | 'switch-back';
@@ -82,11 +83,6 @@ export interface RollbackDowntime {
   basis: string | null;
 }
 
-const medianOf = (xs: readonly number[]): number | null => {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /**
@@ -116,7 +112,7 @@ export function predictRollbackDowntime(mode: RollbackMode, input: {
   ];
   if (mode === 'restore') {
     const restoreMs = input.restoreMs ?? [];
-    const recorded = medianOf(restoreMs);
+    const recorded = median(restoreMs);
     if (recorded !== null) {
       const s = Math.round(recorded / 1000);
       parts.push({ seconds: s, measured: true, text: `${s} s restore (median of ${restoreMs.length} restore${restoreMs.length === 1 ? '' : 's'})` });

@@ -174,6 +174,11 @@ describe('rolling upgrade on the lab', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i));
     expect(backupsOfRun(home, runId!)).toBe(1);
     expectZeroFailed(home, runId!);
+    // preflight read the lab's HAProxy check settings (fall 4) and found them tolerant of a readiness dip: one line, no warning
+    const lbCheck = eventsOfKind(home, runId!, 'preflight.lb-check');
+    expect(lbCheck).toHaveLength(1);
+    expect(lbCheck[0]!.data).not.toHaveProperty('hint');
+    expect(String(lbCheck[0]!.data.message)).toMatch(/n1, n2 go out of rotation after 4 failed checks in a row/);
     // every node issued tokens straight from the new version before it took traffic
     const warm = eventsOfKind(home, runId!, 'node.warmup');
     expect(warm.map((e) => e.node)).toEqual(['n1', 'n2']);

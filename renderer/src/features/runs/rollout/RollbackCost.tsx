@@ -42,17 +42,6 @@ export function rollbackStartInput(cluster: string, p: Pick<RollbackPlan, 'sessi
   return { cluster, confirm: true, ...(sessionPolicy ? { sessionPolicy } : {}) };
 }
 
-/**
- * The plan's downtime sentence without the prediction main appends to it
- * (" Predicted: about N s (basis)."), since the block shows that on its own
- * line; removed only when it is exactly that suffix, else left as said.
- */
-export function downtimeSentence(p: Pick<RollbackPlan, 'downtime' | 'predictedDowntimeSeconds' | 'predictedDowntimeBasis'>): string {
-  if (p.predictedDowntimeSeconds === null || p.predictedDowntimeBasis === null) return p.downtime;
-  const suffix = ` Predicted: about ${p.predictedDowntimeSeconds} s (${p.predictedDowntimeBasis}).`;
-  return p.downtime.endsWith(suffix) ? p.downtime.slice(0, -suffix.length) : p.downtime;
-}
-
 interface RollbackCostProps {
   plan: RollbackPlan;
   /** The session policy chosen for a restore; the plan's own when not given. */
@@ -99,7 +88,7 @@ export function RollbackCost({ plan: p, sessionPolicy, onSessionPolicy, disabled
       <dl className="kv kv-wide">
         <dt>Downtime</dt>
         <dd className={outage ? 'text-bad strong' : ''} data-testid="rollback-downtime">
-          {downtimeSentence(p)}
+          {p.downtime}
         </dd>
         {p.predictedDowntimeSeconds !== null && (
           <>

@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { rollbackPlanSchema, type RollbackPlan } from '../../../../../shared/contract/index.ts';
 import { queryKeys } from '../../../api/query-keys.ts';
 import { RollbackPanel } from './RollbackPanel.tsx';
-import { RollbackCost, downtimeSentence, rollbackArmed, rollbackNeedsTyping, rollbackStartInput } from './RollbackCost.tsx';
+import { RollbackCost, rollbackArmed, rollbackNeedsTyping, rollbackStartInput } from './RollbackCost.tsx';
 
 // What main answers for the lab's blue cluster after 26.5.6 -> 26.7.3 migrated the schema, and users signed up since the backup.
 const basis = "from this cluster's recorded steps: 12 s stop + 41 s start to ready (5 node starts); default 15 s restore (15 s + 5.2 MiB dump at 10 MiB/s)";
@@ -18,7 +18,7 @@ const restorePlan = (over: Partial<RollbackPlan> = {}): RollbackPlan =>
     toVersion: '26.5.6',
     schemaChanged: true,
     backup: { id: '00000000-0000-4000-8000-0000000000bb', createdAt: '2026-12-01T03:09:00.000Z', size: 5_400_000 },
-    downtime: `All 2 nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile). Predicted: about 68 s (${basis}).`,
+    downtime: `All 2 nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile).`,
     predictedDowntimeSeconds: 68,
     predictedDowntimeBasis: basis,
     sessionPolicy: 'drop-online',
@@ -95,7 +95,7 @@ describe('the predicted downtime and the session policy, before the typed confir
   it('a restore shows the prediction with its basis, and what happens to sessions, above the confirmation', () => {
     const html = render(restorePlan());
     expect(byId(html, 'rollback-predicted')).toBe(`about 1 min 08 s — ${basis}`);
-    // said once, on its own line: the sentence main appended it to is shown without it
+    // said once, on its own line; the downtime sentence is main's, as sent
     expect(byId(html, 'rollback-downtime')).toBe('All 2 nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile).');
     expect(byId(html, 'rollback-session-policy')).toBe('Signed-in browser sessions are dropped; offline tokens are kept. Sessions logged out after the backup do not come back.');
     const confirm = at(html, 'rollback-confirm-input');
@@ -133,7 +133,7 @@ describe('the predicted downtime and the session policy, before the typed confir
     expect(rollbackStartInput('blue', restorePlan({ mode: 'recreate-back', sessionPolicy: null }), 'drop-all')).toEqual({ cluster: 'blue', confirm: true });
   });
   it('a recreate-back shows its prediction and no session policy', () => {
-    const html = render(restorePlan({ mode: 'recreate-back', schemaChanged: false, sessionPolicy: null, lostWriteLines: [], predictedDowntimeSeconds: 53, predictedDowntimeBasis: 'no history yet: default 12 s stop + 41 s start to ready', downtime: 'All 2 nodes stop until Keycloak 26.5.6 is started again. Predicted: about 53 s (no history yet: default 12 s stop + 41 s start to ready).' }));
+    const html = render(restorePlan({ mode: 'recreate-back', schemaChanged: false, sessionPolicy: null, lostWriteLines: [], predictedDowntimeSeconds: 53, predictedDowntimeBasis: 'no history yet: default 12 s stop + 41 s start to ready', downtime: 'All 2 nodes stop until Keycloak 26.5.6 is started again.' }));
     expect(byId(html, 'rollback-predicted')).toBe('about 53 s — no history yet: default 12 s stop + 41 s start to ready');
     expect(byId(html, 'rollback-downtime')).toBe('All 2 nodes stop until Keycloak 26.5.6 is started again.');
     expect(at(html, 'rollback-session-policy')).toBe(-1);
@@ -142,9 +142,5 @@ describe('the predicted downtime and the session policy, before the typed confir
     const html = render(restorePlan({ mode: 'rolling-back', schemaChanged: false, needsConfirmation: false, sessionPolicy: null, predictedDowntimeSeconds: null, predictedDowntimeBasis: null, lostWriteLines: [], downtime: 'None: one node at a time.' }));
     expect(at(html, 'rollback-predicted')).toBe(-1);
     expect(at(html, 'rollback-session-policy')).toBe(-1);
-  });
-  it('leaves the downtime sentence as main said it when the prediction is not its exact suffix', () => {
-    const p = { downtime: 'All 2 nodes stop. Predicted: about 70 s (older figure).', predictedDowntimeSeconds: 68, predictedDowntimeBasis: basis };
-    expect(downtimeSentence(p)).toBe(p.downtime);
   });
 });
