@@ -65,6 +65,9 @@ export interface MetadataOutcome extends KcshOutcome {
   json: string;
 }
 
+/** JVM flag for Keyturn's own kc.sh runs: no C2 compilation, which a run of seconds never pays back. */
+const C1_ONLY = '-XX:TieredStopAtLevel=1';
+
 const REBUILD_RE = /Updating the server image|Server configuration updated and persisted/;
 
 /** The one redactor (secret values, short ones as whole tokens, and the secret patterns): kc.sh output goes into plans in the ledger. */
@@ -75,6 +78,8 @@ function cleanEnv(opts: KcshRunOptions): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const k of Object.keys(process.env)) if (k.startsWith('KC_')) env[k] = undefined;
   if (opts.javaHome) env.JAVA_HOME = opts.javaHome;
+  // A check is a short-lived JVM (and may re-augment the scratch copy): the C1 compiler alone finishes it sooner.
+  env.JAVA_OPTS_APPEND = C1_ONLY;
   return { ...env, ...opts.secretEnv };
 }
 
