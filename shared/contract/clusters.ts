@@ -80,6 +80,8 @@ export const trafficSpecSchema = z.discriminatedUnion('kind', [
     /** Runtime API: a unix socket path or host:port. */
     runtimeApi: z.string().min(1).max(4096),
     backend: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an HAProxy backend name'),
+    /** The map haproxy.cfg routes the host name with (`use_backend %[req.hdr(host),lower,map(<file>,<default>)]`): a blue/green switch changes its entry. */
+    map: z.string().min(1).max(4000).regex(/^(#\d{1,9}|\/[A-Za-z0-9_./-]+)$/, 'must be the map file as haproxy.cfg names it (an absolute path) or #<id>').optional(),
   }),
 ]);
 
