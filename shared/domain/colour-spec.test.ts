@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { clusterSpecSchema } from '../contract/clusters.ts';
+import { colourDeploymentSchema, type ColourDeploymentInput } from '../contract/colours.ts';
+import { KeyturnError } from '../errors.ts';
+import { sampleSpec } from '../../test/unit/spec-factory.ts';
+import { colourDatabaseOptions, colourSpec } from './colour-spec.ts';
+
+const green = (extra: Partial<ColourDeploymentInput> = {}) => colourDeploymentSchema.parse({
+  colour: 'green',
+  source: 'terraform',
+  nodes: [
+    { name: 'n1', address: '10.2.0.11', sshPort: 22, keycloakHome: '/srv/green/n1/opt/keycloak' },
+    { name: 'n2', address: '10.2.0.12', sshPort: 22 },
+  ],
+  database: { address: '10.2.0.50', port: 5433, name: 'keycloak', user: 'keycloak' },
+  loadBalancer: { address: '10.2.0.100', port: 443, runtimeApi: '/run/haproxy-green/admin.sock', backend: 'keycloak' },
+  inventory: '/var/lib/keyturn/colours/acme-prod/green/inventory.yml',
+  ...extra,
+});
+
+const blue = clusterSpecSchema.parse(sampleSpec({
+  keycloak: { version: '26.5.6', options: { db: 'postgres', 'db-url-host': '10.1.0.50', 'db-url-port': '5432', 'db-url-database': 'keycloak', hostname: 'https://sso.acme.example' }, secretOptions: { 'db-password': { env: 'ACME_DB_PASSWORD' } } },
+  nodes: [
+    { name: 'n1', host: '10.1.0.11', user: 'keycloak', keyPath: '/home/sre/.ssh/acme', httpPort: 8443, keycloakHome: '/opt/kc' },
+    { name: 'n2', host: '10.1.0.12', user: 'keycloak', keyPath: '/home/sre/.ssh/acme', httpPort: 8443, keycloakHome: '/opt/kc' },
+  ],
+  database: { host: '10.1.0.50', port: 5432, name: 'keycloak', user: 'keycloak', passwordRef: { env: 'ACME_DB_PASSWORD' } },
+  loadBalancer: { kind: 'haproxy', runtimeApi: '/run/haproxy/admin.sock', backend: 'keycloak' },
+  ansible: { inventory: '/srv/acme/inventory.yml', playbook: '/srv/acme/site.yml', phased: true },
+}));
+
+describe('colourSpec', () => {
+  it("puts the colour's nodes, database, load balancer and inventory in, and keeps everything else as the serving colour has it", () => {
+    const s = colourSpec(blue, green());
+    expect(s.nodes.map((n) => [n.name, n.host, n.address, n.port, n.user, n.keyPath, n.httpPort, n.keycloakHome])).toEqual([
+      ['n1', '10.2.0.11', '10.2.0.11', 22, 'keycloak', '/home/sre/.ssh/acme', 8443, '/srv/green/n1/opt/keycloak'],
+      ['n2', '10.2.0.12', '10.2.0.12', 22, 'keycloak', '/home/sre/.ssh/acme', 8443, '/opt/kc'],
+    ]);
+    expect(s.database).toEqual({ host: '10.2.0.50', port: 5433, name: 'keycloak', user: 'keycloak', passwordRef: { env: 'ACME_DB_PASSWORD' } });
+    expect(s.loadBalancer).toEqual({ kind: 'haproxy', runtimeApi: '/run/haproxy-green/admin.sock', backend: 'keycloak' });
+    expect(s.ansible).toMatchObject({ inventory: '/var/lib/keyturn/colours/acme-prod/green/inventory.yml', playbook: '/srv/acme/site.yml', phased: true });
+    expect(s.traffic).toEqual(blue.traffic);
+    expect(s.keycloak.secretOptions).toEqual(blue.keycloak.secretOptions);
+    expect(s.keycloak.options).toEqual({ db: 'postgres', 'db-url-host': '10.2.0.50', 'db-url-port': '5433', 'db-url-database': 'keycloak', hostname: 'https://sso.acme.example' });
+    // still a valid spec
+    expect(() => clusterSpecSchema.parse(s)).not.toThrow();
+  });
+
+  it("uses the colour's own SSH key when it has one", () => {
+    expect(colourSpec(blue, green({ keyPath: '/srv/green/ssh/id_ed25519' })).nodes.every((n) => n.keyPath === '/srv/green/ssh/id_ed25519')).toBe(true);
+  });
+});
+
+describe('colourDatabaseOptions', () => {
+  const db = green().database;
+  it('rewrites host, port and database inside a db-url, keeping its JDBC properties', () => {
+    expect(colourDatabaseOptions({ 'db-url': 'jdbc:postgresql://10.1.0.50/keycloak?ssl=true&sslmode=verify-full', 'db-username': 'kc' }, db))
+      .toEqual({ 'db-url': 'jdbc:postgresql://10.2.0.50:5433/keycloak?ssl=true&sslmode=verify-full', 'db-username': 'keycloak' });
+  });
+
+  it('refuses a db-url it cannot rewrite, without echoing credentials, and says what to use instead', () => {
+    let err: unknown;
+    try {
+      colourDatabaseOptions({ 'db-url': 'jdbc:postgresql://admin:pw@db1,db2/keycloak' }, db);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KeyturnError);
+    expect((err as KeyturnError).message).not.toContain('pw@');
+    expect((err as KeyturnError).hint).toMatch(/db-url-host/);
+  });
+
+  it('leaves options without a database address alone', () => {
+    expect(colourDatabaseOptions({ db: 'postgres', 'log-level': 'info' }, db)).toEqual({ db: 'postgres', 'log-level': 'info' });
+  });
+});

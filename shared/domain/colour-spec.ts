@@ -1,0 +1,68 @@
+/**
+ * The cluster spec of the other colour, derived from the serving one's.
+ *
+ * Green is blue again on other hosts: the same Keycloak options (the target
+ * version's, once the run installs it), the same credential references, the
+ * same playbooks and public name. What differs is where it runs: its nodes,
+ * its database and its load balancer, from the colour's deployment. Deriving
+ * it (instead of asking the operator for a second cluster file) keeps the
+ * two colours from drifting apart in anything but their addresses.
+ *
+ * Database options that name blue's database (`db-url-host`, `db-url-port`,
+ * `db-url-database`, or the host, port and database inside `db-url`) are
+ * pointed at green's: a green that kept them would start against blue's
+ * database, the one thing blue/green must never do. The derivation refuses a
+ * `db-url` it cannot rewrite rather than guessing.
+ */
+import type { ClusterSpec } from '../contract/clusters.ts';
+import type { ColourDeployment } from '../contract/colours.ts';
+import { KeyturnError } from '../errors.ts';
+
+const JDBC = /^(jdbc:postgresql:\/\/)([^/:?]+)(?::(\d+))?\/([^?]+)(\?.*)?$/;
+
+/** The Keycloak options with every database address pointed at the colour's database. */
+export function colourDatabaseOptions(options: Readonly<Record<string, string>>, db: ColourDeployment['database']): Record<string, string> {
+  const out: Record<string, string> = { ...options };
+  if ('db-url-host' in out) out['db-url-host'] = db.address;
+  if ('db-url-port' in out) out['db-url-port'] = String(db.port);
+  if ('db-url-database' in out) out['db-url-database'] = db.name;
+  const url = out['db-url'];
+  if (url !== undefined) {
+    const m = JDBC.exec(url);
+    if (!m) {
+      throw new KeyturnError('invalid-input', `The option db-url (${url.replace(/\/\/[^@/]*@/, '//***@')}) is not a jdbc:postgresql://host[:port]/database URL Keyturn can point at the other colour's database.`,
+        'Use db-url-host, db-url-port and db-url-database instead (Keyturn rewrites them for each colour), or a plain jdbc:postgresql://host:port/database URL.');
+    }
+    out['db-url'] = `${m[1]}${db.address}:${db.port}/${db.name}${m[5] ?? ''}`;
+  }
+  if (out['db-username'] !== undefined) out['db-username'] = db.user;
+  return out;
+}
+
+/**
+ * The spec the engine runs the colour's steps with: blue's, on the colour's
+ * nodes (each node's ports, user and Keycloak home as blue's first node has
+ * them), database, load balancer and inventory.
+ */
+export function colourSpec(serving: ClusterSpec, d: ColourDeployment): ClusterSpec {
+  const template = serving.nodes[0];
+  if (!template) throw new KeyturnError('invalid-input', `Cluster '${serving.name}' has no node to take the colour's node settings from.`, 'Add its nodes to the cluster file.');
+  return {
+    ...serving,
+    keycloak: { ...serving.keycloak, options: colourDatabaseOptions(serving.keycloak.options, d.database) },
+    nodes: d.nodes.map((n) => ({
+      name: n.name,
+      host: n.address,
+      port: n.sshPort,
+      user: template.user,
+      ...(d.keyPath ?? template.keyPath ? { keyPath: d.keyPath ?? template.keyPath } : {}),
+      address: n.address,
+      httpPort: template.httpPort,
+      managementPort: template.managementPort,
+      keycloakHome: n.keycloakHome ?? template.keycloakHome,
+    })),
+    database: { ...serving.database, host: d.database.address, port: d.database.port, name: d.database.name, user: d.database.user },
+    loadBalancer: { kind: 'haproxy', runtimeApi: d.loadBalancer.runtimeApi, backend: d.loadBalancer.backend },
+    ...(serving.ansible ? { ansible: { ...serving.ansible, inventory: d.inventory } } : {}),
+  };
+}
