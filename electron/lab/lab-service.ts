@@ -19,11 +19,13 @@ import { recordAnsibleEvent } from '../runs/ansible-events.ts';
 import { createRedactor } from '../tools/redact.ts';
 import { scanHostKey } from '../tools/ssh.ts';
 import { terraformApply, terraformDestroy, terraformInit } from '../tools/terraform.ts';
+import { destroyColour } from '../tools/terraform-colour.ts';
+import { listWorkspaces } from '../tools/terraform-workspace.ts';
 import { findJdk, labPrerequisites } from '../tools/toolchain.ts';
 import { installPackages, planInstall } from './prerequisite-install.ts';
 import { credentialValues, labCredentials, labPaths, type LabCredentials, type LabPaths } from './lab-paths.ts';
 import { labClusterSpec, labOptions } from './lab-cluster.ts';
-import { readLabOutputs, writeRootModule, type LabOutputs } from './lab-terraform.ts';
+import { labColours, labColourVariable, readLabOutputs, writeRootModule, type LabOutputs } from './lab-terraform.ts';
 import { verifyLab } from './lab-verify.ts';
 
 export interface LabUpOptions {
@@ -134,6 +136,27 @@ async function register(deps: LabServiceDeps, paths: LabPaths, out: LabOutputs, 
   return getCluster(deps.db, 'lab').id;
 }
 
+/** `lab down`'s Terraform part: each colour workspace that exists (green, then blue), then the default workspace. */
+async function destroyAllColours(paths: LabPaths, creds: LabCredentials | null, rec: RunRecorder, signal?: AbortSignal): Promise<{ colour: string; workspace: string; removed: number }[]> {
+  // Destroy follows the state; the root module from `up` is kept as it was.
+  if (!existsSync(join(paths.terraformDir, 'main.tf.json'))) writeRootModule(paths, { nodeCount: 1, sshUser: userInfo().username });
+  const onEvent = terraformSink(rec);
+  const common = { dir: paths.terraformDir, secretVars: { db_password: creds?.dbPassword ?? 'unused' }, onEvent, timeoutMs: 10 * 60_000, ...(signal ? { signal } : {}) };
+  await terraformInit({ dir: paths.terraformDir, onEvent, ...(signal ? { signal } : {}) });
+  const { workspaces } = await listWorkspaces({ dir: paths.terraformDir, ...(signal ? { signal } : {}) });
+  const destroyed: { colour: string; workspace: string; removed: number }[] = [];
+  const announce = (colour: string, workspace: string) => rec.event('engine', 'lab.destroy-colour', 'info', { message: `Destroying ${colour} (Terraform workspace "${workspace}")`, colour, workspace });
+  for (const colour of labColours.filter((c) => workspaces.includes(c))) {
+    announce(colour, colour);
+    const r = await destroyColour({ ...common, colour, variable: labColourVariable });
+    destroyed.push({ colour, workspace: colour, removed: r.summary?.changes?.remove ?? 0 });
+  }
+  announce('blue', 'default');
+  const r = await terraformDestroy(common);
+  destroyed.push({ colour: 'blue', workspace: 'default', removed: r.changes?.remove ?? 0 });
+  return destroyed;
+}
+
 export function createLabService(deps: LabServiceDeps) {
   const paths = labPaths(deps.home);
   const labClusterId = () => {
@@ -223,23 +246,22 @@ export function createLabService(deps: LabServiceDeps) {
       return { runId: rec.runId, done: executeUp(rec, opts, signal) };
     },
 
-    /** Destroys everything Terraform created for the lab (even after a failed `up`). */
+    /**
+     * Destroys everything Terraform created for the lab (even after a failed
+     * `up`): every colour's workspace that exists, green before blue (green
+     * may still point at blue's DNS), then the default workspace `lab up`
+     * built blue in. Each colour destroyed is named in an event and the summary.
+     */
     async down(signal?: AbortSignal): Promise<{ runId: string; done: Promise<void> }> {
-      const steps = [{ kind: 'lab.destroy', title: 'Destroy hosts, database, load balancer and DNS (Terraform)' }];
+      const steps = [{ kind: 'lab.destroy', title: 'Destroy hosts, database, load balancer and DNS of every colour (Terraform)' }];
       const rec = beginRun(deps, lockScope, { clusterId: labClusterId(), kind: 'lab-down' }, steps);
       const creds = labCredentials(paths, false);
       if (creds) rec.addSecrets(...credentialValues(creds));
       const done = (async () => {
         try {
-          await rec.step(0, async () => {
-            // Destroy follows the state; the root module from `up` is kept as it was.
-            if (!existsSync(join(paths.terraformDir, 'main.tf.json'))) writeRootModule(paths, { nodeCount: 1, sshUser: userInfo().username });
-            const onEvent = terraformSink(rec);
-            await terraformInit({ dir: paths.terraformDir, onEvent, ...(signal ? { signal } : {}) });
-            await terraformDestroy({ dir: paths.terraformDir, secretVars: { db_password: creds?.dbPassword ?? 'unused' }, onEvent, timeoutMs: 10 * 60_000, ...(signal ? { signal } : {}) });
-          });
+          const destroyed = await rec.step(0, () => destroyAllColours(paths, creds, rec, signal));
           if (labClusterId()) setClusterHealth(deps.db, 'lab', 'down');
-          rec.succeed({ message: 'Lab destroyed' });
+          rec.succeed({ message: `Lab destroyed: ${destroyed.map((d) => `${d.colour} (workspace "${d.workspace}")`).join(', ')}`, destroyed });
         } catch (err) {
           rec.fail(err);
           throw err;

@@ -10,8 +10,14 @@ import { dirname, join, relative } from 'node:path';
 import { terraformOutput, type TerraformOutputValue } from '../tools/terraform.ts';
 import type { LabPaths } from './lab-paths.ts';
 
-/** Outputs of the lab module that Keyturn reads back. */
-export const labOutputs = ['nodes', 'ssh', 'ansible_inventory', 'ansible_extra_vars', 'keycloak_options', 'postgres', 'haproxy', 'dns', 'public_url'] as const;
+/** Outputs of the lab module that Keyturn reads back (`colour` and the blue/green ones among them, see docs/blue-green-terraform.md). */
+export const labOutputs = ['colour', 'nodes', 'ssh', 'ansible_inventory', 'ansible_extra_vars', 'keycloak_options', 'postgres', 'haproxy', 'dns', 'public_url'] as const;
+
+/** The root module's variable naming the colour: blue/green applies the lab a second time with `-var colour=green` in workspace `green`. */
+export const labColourVariable = 'colour';
+
+/** Colours the lab module builds, in the order `lab down` destroys their workspaces (green before blue). */
+export const labColours = ['green', 'blue'] as const;
 
 /** Outputs that carry the database password (a sensitive variable) must be marked so in the root module. */
 const sensitiveOutputs = new Set(['keycloak_options', 'ansible_extra_vars', 'postgres']);
@@ -42,11 +48,19 @@ export function postgresDataDir(paths: LabPaths): string {
   return `/var/tmp/keyturn-lab-${tag}/data`;
 }
 
-/** Writes `main.tf.json` (module call + re-exported outputs). Secrets go in as terraform variables from a 0600 var file. */
+/**
+ * Writes `main.tf.json` (module call + re-exported outputs). Secrets go in as
+ * terraform variables from a 0600 var file. The colour is a root variable
+ * (default blue, the lab `lab up` builds in the default workspace) so the same
+ * root module builds green in its own workspace, as a customer's would.
+ */
 export function writeRootModule(paths: LabPaths, vars: LabModuleVars): void {
   mkdirSync(paths.terraformDir, { recursive: true });
   const root = {
-    variable: { db_password: { type: 'string', sensitive: true } },
+    variable: {
+      db_password: { type: 'string', sensitive: true },
+      [labColourVariable]: { type: 'string', default: 'blue', description: 'Which colour this workspace builds: "blue" or "green" (blue/green upgrades).' },
+    },
     module: {
       lab: {
         // A local module must be a ./ or ../ path (an absolute one would be copied, losing ../scripts).
@@ -56,6 +70,7 @@ export function writeRootModule(paths: LabPaths, vars: LabModuleVars): void {
         ssh_user: vars.sshUser,
         db_password: '${var.db_password}',
         postgres_data_dir: postgresDataDir(paths),
+        colour: `\${var.${labColourVariable}}`,
       },
     },
     output: Object.fromEntries(labOutputs.map((o) => [o, { value: `\${module.lab.${o}}`, ...(sensitiveOutputs.has(o) ? { sensitive: true } : {}) }])),
@@ -73,6 +88,7 @@ export interface LabNodeOutput {
 }
 
 export interface LabOutputs {
+  colour: 'blue' | 'green';
   nodes: LabNodeOutput[];
   ssh: { user: string; private_key_file: string; known_hosts_file: string };
   ansible_inventory: string;

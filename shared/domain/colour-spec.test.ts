@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { clusterSpecSchema } from '../contract/clusters.ts';
 import { colourDeploymentSchema, type ColourDeploymentInput } from '../contract/colours.ts';
 import { KeyturnError } from '../errors.ts';
-import { sampleSpec } from '../../test/unit/spec-factory.ts';
 import { colourDatabaseOptions, colourSpec } from './colour-spec.ts';
 
 const green = (extra: Partial<ColourDeploymentInput> = {}) => colourDeploymentSchema.parse({
@@ -18,7 +17,9 @@ const green = (extra: Partial<ColourDeploymentInput> = {}) => colourDeploymentSc
   ...extra,
 });
 
-const blue = clusterSpecSchema.parse(sampleSpec({
+const blue = clusterSpecSchema.parse({
+  name: 'acme-prod',
+  traffic: { kind: 'dns', name: 'sso.acme.example', server: 'ns1.acme.example' },
   keycloak: { version: '26.5.6', options: { db: 'postgres', 'db-url-host': '10.1.0.50', 'db-url-port': '5432', 'db-url-database': 'keycloak', hostname: 'https://sso.acme.example' }, secretOptions: { 'db-password': { env: 'ACME_DB_PASSWORD' } } },
   nodes: [
     { name: 'n1', host: '10.1.0.11', user: 'keycloak', keyPath: '/home/sre/.ssh/acme', httpPort: 8443, keycloakHome: '/opt/kc' },
@@ -27,7 +28,7 @@ const blue = clusterSpecSchema.parse(sampleSpec({
   database: { host: '10.1.0.50', port: 5432, name: 'keycloak', user: 'keycloak', passwordRef: { env: 'ACME_DB_PASSWORD' } },
   loadBalancer: { kind: 'haproxy', runtimeApi: '/run/haproxy/admin.sock', backend: 'keycloak' },
   ansible: { inventory: '/srv/acme/inventory.yml', playbook: '/srv/acme/site.yml', phased: true },
-}));
+});
 
 describe('colourSpec', () => {
   it("puts the colour's nodes, database, load balancer and inventory in, and keeps everything else as the serving colour has it", () => {

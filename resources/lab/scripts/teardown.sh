@@ -3,8 +3,11 @@
 # Terraform. For when terraform state is lost or a resource was left tainted
 # (Terraform skips destroy-time provisioners of tainted resources). Reads
 # addresses back from the generated configs, then runs each script's down.
-# Env: LAB_STATE_DIR required; PG_DATA_DIR if it was set for up;
-#      LAB_KEEP_DATA (true: stop processes only).
+# A green deployment (colour = "green", in <state>/green) goes first, the
+# way `lab down` destroys green before blue.
+# Env: LAB_STATE_DIR required; PG_DATA_DIR if it was set for up (green's is
+#      derived from it as the module does); LAB_KEEP_DATA (true: stop
+#      processes only).
 set -euo pipefail
 LAB_COMPONENT=teardown
 here="$(dirname "$(readlink -f "$0")")"
@@ -16,6 +19,13 @@ require_env LAB_STATE_DIR
 [[ "$LAB_STATE_DIR" == /* ]] || die "LAB_STATE_DIR must be absolute"
 [[ -d "$LAB_STATE_DIR" ]] || { log "$LAB_STATE_DIR does not exist; nothing to do"; exit 0; }
 rc=0
+
+if [[ -d "$LAB_STATE_DIR/green" ]]; then
+  green_env=(LAB_STATE_DIR="$LAB_STATE_DIR/green")
+  [[ -n "${PG_DATA_DIR:-}" ]] && green_env+=(PG_DATA_DIR="$(dirname "$PG_DATA_DIR")/green/$(basename "$PG_DATA_DIR")")
+  env "${green_env[@]}" "$here/teardown.sh" || rc=1
+  rmdir "$LAB_STATE_DIR/green" 2>/dev/null || true
+fi
 
 # config_value FILE REGEX : first capture group of the first matching line.
 config_value() { sed -nE "s/$2/\\1/p" "$1" 2>/dev/null | head -n 1; }

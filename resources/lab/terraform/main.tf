@@ -11,23 +11,44 @@ terraform {
   backend "local" {}
 }
 
+# Blue/green: the same module applied a second time, in a Terraform
+# workspace named after the colour, with colour = "green". Green derives its
+# own addresses and its own state sub-directory (so blue's node roots, data
+# and pid files are never touched), and shares blue's BIND: it runs no DNS
+# server and owns no record (Keyturn moves the public name when it switches).
+# Blue's values are exactly the variables, as before colours existed.
 locals {
-  scripts = abspath("${path.module}/../scripts")
+  green     = var.colour == "green"
+  state_dir = local.green ? "${var.state_dir}/green" : var.state_dir
+  scripts   = abspath("${path.module}/../scripts")
   common = {
-    LAB_STATE_DIR = var.state_dir
+    LAB_STATE_DIR = local.state_dir
     LAB_KEEP_DATA = tostring(var.keep_data_on_destroy)
   }
+  node_address_prefix = local.green ? var.green_node_address_prefix : var.node_address_prefix
+  node_name_prefix    = local.green ? var.green_node_name_prefix : var.node_name_prefix
+  postgres_address    = local.green ? var.green_postgres_address : var.postgres_address
+  haproxy_address     = local.green ? var.green_haproxy_address : var.haproxy_address
+  # An explicit data dir (outside a private home) gets a green sibling tree:
+  # postgres.sh keeps its socket dir and log next to the data directory.
+  postgres_data_dir = (var.postgres_data_dir == "" ? "${local.state_dir}/postgres/data"
+    : local.green ? "${dirname(var.postgres_data_dir)}/green/${basename(var.postgres_data_dir)}"
+  : var.postgres_data_dir)
+  dns_server_enabled = var.dns_server_enabled && !local.green
+  dns_record_enabled = var.dns_record_enabled && !local.green
   nodes = [for i in range(var.node_count) : {
-    name    = "${var.node_name_prefix}${i + 1}"
-    address = "${var.node_address_prefix}.${i + 1}"
-    root    = "${var.state_dir}/nodes/${var.node_name_prefix}${i + 1}"
+    name    = "${local.node_name_prefix}${i + 1}"
+    address = "${local.node_address_prefix}.${i + 1}"
+    root    = "${local.state_dir}/nodes/${local.node_name_prefix}${i + 1}"
   }]
+  # The TSIG key stays blue's: one named (blue's) serves both colours.
   dns_key_file = var.dns_key_file != "" ? var.dns_key_file : "${var.state_dir}/dns/tsig.key"
   public_host  = "${var.dns_record_name}.${var.dns_zone}"
-  # hostname: one issuer for tokens from every node, whichever node served.
+  # hostname: one issuer for tokens from every node, whichever node served
+  # (and whichever colour: tokens stay valid across the switch).
   keycloak_options = {
     db                = "postgres"
-    "db-url-host"     = var.postgres_address
+    "db-url-host"     = local.postgres_address
     "db-url-port"     = tostring(var.postgres_port)
     "db-url-database" = var.db_name
     "db-username"     = var.db_user
@@ -83,12 +104,12 @@ resource "terraform_data" "node" {
 resource "terraform_data" "postgres" {
   triggers_replace = merge(local.common, {
     SCRIPTS     = local.scripts
-    PG_ADDRESS  = var.postgres_address
+    PG_ADDRESS  = local.postgres_address
     PG_PORT     = tostring(var.postgres_port)
     PG_DATABASE = var.db_name
     PG_USER     = var.db_user
     PG_PASSWORD = var.db_password
-    PG_DATA_DIR = var.postgres_data_dir != "" ? var.postgres_data_dir : "${var.state_dir}/postgres/data"
+    PG_DATA_DIR = local.postgres_data_dir
   })
   provisioner "local-exec" {
     interpreter = ["${self.triggers_replace.SCRIPTS}/postgres.sh"]
@@ -106,7 +127,7 @@ resource "terraform_data" "postgres" {
 resource "terraform_data" "haproxy" {
   triggers_replace = merge(local.common, {
     SCRIPTS            = local.scripts
-    HAPROXY_ADDRESS    = var.haproxy_address
+    HAPROXY_ADDRESS    = local.haproxy_address
     HAPROXY_PORT       = tostring(var.haproxy_port)
     HAPROXY_BACKENDS   = join(",", [for n in local.nodes : "${n.name}=${n.address}"])
     KC_HTTP_PORT       = tostring(var.keycloak_http_port)
@@ -126,7 +147,7 @@ resource "terraform_data" "haproxy" {
 }
 
 resource "terraform_data" "dns_server" {
-  count = var.dns_server_enabled ? 1 : 0
+  count = local.dns_server_enabled ? 1 : 0
   triggers_replace = merge(local.common, {
     SCRIPTS     = local.scripts
     DNS_ADDRESS = var.dns_address
@@ -148,7 +169,7 @@ resource "terraform_data" "dns_server" {
 
 # sso.lab.test -> this cluster's HAProxy, by TSIG-signed dynamic update.
 resource "terraform_data" "dns_record" {
-  count      = var.dns_record_enabled ? 1 : 0
+  count      = local.dns_record_enabled ? 1 : 0
   depends_on = [terraform_data.dns_server, terraform_data.haproxy]
   triggers_replace = {
     SCRIPTS            = local.scripts
@@ -157,7 +178,7 @@ resource "terraform_data" "dns_record" {
     DNS_PORT           = tostring(var.dns_port)
     DNS_ZONE           = var.dns_zone
     DNS_RECORD_NAME    = var.dns_record_name
-    DNS_RECORD_ADDRESS = var.haproxy_address
+    DNS_RECORD_ADDRESS = local.haproxy_address
     DNS_TTL            = tostring(var.dns_ttl)
     DNS_KEY_FILE       = local.dns_key_file
   }

@@ -1,8 +1,17 @@
 # What Keyturn (and a person) needs to drive the lab. Credentials here are
 # lab-only defaults, so they are plain outputs, not sensitive ones.
+#
+# Blue/green contract (docs/blue-green-terraform.md): Keyturn reads `colour`,
+# `nodes`, `postgres`, `haproxy` and `ansible_inventory` of the workspace it
+# applied for a colour; a customer's module exposes the same five.
+
+output "colour" {
+  description = "The colour this state built (\"blue\" or \"green\"): Keyturn checks it matches the workspace it applied."
+  value       = var.colour
+}
 
 output "state_dir" {
-  value = var.state_dir
+  value = local.state_dir
 }
 
 output "nodes" {
@@ -20,8 +29,8 @@ output "nodes" {
 output "ssh" {
   value = {
     user             = var.ssh_user
-    private_key_file = "${var.state_dir}/ssh/id_ed25519"
-    known_hosts_file = "${var.state_dir}/ssh/known_hosts"
+    private_key_file = "${local.state_dir}/ssh/id_ed25519"
+    known_hosts_file = "${local.state_dir}/ssh/known_hosts"
   }
 }
 
@@ -32,8 +41,8 @@ output "ansible_inventory" {
       ansible_host                 = n.address
       ansible_port                 = var.ssh_port
       ansible_user                 = var.ssh_user
-      ansible_ssh_private_key_file = "${var.state_dir}/ssh/id_ed25519"
-      ansible_ssh_common_args      = "-o UserKnownHostsFile=${var.state_dir}/ssh/known_hosts -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
+      ansible_ssh_private_key_file = "${local.state_dir}/ssh/id_ed25519"
+      ansible_ssh_common_args      = "-o UserKnownHostsFile=${local.state_dir}/ssh/known_hosts -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
       node_address                 = n.address
       node_root                    = n.root
     } } } } }
@@ -59,23 +68,23 @@ output "ansible_extra_vars" {
 
 output "postgres" {
   value = {
-    host       = var.postgres_address
+    host       = local.postgres_address
     port       = var.postgres_port
     database   = var.db_name
     username   = var.db_user
     password   = var.db_password
-    jdbc_url   = "jdbc:postgresql://${var.postgres_address}:${var.postgres_port}/${var.db_name}"
-    data_dir   = var.postgres_data_dir != "" ? var.postgres_data_dir : "${var.state_dir}/postgres/data"
-    socket_dir = "${var.postgres_data_dir != "" ? dirname(var.postgres_data_dir) : "${var.state_dir}/postgres"}/run"
+    jdbc_url   = "jdbc:postgresql://${local.postgres_address}:${var.postgres_port}/${var.db_name}"
+    data_dir   = local.postgres_data_dir
+    socket_dir = "${dirname(local.postgres_data_dir)}/run"
   }
 }
 
 output "haproxy" {
   value = {
-    address      = var.haproxy_address
+    address      = local.haproxy_address
     port         = var.haproxy_port
-    url          = "http://${var.haproxy_address}:${var.haproxy_port}"
-    admin_socket = "${var.state_dir}/haproxy/admin.sock"
+    url          = "http://${local.haproxy_address}:${var.haproxy_port}"
+    admin_socket = "${local.state_dir}/haproxy/admin.sock"
     backend      = "keycloak"
     servers      = [for n in local.nodes : n.name]
   }

@@ -1,8 +1,43 @@
 # Inputs of the lab. Only state_dir is required; the defaults build the
 # "blue" cluster of DESIGN.md section 6 (nodes 127.0.10.1..N, LB .100,
-# PostgreSQL .50, BIND on 127.0.53.1). A green cluster is a second state with
-# node_address_prefix = "127.0.20", its own postgres/haproxy addresses, and
-# dns_server_enabled = false (one named serves both).
+# PostgreSQL .50, BIND on 127.0.53.1). colour = "green" (applied in its own
+# Terraform workspace) builds the green cluster from the green_* addresses
+# (nodes 127.0.20.1..N, PostgreSQL .50, LB .100, same ports) in
+# <state_dir>/green, with no DNS server or record of its own.
+
+variable "colour" {
+  description = "Which deployment of the cluster this state builds: \"blue\" (the variables below) or \"green\" (the green_* addresses, <state_dir>/green, no DNS). Keyturn's blue/green passes it with -var, one Terraform workspace per colour."
+  type        = string
+  default     = "blue"
+  validation {
+    condition     = contains(["blue", "green"], var.colour)
+    error_message = "colour must be \"blue\" or \"green\"."
+  }
+}
+
+variable "green_node_address_prefix" {
+  description = "First three octets of green's node addresses (colour = \"green\")."
+  type        = string
+  default     = "127.0.20"
+}
+
+variable "green_node_name_prefix" {
+  description = "Green's node i is named <prefix>i (g1, g2), so a node name says its colour in HAProxy, events and the ledger."
+  type        = string
+  default     = "g"
+}
+
+variable "green_postgres_address" {
+  description = "Green's own PostgreSQL (same port as blue's, own address)."
+  type        = string
+  default     = "127.0.20.50"
+}
+
+variable "green_haproxy_address" {
+  description = "Green's own HAProxy (same port as blue's, own address)."
+  type        = string
+  default     = "127.0.20.100"
+}
 
 variable "state_dir" {
   description = "Absolute directory for everything the lab creates (keys, node roots, data, pid files, logs)."
