@@ -43,6 +43,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (sockets.length || procs.length) {
       throw new Error(`lab down left behind: sockets ${sockets.join(', ') || 'none'}; processes ${procs.map((p) => `${p.pid} ${p.cmd}`).join('; ') || 'none'}`);
     }
-    process.stdout.write('[lab] down: no lab process and no listening socket left on 127.0.10.x / 127.0.53.1\n');
+    process.stdout.write('[lab] down: no lab process and no listening socket left on 127.0.10.x, 127.0.20.x (green) / 127.0.53.1\n');
   };
 }

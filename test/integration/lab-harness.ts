@@ -18,8 +18,8 @@ export interface LabMetrics {
   peakRssMb: number;
 }
 
-/** Addresses the lab binds: nodes, PostgreSQL and HAProxy on 127.0.10.x, BIND on 127.0.53.1. */
-export const labAddressPattern = /^127\.0\.10\.\d+$|^127\.0\.53\.1$/;
+/** Addresses the lab binds: blue nodes, PostgreSQL and HAProxy on 127.0.10.x, green's on 127.0.20.x, BIND on 127.0.53.1. */
+export const labAddressPattern = /^127\.0\.(10|20)\.\d+$|^127\.0\.53\.1$/;
 
 export function keyturn(home: string, args: string[], opts: { timeoutMs?: number } = {}) {
   return execa(process.execPath, [join(process.cwd(), 'bin', 'keyturn.js'), ...args], {
