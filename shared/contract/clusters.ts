@@ -146,6 +146,38 @@ export const clusterSpecSchema = z
       })
       .optional(),
     admin: z.strictObject({ username: z.string().min(1).max(128), passwordRef: secretRefSchema }).optional(),
+    /**
+     * Pre-promotion smoke tests (blue/green): a test user of the probe realm
+     * for the password login, refresh and userinfo checks, and the customer's
+     * own checks, each a URL (2xx expected, through the preview path) or a
+     * command run locally (exit 0 expected).
+     */
+    smoke: z
+      .strictObject({
+        user: z
+          .strictObject({
+            username: z.string().min(1).max(255),
+            passwordRef: secretRefSchema,
+            /**
+             * Client the user logs in with (direct access grants on; not admin-cli,
+             * whose lightweight tokens userinfo refuses). Default: the probe client.
+             */
+            clientId: z.string().min(1).max(255).optional(),
+            /** That client's secret; default: the probe client's when it is the probe client, none (a public client) otherwise. */
+            clientSecretRef: secretRefSchema.optional(),
+          })
+          .optional(),
+        checks: z
+          .array(
+            z.union([
+              z.strictObject({ name: textSchema(128).min(1, 'is required'), url: z.string().url('must be a URL such as https://sso.acme.example/realms/acme').max(2048) }),
+              z.strictObject({ name: textSchema(128).min(1, 'is required'), argv: z.array(z.string().max(4096)).min(1, 'needs the program to run').max(64) }),
+            ]),
+          )
+          .max(32, 'at most 32 smoke checks')
+          .default([]),
+      })
+      .optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

@@ -44,6 +44,7 @@ export function TrafficSection() {
             mono
           />
           <TextField id="traffic-backend" label="Backend" value={t.backend} onChange={(v) => setTraffic({ backend: v })} placeholder="e.g. keycloak" mono />
+          <TextField id="traffic-map" label="Map file (blue/green switch)" value={t.map} onChange={(v) => setTraffic({ map: v })} placeholder="e.g. /etc/haproxy/hosts.map" mono />
         </div>
       )}
     </FormSection>

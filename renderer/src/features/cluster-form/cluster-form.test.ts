@@ -17,11 +17,16 @@ const spec = clusterSpecSchema.parse({
   ansible: { inventory: 'i', playbook: 'p', stopPlaybook: 's', phased: true },
   probe: { realm: 'probe', clientId: 'keyturn-probe', clientSecretRef: { file: '/probe-secret' }, ratePerSecond: 10, allowedNetworks: ['10.1.0.0/16'] },
   admin: { username: 'admin', passwordRef: { env: 'ADM' } },
+  smoke: { user: { username: 'smoke-user', passwordRef: { file: '/smoke-pw' } }, checks: [{ name: 'ext', url: 'https://sso.acme.example/realms/acme/ext/health' }, { name: 'cmd', argv: ['/usr/local/bin/check', '--quick'] }] },
 });
 
 describe('draft <-> spec', () => {
   it('round-trips every field of a spec, so editing never drops anything', () => {
     expect(clusterSpecSchema.parse(draftToSpec(draftFromSpec(spec)))).toEqual(spec);
+  });
+  it("round-trips an HAProxy traffic switch with its map (blue/green's front)", () => {
+    const front = clusterSpecSchema.parse({ ...spec, traffic: { kind: 'haproxy', name: 'sso.acme.example', runtimeApi: '/run/front.sock', backend: 'blue', map: '/etc/haproxy/hosts.map' } });
+    expect(clusterSpecSchema.parse(draftToSpec(draftFromSpec(front)))).toEqual(front);
   });
   it('leaves empty optional fields out so the schema defaults apply', () => {
     const d = emptyDraft();

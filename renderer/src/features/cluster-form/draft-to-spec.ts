@@ -56,7 +56,7 @@ export function draftToSpec(d: ClusterDraft): ClusterSpecInput {
   const traffic: ClusterSpecInput['traffic'] =
     t.kind === 'dns'
       ? compact({ kind: 'dns' as const, name: t.name.trim(), server: t.server.trim(), port: num(t.port), zone: opt(t.zone), ttl: num(t.ttl), tsigKeyRef: ref(t.tsigKeyRef) })
-      : { kind: 'haproxy' as const, name: t.name.trim(), runtimeApi: t.runtimeApi.trim(), backend: t.backend.trim() };
+      : compact({ kind: 'haproxy' as const, name: t.name.trim(), runtimeApi: t.runtimeApi.trim(), backend: t.backend.trim(), map: opt(t.map) });
 
   const lb = d.loadBalancer;
   const adminRef = ref(d.admin.passwordRef);
@@ -100,6 +100,7 @@ export function draftToSpec(d: ClusterDraft): ClusterSpecInput {
         ? compact({ inventory: d.ansible.inventory.trim(), playbook: d.ansible.playbook.trim(), stopPlaybook: opt(d.ansible.stopPlaybook), phased: d.ansible.phased || undefined })
         : undefined,
     probe: d.probe ?? undefined,
+    smoke: d.smoke ?? undefined,
     admin: opt(d.admin.username) || adminRef ? compact({ username: d.admin.username.trim(), passwordRef: adminRef }) : undefined,
   });
   // `compact` keeps the shape; the cast only restores the optional members it may have dropped.

@@ -74,12 +74,16 @@ export interface ClusterDraft {
     tsigKeyRef: SecretRefDraft;
     runtimeApi: string;
     backend: string;
+    /** The map the front HAProxy routes the host name with (the blue/green switch changes its entry). */
+    map: string;
   };
   loadBalancer: { runtimeApi: string; backend: string };
   terraform: { dir: string; varFile: string };
   ansible: { inventory: string; playbook: string; stopPlaybook: string; phased: boolean };
   /** The availability probe: not edited in this form (cluster file), carried through unchanged. */
   probe: ClusterSpec['probe'] | null;
+  /** Blue/green's smoke checks and test user: not edited in this form (cluster file), carried through unchanged. */
+  smoke: ClusterSpec['smoke'] | null;
 }
 
 let counter = 0;
@@ -119,11 +123,12 @@ export function emptyDraft(): ClusterDraft {
     admin: { username: '', passwordRef: emptyRef() },
     nodes: [newNode()],
     database: { host: '', port: '', name: '', user: '', passwordRef: emptyRef() },
-    traffic: { kind: 'dns', name: '', server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: '', backend: '' },
+    traffic: { kind: 'dns', name: '', server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: '', backend: '', map: '' },
     loadBalancer: { runtimeApi: '', backend: '' },
     terraform: { dir: '', varFile: '' },
     ansible: { inventory: '', playbook: '', stopPlaybook: '', phased: false },
     probe: null,
+    smoke: null,
   };
 }
 
@@ -172,11 +177,12 @@ export function draftFromSpec(spec: ClusterSpec): ClusterDraft {
     },
     traffic:
       t.kind === 'dns'
-        ? { kind: 'dns', name: t.name, server: t.server, port: str(t.port), zone: str(t.zone), ttl: str(t.ttl), tsigKeyRef: refDraft(t.tsigKeyRef), runtimeApi: '', backend: '' }
-        : { kind: 'haproxy', name: t.name, server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: t.runtimeApi, backend: t.backend },
+        ? { kind: 'dns', name: t.name, server: t.server, port: str(t.port), zone: str(t.zone), ttl: str(t.ttl), tsigKeyRef: refDraft(t.tsigKeyRef), runtimeApi: '', backend: '', map: '' }
+        : { kind: 'haproxy', name: t.name, server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: t.runtimeApi, backend: t.backend, map: str(t.map) },
     loadBalancer: { runtimeApi: str(spec.loadBalancer?.runtimeApi), backend: str(spec.loadBalancer?.backend) },
     terraform: { dir: str(spec.terraform?.dir), varFile: str(spec.terraform?.varFile) },
     ansible: { inventory: str(spec.ansible?.inventory), playbook: str(spec.ansible?.playbook), stopPlaybook: str(spec.ansible?.stopPlaybook), phased: spec.ansible?.phased ?? false },
     probe: spec.probe ?? null,
+    smoke: spec.smoke ?? null,
   };
 }

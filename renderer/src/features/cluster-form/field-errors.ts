@@ -26,7 +26,7 @@ export const noErrors: FieldErrors = { byField: {}, unplaced: [] };
 const nodeFields = ['name', 'host', 'port', 'user', 'keyPath', 'address', 'httpPort', 'managementPort'] as const;
 const dbFields = ['host', 'port', 'name', 'user', 'passwordRef'] as const;
 const dnsFields = ['kind', 'name', 'server', 'port', 'zone', 'ttl', 'tsigKeyRef'] as const;
-const haproxyFields = ['kind', 'name', 'runtimeApi', 'backend'] as const;
+const haproxyFields = ['kind', 'name', 'runtimeApi', 'backend', 'map'] as const;
 
 /** Every field id the form renders for this draft (an issue for anything else goes to the banner). */
 export function renderedFieldIds(d: ClusterDraft): Set<string> {
