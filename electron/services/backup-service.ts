@@ -21,6 +21,7 @@ import type { Ledger } from '../ledger/open-ledger.ts';
 import { sha256File } from '../tools/keycloak-dist.ts';
 import { changelogState, compareChangelog, type ChangelogReading, type ChangelogRelation } from '../tools/postgres-changelog.ts';
 import { describeTarget, pgDump, pgRestore, pgServerVersion, psqlQuery, tableRowCount, withScratchDatabase, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { restoreClone, type CloneRestoreOptions, type CloneRestoreResult } from './clone-restore.ts';
 import { pruneRetained, restoreBeside, type RestoreBesideOptions, type RestoreTarget } from './database-restore.ts';
 import { lostWritesSince } from './lost-writes.ts';
 import { clusterConnection, clusterSchema } from './database-connection.ts';
@@ -199,6 +200,16 @@ export function createBackupService(deps: BackupServiceDeps) {
       const schema = schemaOf(spec) ?? 'public';
       await psqlQuery(conn, `DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '""')}" CASCADE; CREATE SCHEMA "${schema.replace(/"/g, '""')}";`, opts);
       await pgRestore(conn, b.path, opts);
+    },
+
+    /**
+     * Blue/green's clone: restores this backup into the new colour's own,
+     * empty database (`target`, with its password), checks its changelog and
+     * empties JGROUPS_PING. Refuses a database holding anything else.
+     */
+    async cloneInto(id: string, target: PgConnection, opts: CloneRestoreOptions = {}): Promise<CloneRestoreResult> {
+      const b = getBackup(db, id);
+      return restoreClone(target, b, () => checkFile(b), opts);
     },
 
     /**
