@@ -7,7 +7,7 @@ export const electronLayers = [
   ['preload', 'ipc', 'bridge'],
   ['registry'],
   ['engine', 'lab'],
-  ['services'],
+  ['services', 'reports'],
   ['runs'],
   ['ledger'],
   ['tools', 'guards'],

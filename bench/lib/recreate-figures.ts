@@ -5,7 +5,7 @@
  * (the physical limit of any recreate: the migration runs there), and the
  * ratios the issue sets goals on.
  */
-import { maintenanceWindow, type ProbeSample } from '../../electron/engine/probe-stats.ts';
+import { maintenanceWindow, type ProbeSample } from '../../shared/domain/probe-stats.ts';
 
 /** Keyturn's downtime may be at most this many times the limit (issue 11). */
 export const LIMIT_GOAL = 1.1;

@@ -15,6 +15,8 @@ import { registerLedgerCommands } from './ledger-commands.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { registerPlanCommands } from './plan-commands.ts';
 import { processIo, type Io } from './output.ts';
+import { registerReportCommand } from './report-command.ts';
+import { registerStandbyCommands } from './standby-commands.ts';
 import { registerToolchainCommands } from './toolchain-commands.ts';
 import { registerTrustCommands } from './trust-commands.ts';
 import { registerUpgradeCommands } from './upgrade-commands.ts';
@@ -37,6 +39,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerPlanCommands(program, ctx);
   registerBackupCommands(program, ctx);
   registerUpgradeCommands(program, ctx);
+  registerReportCommand(program, ctx);
+  registerStandbyCommands(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   try {

@@ -5,7 +5,7 @@ import { sessionPolicySchema, type SessionPolicy } from '../../shared/contract/b
 import { upgradeCalls } from '../../shared/contract/upgrade.ts';
 import { KeyturnError, toErrorShape, type KeyturnErrorShape } from '../../shared/errors.ts';
 import type { RunOutcome } from '../engine/executor.ts';
-import { summarize } from '../engine/probe-stats.ts';
+import { summarize } from '../../shared/domain/probe-stats.ts';
 import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
 import { getRun, runStates } from '../ledger/runs-repo.ts';
 import { measureDowntime } from '../engine/downtime.ts';

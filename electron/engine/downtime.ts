@@ -7,7 +7,7 @@
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
 import { getRun } from '../ledger/runs-repo.ts';
-import { maintenanceWindow } from './probe-stats.ts';
+import { maintenanceWindow } from '../../shared/domain/probe-stats.ts';
 
 export interface DowntimeFigures {
   predictedSeconds: number | null;

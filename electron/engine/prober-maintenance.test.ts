@@ -17,7 +17,7 @@ import { beginRun } from '../runs/run-recorder.ts';
 import { endMaintenance, enterMaintenance } from '../tools/haproxy-maintenance.ts';
 import { waitUntil } from '../tools/test-support/daemon.ts';
 import { startLabHaproxy, startNodesOnOnePort, type LabHaproxy, type TestNode } from '../tools/test-support/lab-haproxy.ts';
-import { maintenanceWindow } from './probe-stats.ts';
+import { maintenanceWindow } from '../../shared/domain/probe-stats.ts';
 import { startProber } from './prober.ts';
 
 const SECRET = 'probe-maintenance-secret-7c2d';

@@ -18,7 +18,7 @@ import type { ProbeSummary, ProbeTick } from '../../shared/contract/probe.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { insertProbeSamples, type ProbeSample } from '../ledger/probe-samples-repo.ts';
-import { countReasons, latencyFigures } from './probe-stats.ts';
+import { countReasons, latencyFigures } from '../../shared/domain/probe-stats.ts';
 import { prepareTarget, probeOnce, type ProbeTarget } from './probe-request.ts';
 import type { RunRecorder } from '../runs/run-recorder.ts';
 

@@ -43,9 +43,10 @@ describe('planInstall', () => {
     expect(plan.manual[1]!.how).toMatch(/HashiCorp/);
   });
 
-  it('plans from the real prerequisite lists: the suite adds Chromium to the lab\'s', async () => {
+  it('plans from the real prerequisite lists: the suite adds Chromium and pdftoppm (poppler-utils) to the lab\'s', async () => {
     const [lab, suite] = await Promise.all([labPrerequisites(), suitePrerequisites()]);
-    expect(suite.map((p) => p.name)).toEqual([...lab.map((p) => p.name), 'chromium']);
+    expect(suite.map((p) => p.name)).toEqual([...lab.map((p) => p.name), 'chromium', 'pdftoppm']);
+    expect(suite.find((p) => p.name === 'pdftoppm')?.debianPackage).toBe('poppler-utils');
     const plan = planInstall(suite);
     // whatever this machine lacks is either a package in the plan or a manual item: nothing missing goes unnamed
     const named = new Set([...plan.packages.flatMap((p) => p.programs), ...plan.manual.map((m) => m.name)]);

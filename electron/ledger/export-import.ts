@@ -21,7 +21,8 @@ const tables = {
   nodes: ['id', 'cluster_id', 'name', 'position', 'host', 'ssh_port', 'ssh_user', 'key_path', 'host_key_algorithm', 'host_key_fingerprint', 'host_key_pinned_at', 'host_key_public'],
   cluster_options: ['cluster_id', 'key', 'value', 'secret_ref_json'],
   artifacts: ['id', 'kind', 'version', 'path', 'sha256', 'size', 'source', 'created_at'],
-  runs: ['id', 'cluster_id', 'kind', 'strategy', 'status', 'from_state_json', 'to_state_json', 'error_json', 'owner', 'created_at', 'started_at', 'finished_at'],
+  // origin and started_by (migration 7): who started a run and from where travels with the ledger.
+  runs: ['id', 'cluster_id', 'kind', 'strategy', 'status', 'from_state_json', 'to_state_json', 'error_json', 'owner', 'created_at', 'started_at', 'finished_at', 'origin', 'started_by'],
   backups: ['id', 'cluster_id', 'run_id', 'path', 'format', 'sha256', 'size', 'keycloak_version', 'created_at', 'verified_at', 'changelog_json', 'database_json', 'verification_json'],
   steps: ['run_id', 'seq', 'kind', 'title', 'node', 'params_json', 'status', 'started_at', 'finished_at', 'error'],
   events: ['run_id', 'seq', 'at', 'source', 'node', 'level', 'kind', 'data_json'],
@@ -30,6 +31,8 @@ const tables = {
   plans: ['run_id', 'cluster_id', 'from_version', 'to_version', 'exit_code', 'recommended', 'plan_json', 'created_at'],
   // The databases a restore kept (migration 6): a ledger moved to another laptop must still know what waits to be pruned.
   retained_databases: ['id', 'cluster_id', 'name', 'host', 'port', 'reason', 'run_id', 'backup_id', 'created_at', 'dropped_at'],
+  // Where each blue/green colour runs (migration 8): a moved ledger must still know which standby to decommission.
+  cluster_colours: ['id', 'cluster_id', 'colour', 'role', 'deployment', 'version', 'run_id', 'clone_point', 'created_at', 'updated_at'],
 } as const;
 type TableName = keyof typeof tables;
 
@@ -129,7 +132,7 @@ export function importLedger(db: Ledger, raw: unknown, opts: { skipExisting?: bo
   const skippedRuns = new Set(doc.tables.runs.filter((r) => skip.has(String(r.cluster_id))).map((r) => String(r.id)));
   const keep = (t: TableName, r: Record<string, unknown>): boolean => {
     if (t === 'clusters') return !skip.has(String(r.id));
-    if (t === 'nodes' || t === 'cluster_options' || t === 'backups' || t === 'runs' || t === 'compatibility_metadata' || t === 'plans' || t === 'retained_databases') return !skip.has(String(r.cluster_id));
+    if (t === 'nodes' || t === 'cluster_options' || t === 'backups' || t === 'runs' || t === 'compatibility_metadata' || t === 'plans' || t === 'retained_databases' || t === 'cluster_colours') return !skip.has(String(r.cluster_id));
     if (t === 'steps' || t === 'events' || t === 'probe_samples') return !skippedRuns.has(String(r.run_id));
     return true;
   };

@@ -235,6 +235,41 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX retained_databases_kept ON retained_databases (cluster_id, host, port, name) WHERE dropped_at IS NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'runs.origin and runs.started_by: where a run was started (console, browser, cli) and by which host user',
+    sql: `
+      -- The change board asks who made a change and from where; owner (pid@host) says only which process runs it now.
+      ALTER TABLE runs ADD COLUMN origin TEXT CHECK (origin IS NULL OR origin IN ('console', 'browser', 'cli'));
+      -- user@host of the operating-system user that started the run (never changed by a resume)
+      ALTER TABLE runs ADD COLUMN started_by TEXT CHECK (started_by IS NULL OR length(started_by) <= 512);
+    `,
+  },
+  {
+    version: 8,
+    name: 'cluster_colours: where each blue/green colour of a cluster runs, and its role',
+    sql: `
+      -- One row per colour a blue/green run built (or took over from the cluster file's standby).
+      -- deployment is JSON (shared/contract/colours.ts): nodes with their pinned host keys, database,
+      -- load balancer, inventory path. References only, never a secret value.
+      CREATE TABLE cluster_colours (
+        id TEXT PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        colour TEXT NOT NULL CHECK (colour IN ('blue', 'green')),
+        role TEXT NOT NULL CHECK (role IN ('building', 'active', 'standby', 'destroyed')),
+        deployment TEXT NOT NULL CHECK (json_valid(deployment) AND length(deployment) <= 262144),
+        version TEXT NOT NULL,
+        run_id TEXT REFERENCES runs(id) ON DELETE SET NULL,
+        clone_point TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      -- at most one live record per colour; destroyed ones stay as history
+      CREATE UNIQUE INDEX cluster_colours_live ON cluster_colours (cluster_id, colour) WHERE role <> 'destroyed';
+      -- at most one colour serves
+      CREATE UNIQUE INDEX cluster_colours_active ON cluster_colours (cluster_id) WHERE role = 'active';
+    `,
+  },
 ];
 
 /** The newest schema this build of Keyturn understands. */

@@ -8,20 +8,9 @@
  */
 import { KeyturnError } from '../../shared/errors.ts';
 import type { Ledger } from './open-ledger.ts';
+import type { ProbeSample } from '../../shared/contract/probe.ts';
 
-/** One probe request as recorded. */
-export interface ProbeSample {
-  /** When the request started, Unix ms. */
-  atMs: number;
-  ok: boolean;
-  /** HTTP status, null when no response arrived. */
-  status: number | null;
-  /** Why it failed (null when ok): `maintenance` (503 with Retry-After), `http-503`, `timeout`, `refused`, `reset`, ... */
-  reason: string | null;
-  latencyMs: number;
-  /** The address the public name resolved to, null if resolution failed. */
-  address: string | null;
-}
+export type { ProbeSample } from '../../shared/contract/probe.ts';
 
 interface Row {
   at_ms: number;

@@ -39,7 +39,13 @@ export interface NewRun {
   fromState?: Record<string, unknown> | null;
   toState?: Record<string, unknown> | null;
   owner?: string;
+  /** Where the run was started: the console (Electron), the console in a browser, or the CLI. */
+  origin?: RunOrigin;
+  /** `user@host` of the operating-system user that started it. */
+  startedBy?: string;
 }
+
+export type RunOrigin = 'console' | 'browser' | 'cli';
 
 export interface NewStep {
   kind: string;
@@ -74,9 +80,9 @@ function toSummary(r: RunRow): RunSummary {
 export function createRun(db: Ledger, run: NewRun, steps: NewStep[] = []): string {
   const id = newId();
   db.transaction(() => {
-    db.prepare(`INSERT INTO runs (id, cluster_id, kind, strategy, status, from_state_json, to_state_json, owner, created_at)
-      VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`).run(id, run.clusterId, run.kind, run.strategy ?? null,
-      run.fromState ? JSON.stringify(run.fromState) : null, run.toState ? JSON.stringify(run.toState) : null, run.owner ?? null, nowIso());
+    db.prepare(`INSERT INTO runs (id, cluster_id, kind, strategy, status, from_state_json, to_state_json, owner, created_at, origin, started_by)
+      VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`).run(id, run.clusterId, run.kind, run.strategy ?? null,
+      run.fromState ? JSON.stringify(run.fromState) : null, run.toState ? JSON.stringify(run.toState) : null, run.owner ?? null, nowIso(), run.origin ?? null, run.startedBy ?? null);
     const ins = db.prepare(`INSERT INTO steps (run_id, seq, kind, title, node, params_json, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')`);
     steps.forEach((s, i) => ins.run(id, i, s.kind, s.title, s.node ?? null, JSON.stringify(s.params ?? {})));
   })();
@@ -214,4 +220,10 @@ export function stepDurations(db: Ledger, clusterId: string, kind: string, limit
 export function runStates(db: Ledger, runId: string): { fromState: Record<string, unknown>; toState: Record<string, unknown> } {
   const row = db.prepare('SELECT from_state_json, to_state_json FROM runs WHERE id = ?').get(runId) as { from_state_json: string | null; to_state_json: string | null } | undefined;
   return { fromState: row?.from_state_json ? (JSON.parse(row.from_state_json) as Record<string, unknown>) : {}, toState: row?.to_state_json ? (JSON.parse(row.to_state_json) as Record<string, unknown>) : {} };
+}
+
+/** Who started a run and from where, and the process that executes it (the run report's "change"); null where not recorded. */
+export function runOrigin(db: Ledger, runId: string): { origin: RunOrigin | null; startedBy: string | null; owner: string | null } {
+  const row = db.prepare('SELECT origin, started_by, owner FROM runs WHERE id = ?').get(runId) as { origin: RunOrigin | null; started_by: string | null; owner: string | null } | undefined;
+  return { origin: row?.origin ?? null, startedBy: row?.started_by ?? null, owner: row?.owner ?? null };
 }

@@ -11,6 +11,7 @@ import { labHandlers } from './lab-handlers.ts';
 import { planHandlers } from './plan-handlers.ts';
 import { probeHandlers } from './probe-handlers.ts';
 import { runHandlers } from './run-handlers.ts';
+import { standbyHandlers } from './standby-handlers.ts';
 import { upgradeHandlers } from './upgrade-handlers.ts';
 
 export function createHandlers(s: Services): Handlers {
@@ -23,5 +24,6 @@ export function createHandlers(s: Services): Handlers {
     ...backupHandlers(s),
     ...probeHandlers(s),
     ...upgradeHandlers(s),
+    ...standbyHandlers(s),
   };
 }

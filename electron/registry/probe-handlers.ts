@@ -3,7 +3,7 @@
  * samples in the ledger, so they are the same live, after a reload, and long
  * after the run.
  */
-import { bucketize, summarize } from '../engine/probe-stats.ts';
+import { bucketize, summarize } from '../../shared/domain/probe-stats.ts';
 import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
 import type { Services } from './services.ts';
 import type { Handlers } from './dispatch.ts';

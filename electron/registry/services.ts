@@ -3,7 +3,7 @@
  * directory), so the same objects serve Electron IPC, the browser bridge, the
  * CLI and the tests. Nothing here imports 'electron'.
  */
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import type { AppInfo } from '../../shared/contract/index.ts';
 import { openLedger, schemaVersion, type Ledger } from '../ledger/open-ledger.ts';
 import { markInterrupted } from '../ledger/runs-repo.ts';
@@ -33,6 +33,8 @@ export interface Services {
   bus: EventBus;
   /** `pid@hostname`, recorded on runs and locks. */
   owner: string;
+  /** Recorded on every run this process starts (runs.origin, runs.started_by). */
+  origin: { via: 'console' | 'browser' | 'cli'; startedBy: string };
   mode: ServicesOptions['mode'];
   clusters: ClusterService;
   artifacts: ArtifactService;
@@ -53,21 +55,24 @@ export function createServices(opts: ServicesOptions): Services {
   markInterrupted(db, isOwnerAlive);
   const bus = new EventBus();
   const owner = `${process.pid}@${hostname()}`;
+  // Every run this process starts records where it came from and who started it (the run report's "change").
+  const origin = { via: opts.mode === 'electron' ? ('console' as const) : opts.mode, startedBy: `${hostUser()}@${hostname()}` };
   const artifacts = createArtifactService(db, home);
-  const plan = createPlanService({ db, bus, owner, home, artifacts });
+  const plan = createPlanService({ db, bus, owner, origin, home, artifacts });
   const backups = createBackupService({ db, home });
   // The engine records metadata after every deploy so the next plan starts from what really runs.
-  const engineDeps = { db, bus, owner, home, artifacts, backups };
+  const engineDeps = { db, bus, owner, origin, home, artifacts, backups };
   return {
     home,
     ledgerPath,
     db,
     bus,
     owner,
+    origin,
     mode: opts.mode,
     clusters: createClusterService(db),
     artifacts,
-    lab: createLabService({ db, bus, owner, home, artifacts }),
+    lab: createLabService({ db, bus, owner, origin, home, artifacts }),
     plan,
     backups,
     upgrades: createUpgradeService(engineDeps, plan),
@@ -83,3 +88,12 @@ export function createServices(opts: ServicesOptions): Services {
   };
 }
 
+
+/** The operating-system user running Keyturn; `unknown` where the system cannot say (no passwd entry in a container). */
+function hostUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}

@@ -10,7 +10,7 @@ import type { EventLevel, EventSource } from '../../shared/contract/index.ts';
 import { KeyturnError, toErrorShape } from '../../shared/errors.ts';
 import { acquireLock, heartbeatLock, releaseLock } from '../ledger/locks-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
-import { createRun, setRunOwner, setRunStatus, setStepStatus, type NewRun, type NewStep } from '../ledger/runs-repo.ts';
+import { createRun, setRunOwner, setRunStatus, setStepStatus, type NewRun, type NewStep, type RunOrigin } from '../ledger/runs-repo.ts';
 import { recordEvent, type EventBus } from './event-bus.ts';
 import { isOwnerAlive } from './process-owner.ts';
 import { createRedactor, type Redactor } from '../tools/redact.ts';
@@ -19,6 +19,8 @@ export interface RecorderDeps {
   db: Ledger;
   bus: EventBus;
   owner: string;
+  /** Recorded on every run this process starts: console, browser or cli, and the host user (`user@host`). */
+  origin?: { via: RunOrigin; startedBy: string };
 }
 
 export interface RunRecorder {
@@ -43,7 +45,7 @@ const heartbeatMs = 5_000;
 
 /** Creates the run with its steps, takes the lock on `scope` and starts the heartbeat. */
 export function beginRun(deps: RecorderDeps, scope: string, run: Omit<NewRun, 'owner'>, steps: NewStep[], secrets: string[] = []): RunRecorder {
-  const runId = createRun(deps.db, { ...run, owner: deps.owner }, steps);
+  const runId = createRun(deps.db, { ...run, owner: deps.owner, ...(deps.origin ? { origin: deps.origin.via, startedBy: deps.origin.startedBy } : {}) }, steps);
   return attachRun(deps, scope, runId, steps, secrets);
 }
 

@@ -183,6 +183,7 @@ async function findJsonlCallback(): Promise<string | null> {
  */
 export async function suitePrerequisites(): Promise<Prerequisite[]> {
   const chromium = await findExecutable('chromium', []);
+  const pdftoppm = await findExecutable('pdftoppm', []);
   return [
     ...(await labPrerequisites()),
     {
@@ -191,6 +192,13 @@ export async function suitePrerequisites(): Promise<Prerequisite[]> {
       detail: chromium ?? 'not found on PATH',
       purpose: 'runs the console\'s end-to-end tests (Playwright drives Debian\'s Chromium)',
       debianPackage: 'chromium',
+    },
+    {
+      name: 'pdftoppm',
+      found: pdftoppm !== null,
+      detail: pdftoppm ?? 'not found on PATH',
+      purpose: 'renders the PDF run report back to PNG in the report tests (poppler-utils, with pdftotext)',
+      debianPackage: 'poppler-utils',
     },
   ];
 }

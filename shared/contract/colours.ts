@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { hostSchema, idSchema, nameSchema, pathSchema, portSchema, timestampSchema } from './common.ts';
 import { hostKeySchema } from './clusters.ts';
+import { defineCall } from './define.ts';
 
 export const colourSchema = z.enum(['blue', 'green']);
 export type Colour = z.infer<typeof colourSchema>;
@@ -22,13 +23,19 @@ export type ColourRole = z.infer<typeof colourRoleSchema>;
 /** Where one colour runs: what the engine needs to reach its nodes, database and load balancer. */
 export const colourDeploymentSchema = z.strictObject({
   colour: colourSchema,
-  /** terraform: the cluster's Terraform applied in the colour's workspace; described: a standby from the cluster file. */
-  source: z.enum(['terraform', 'described']),
+  /**
+   * terraform: the cluster's Terraform applied in the colour's workspace;
+   * described: a standby from the cluster file; cluster-file: the colour that
+   * served before the first blue/green run (the cluster file's own nodes).
+   */
+  source: z.enum(['terraform', 'described', 'cluster-file']),
   nodes: z
     .array(z.strictObject({
       name: nameSchema,
       address: hostSchema,
       sshPort: portSchema,
+      /** The name SSH reaches the node by, when it differs from the address Keycloak listens on. */
+      sshHost: hostSchema.optional(),
       /** Where Keycloak is installed on it, when not where the serving colour's first node has it (the lab: one root per node). */
       keycloakHome: pathSchema.optional(),
       /** The host key pinned for it when the colour was built (from the deployment's outputs, or read and recorded then). */
@@ -62,3 +69,12 @@ export const colourRecordSchema = z.strictObject({
   updatedAt: timestampSchema,
 });
 export type ColourRecord = z.infer<typeof colourRecordSchema>;
+
+export const standbyCalls = {
+  'standby:list': defineCall({
+    summary: "A cluster's blue/green colours that still exist (building, active, standby), newest first; with all: the destroyed ones too.",
+    input: z.strictObject({ cluster: nameSchema, all: z.boolean().optional() }),
+    output: z.array(colourRecordSchema),
+    errors: ['not-found'],
+  }),
+};

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { appCalls } from './app.ts';
 import { backupCalls } from './backups.ts';
 import { clusterCalls } from './clusters.ts';
+import { standbyCalls } from './colours.ts';
 import { labCalls } from './lab.ts';
 import { planCalls } from './plan.ts';
 import { probeCalls } from './probe.ts';
@@ -25,6 +26,7 @@ export const contract = {
   ...probeCalls,
   ...planCalls,
   ...upgradeCalls,
+  ...standbyCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -73,3 +75,5 @@ export * from './backups.ts';
 export * from './probe.ts';
 export * from './plan.ts';
 export * from './common.ts';
+export * from './report.ts';
+export * from './colours.ts';

@@ -8,6 +8,20 @@ import { z } from 'zod';
 import { defineCall } from './define.ts';
 import { idSchema, timestampSchema } from './common.ts';
 
+/** One probe request as recorded. */
+export interface ProbeSample {
+  /** When the request started, Unix ms. */
+  atMs: number;
+  ok: boolean;
+  /** HTTP status, null when no response arrived. */
+  status: number | null;
+  /** Why it failed (null when ok): `maintenance` (503 with Retry-After), `http-503`, `timeout`, `refused`, `reset`, ... */
+  reason: string | null;
+  latencyMs: number;
+  /** The address the public name resolved to, null if resolution failed. */
+  address: string | null;
+}
+
 export const probeSummarySchema = z.strictObject({
   requests: z.number().int().nonnegative(),
   ok: z.number().int().nonnegative(),

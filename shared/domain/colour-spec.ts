@@ -52,7 +52,7 @@ export function colourSpec(serving: ClusterSpec, d: ColourDeployment): ClusterSp
     keycloak: { ...serving.keycloak, options: colourDatabaseOptions(serving.keycloak.options, d.database) },
     nodes: d.nodes.map((n) => ({
       name: n.name,
-      host: n.address,
+      host: n.sshHost ?? n.address,
       port: n.sshPort,
       user: template.user,
       ...(d.keyPath ?? template.keyPath ? { keyPath: d.keyPath ?? template.keyPath } : {}),

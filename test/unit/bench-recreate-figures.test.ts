@@ -5,7 +5,7 @@
  * (The unit project does not include bench/, so the test lives here.)
  */
 import { describe, expect, it } from 'vitest';
-import type { ProbeSample } from '../../electron/engine/probe-stats.ts';
+import type { ProbeSample } from '../../shared/domain/probe-stats.ts';
 import { firstStartToReady, recreateVerdict, sideOutage, type ReadyAnswer, type StartToReady } from '../../bench/lib/recreate-figures.ts';
 
 const ok = (atMs: number): ProbeSample => ({ atMs, ok: true, status: 200, reason: null, latencyMs: 20, address: '127.0.10.100' });

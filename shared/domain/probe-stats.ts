@@ -3,8 +3,7 @@
  * fixed data: percentiles, summaries and per-second buckets are computed the
  * same way live (from memory) and afterwards (from the ledger).
  */
-import type { ProbeBucket, ProbeSummary } from '../../shared/contract/probe.ts';
-import type { ProbeSample } from '../ledger/probe-samples-repo.ts';
+import type { ProbeBucket, ProbeSample, ProbeSummary } from '../contract/probe.ts';
 
 export type { ProbeSample };
 

@@ -1,6 +1,6 @@
 /** The prober's arithmetic on fixed data: nearest-rank percentiles, summaries, per-second buckets with gaps, the outage window. */
 import { describe, expect, it } from 'vitest';
-import type { ProbeSample } from '../ledger/probe-samples-repo.ts';
+import type { ProbeSample } from '../contract/probe.ts';
 import { bucketize, latencyFigures, maintenanceWindow, percentile, summarize } from './probe-stats.ts';
 
 const ok = (atMs: number, latencyMs: number): ProbeSample => ({ atMs, ok: true, status: 200, reason: null, latencyMs, address: '127.0.40.2' });
