@@ -21,8 +21,8 @@ export interface ColourOptions extends Omit<TerraformOptions, 'env'> {
   variable?: string;
 }
 
-/** A colour's deployment as its outputs describe it: what the engine needs to reach it. */
-export interface ColourDeployment {
+/** A colour as its Terraform outputs describe it; the engine turns it into the ledger's ColourDeployment (shared/contract/colours.ts) once it wrote the inventory and pinned the host keys. */
+export interface ColourOutputs {
   colour: string;
   workspace: string;
   nodes: { name: string; address: string; sshPort: number }[];
@@ -95,7 +95,7 @@ export async function ensureColourWorkspace(options: ColourOptions): Promise<{ c
 }
 
 /** Builds (or converges) one colour: its workspace, then apply with `-var <variable>=<colour>`, then its outputs. */
-export async function applyColour(options: ColourOptions): Promise<{ summary: TerraformRunSummary; deployment: ColourDeployment }> {
+export async function applyColour(options: ColourOptions): Promise<{ summary: TerraformRunSummary; deployment: ColourOutputs }> {
   const { vars, env } = colourArgs(options.colour, options.variable);
   await ensureColourWorkspace(options);
   const { colour: _colour, variable: _variable, ...terraform } = options;
@@ -104,14 +104,14 @@ export async function applyColour(options: ColourOptions): Promise<{ summary: Te
 }
 
 /** Reads and checks one colour's outputs; a missing or malformed output says what to add to the module. */
-export async function readColour(options: Pick<ColourOptions, 'dir' | 'colour' | 'variable' | 'signal' | 'timeoutMs'>): Promise<ColourDeployment> {
+export async function readColour(options: Pick<ColourOptions, 'dir' | 'colour' | 'variable' | 'signal' | 'timeoutMs'>): Promise<ColourOutputs> {
   const { env } = colourArgs(options.colour, options.variable);
   const raw = await terraformOutput({ dir: options.dir, env, ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
   return parseColourOutputs(raw, options.colour, options.dir);
 }
 
 /** Validates `terraform output -json` of one colour's workspace against the blue/green output contract. */
-export function parseColourOutputs(raw: Record<string, TerraformOutputValue>, colour: string, dir: string): ColourDeployment {
+export function parseColourOutputs(raw: Record<string, TerraformOutputValue>, colour: string, dir: string): ColourOutputs {
   const missing = colourOutputNames.filter((name) => raw[name] === undefined);
   if (missing.length > 0) {
     const nothing = Object.keys(raw).length === 0;

@@ -21,7 +21,7 @@ import { showServers } from '../../electron/tools/haproxy.ts';
 import { psqlQuery } from '../../electron/tools/postgres.ts';
 import { connectSsh, scanHostKey } from '../../electron/tools/ssh.ts';
 import { terraformInit, terraformOutput } from '../../electron/tools/terraform.ts';
-import { applyColour, destroyColour, type ColourDeployment } from '../../electron/tools/terraform-colour.ts';
+import { applyColour, destroyColour, type ColourOutputs } from '../../electron/tools/terraform-colour.ts';
 import { listWorkspaces } from '../../electron/tools/terraform-workspace.ts';
 import { keyturn, processesUnder } from './lab-harness.ts';
 
@@ -68,7 +68,7 @@ describe('lab green through the colour workspace', () => {
   it('builds green on 127.0.20.x beside an untouched blue, without DNS, and destroys it completely', async () => {
     const { deployment } = await applyColour(colour());
     const greenState = join(paths.stateDir, 'green');
-    expect(deployment).toEqual<ColourDeployment>({
+    expect(deployment).toEqual<ColourOutputs>({
       colour: 'green',
       workspace: 'green',
       nodes: [
