@@ -1,4 +1,4 @@
-/** `keyturn ledger export|import` and `keyturn runs list|show`. */
+/** `keyturn ledger export|import` and `keyturn runs list|show` (the list names each run's `keyturn report` command). */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KeyturnError } from '../../shared/errors.ts';
@@ -13,6 +13,9 @@ const maxImportBytes = 256 * 1024 * 1024;
 /** An export nests 4 levels (document, tables, rows, row); anything far deeper is not one. */
 const maxImportDepth = 16;
 const importHint = 'Use a file written by `keyturn ledger export`. Nothing was imported.';
+
+/** The command that writes a run's report (HTML on stdout; add --format pdf|json, --out F). */
+const reportCommandFor = (runId: string): string => `keyturn report ${runId}`;
 
 export function registerLedgerCommands(program: Command, ctx: CliContext): void {
   const ledger = program.command('ledger').description('export or import the whole ledger');
@@ -62,9 +65,10 @@ export function registerLedgerCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'print JSON')
     .action(async (o: { cluster?: string; json?: boolean }) => {
       await ctx.run(o.json, async ({ handlers, io }) => {
-        const list = await invoke(handlers, 'runs:list', o.cluster ? { cluster: o.cluster } : undefined);
+        // Each run says how to get its report (issue 14); JSON gains `reportCommand`, every existing field unchanged.
+        const list = (await invoke(handlers, 'runs:list', o.cluster ? { cluster: o.cluster } : undefined)).map((r) => ({ ...r, reportCommand: reportCommandFor(r.id) }));
         if (o.json) return printJson(io, list);
-        table(io, ['ID', 'CLUSTER', 'KIND', 'STATUS', 'FROM', 'TO', 'CREATED'], list.map((r) => [r.id, r.clusterName, r.kind, r.status, r.fromVersion, r.toVersion, r.createdAt]));
+        table(io, ['ID', 'CLUSTER', 'KIND', 'STATUS', 'FROM', 'TO', 'CREATED', 'REPORT'], list.map((r) => [r.id, r.clusterName, r.kind, r.status, r.fromVersion, r.toVersion, r.createdAt, r.reportCommand]));
       });
     });
   runs

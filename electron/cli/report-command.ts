@@ -6,33 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { idSchema, secretRefSchema, type ClusterSpec, type SecretRef } from '../../shared/contract/index.ts';
+import { idSchema } from '../../shared/contract/index.ts';
 import { KeyturnError } from '../../shared/errors.ts';
-import { getCluster } from '../ledger/clusters-repo.ts';
-import type { Ledger } from '../ledger/open-ledger.ts';
-import { getRun } from '../ledger/runs-repo.ts';
+import { clusterSecrets } from '../reports/cluster-secrets.ts';
 import { buildRunReport } from '../reports/run-report.ts';
 import { parseReportFormat, renderReport, writeReportFile } from '../reports/write-report.ts';
 import { resolveSecretRef } from '../services/secret-refs.ts';
 import type { CliContext } from './context.ts';
-
-/** Every secret reference in a cluster spec (secret options, database, DNS key, probe client, admin). */
-function secretRefsOf(value: unknown, out: SecretRef[] = []): SecretRef[] {
-  if (value === null || typeof value !== 'object') return out;
-  const ref = secretRefSchema.safeParse(value);
-  if (ref.success) out.push(ref.data);
-  else for (const v of Object.values(value as Record<string, unknown>)) secretRefsOf(v, out);
-  return out;
-}
-
-/** The values of the run's cluster secrets this process can read; one it cannot read is skipped (the patterns still apply). */
-async function clusterSecrets(db: Ledger, runId: string): Promise<string[]> {
-  const name = getRun(db, runId).run.clusterName;
-  if (!name) return [];
-  const spec: ClusterSpec = getCluster(db, name).spec;
-  const values = await Promise.all(secretRefsOf(spec).map((r) => resolveSecretRef(r, 'secret').catch(() => null)));
-  return values.filter((v): v is string => v !== null);
-}
 
 export function registerReportCommand(program: Command, ctx: CliContext): void {
   program
@@ -51,7 +31,7 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
         if (format === 'pdf' && !o.out) throw new KeyturnError('invalid-input', 'A PDF report needs --out: it is not written to a terminal.', `Add --out report-${runId.slice(0, 8)}.pdf.`);
         // Refused before any work (a PDF takes a browser start); the write itself refuses again if the file appears meanwhile.
         if (o.out && !o.force && existsSync(o.out)) throw new KeyturnError('conflict', `${o.out} exists; the report was not written.`, 'Pass another --out, or add --force to replace the file.');
-        const report = buildRunReport(services.db, runId, { secrets: await clusterSecrets(services.db, runId) });
+        const report = buildRunReport(services.db, runId, { secrets: await clusterSecrets(services.db, runId, (ref, what) => resolveSecretRef(ref, what)) });
         const bytes = await renderReport(report, format);
         if (!o.out) return io.out(bytes.toString('utf8'));
         writeReportFile(o.out, bytes, o.force ?? false);

@@ -10,6 +10,7 @@ import type { Handlers } from './dispatch.ts';
 import { labHandlers } from './lab-handlers.ts';
 import { planHandlers } from './plan-handlers.ts';
 import { probeHandlers } from './probe-handlers.ts';
+import { reportHandlers } from './report-handlers.ts';
 import { runHandlers } from './run-handlers.ts';
 import { standbyHandlers } from './standby-handlers.ts';
 import { upgradeHandlers } from './upgrade-handlers.ts';
@@ -25,5 +26,6 @@ export function createHandlers(s: Services): Handlers {
     ...probeHandlers(s),
     ...upgradeHandlers(s),
     ...standbyHandlers(s),
+    ...reportHandlers(s),
   };
 }

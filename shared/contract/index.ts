@@ -11,6 +11,7 @@ import { standbyCalls } from './colours.ts';
 import { labCalls } from './lab.ts';
 import { planCalls } from './plan.ts';
 import { probeCalls } from './probe.ts';
+import { reportCalls } from './report.ts';
 import { runCalls, runEventSchema } from './runs.ts';
 import { toolchainCalls } from './toolchain.ts';
 import { upgradeCalls } from './upgrade.ts';
@@ -27,6 +28,7 @@ export const contract = {
   ...planCalls,
   ...upgradeCalls,
   ...standbyCalls,
+  ...reportCalls,
 } as const;
 
 export type Contract = typeof contract;

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './common.ts';
+import { defineCall } from './define.ts';
 import { reasonSchema } from './plan.ts';
 
 /** The version of this document's shape; readers refuse versions they do not know. */
@@ -169,3 +170,37 @@ export type RunReport = z.infer<typeof runReportSchema>;
 /** The formats `keyturn report` writes. */
 export const reportFormatSchema = z.enum(['html', 'pdf', 'json']);
 export type ReportFormat = z.infer<typeof reportFormatSchema>;
+
+/** The most a report handed to the console may weigh (a PDF of a long run is a few hundred KiB; this leaves room, not a stream). */
+export const maxExportedReportBytes = 16 * 1024 * 1024;
+
+/**
+ * A report ready for the renderer to save (a Blob behind `<a download>`, in
+ * Electron and in a browser alike): the text of HTML and JSON as is, the PDF's
+ * bytes as base64 (the reply is JSON on the browser bridge).
+ */
+export const exportedReportSchema = z.strictObject({
+  runId: idSchema,
+  format: reportFormatSchema,
+  /** `keyturn-<cluster>-<run id, 8 chars>-<yyyy-mm-dd>.<ext>`: sorts by cluster, then run, in a Downloads folder. */
+  fileName: z.string().regex(/^keyturn-[a-z0-9-]+-[0-9a-f]{8}-\d{4}-\d{2}-\d{2}\.(html|pdf|json)$/),
+  mimeType: z.enum(['text/html', 'application/pdf', 'application/json']),
+  encoding: z.enum(['utf8', 'base64']),
+  /** The report; base64 exactly when `encoding` is base64 (the PDF). */
+  content: z.string().max(Math.ceil(maxExportedReportBytes / 3) * 4),
+  /** The size of the file once decoded. */
+  bytes: z.number().int().nonnegative().max(maxExportedReportBytes),
+  /** The run has not ended; the report says so on every page. */
+  inProgress: z.boolean(),
+});
+export type ExportedReport = z.infer<typeof exportedReportSchema>;
+
+/** The report calls: the console's "Export report" reads the same model `keyturn report` writes. */
+export const reportCalls = {
+  'reports:export': defineCall({
+    input: z.strictObject({ runId: idSchema, format: reportFormatSchema }),
+    output: exportedReportSchema,
+    errors: ['not-found', 'tool-missing', 'tool-failed'],
+    summary: "A run's report (html, pdf or json) with the cluster's secrets masked, as a file the console saves",
+  }),
+} as const;

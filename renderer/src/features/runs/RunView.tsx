@@ -17,6 +17,7 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { formatDateTime, formatDuration } from '../../lib/time.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { EventLog } from './EventLog.tsx';
+import { ExportReportControls, ExportReportError, useExportReport } from './ExportReport.tsx';
 import { foldLabProgress } from './lab-progress.ts';
 import { LabProgressPanel } from './LabProgressPanel.tsx';
 import { StepsList } from './StepsList.tsx';
@@ -31,6 +32,7 @@ export function RunView({ runId }: { runId: string }) {
   const active = run.data ? isActive(run.data.run.status) : !run.isError;
   useRefreshWhenRunEnds(active);
   const events = useRunEvents(runId, active);
+  const exporter = useExportReport(runId);
   const { navigate, back } = useNav.getState();
   useNow(active ? 1_000 : 60_000); // running duration ticks
 
@@ -74,13 +76,17 @@ export function RunView({ runId }: { runId: string }) {
           </span>
         }
         actions={
-          r.clusterName && (
-            <button type="button" className="btn" onClick={() => navigate({ name: 'cluster', cluster: r.clusterName! })}>
-              Open cluster
-            </button>
-          )
+          <span className="inline-gap">
+            <ExportReportControls exporter={exporter} />
+            {r.clusterName && (
+              <button type="button" className="btn" onClick={() => navigate({ name: 'cluster', cluster: r.clusterName! })}>
+                Open cluster
+              </button>
+            )}
+          </span>
         }
       />
+      <ExportReportError exporter={exporter} />
 
       {rolloutKinds.has(r.kind) ? (
         events.isPending ? (
