@@ -25,15 +25,17 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
 
   cluster
     .command('list')
-    .description('list registered clusters')
+    .description('list registered clusters with what each needs next (--json: every fleet fact)')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       await ctx.run(o.json, async ({ handlers, io }) => {
         const list = await invoke(handlers, 'clusters:list', undefined);
         if (o.json) return printJson(io, list);
         if (list.length === 0) return io.out('No clusters registered. Add one with: keyturn cluster add --file cluster.yaml\n');
-        table(io, ['NAME', 'ENVIRONMENT', 'VERSION', 'NODES', 'HEALTH', 'LAST BACKUP', 'LAST RUN'],
-          list.map((c) => [c.name, c.environment, c.version, c.nodeCount, c.health, c.lastBackupAt, c.lastRun ? `${c.lastRun.kind} ${c.lastRun.status}` : null]));
+        // The first columns stay as they were (scripts read them); the fleet facts follow, the most urgent next action last.
+        table(io, ['NAME', 'ENVIRONMENT', 'VERSION', 'NODES', 'HEALTH', 'LAST BACKUP', 'LAST RUN', 'BEHIND', 'NEXT ACTION'],
+          list.map((c) => [c.name, c.environment, c.version, c.nodeCount, c.health, c.lastBackupAt, c.lastRun ? `${c.lastRun.kind} ${c.lastRun.status}` : null,
+            c.versions?.behind ?? null, c.nextActions?.[0]?.text ?? null]));
       });
     });
 

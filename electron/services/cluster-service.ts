@@ -7,10 +7,11 @@
  */
 import type { ClusterDetail, ClusterSpec, HostKeyScan } from '../../shared/contract/index.ts';
 import { KeyturnError } from '../../shared/errors.ts';
-import { deleteCluster, getCluster, insertCluster, listClusters, pinHostKey, updateCluster } from '../ledger/clusters-repo.ts';
+import { deleteCluster, getCluster, insertCluster, pinHostKey, updateCluster } from '../ledger/clusters-repo.ts';
 import { getLock } from '../ledger/locks-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { connectSsh, scanHostKey, type HostKey } from '../tools/ssh.ts';
+import { fleetSummaries, knownPublishedVersions } from './fleet-facts.ts';
 
 /** One node's outcome of pinning: whether the login test after it worked, and what it said. */
 export interface ConnectionTest {
@@ -49,7 +50,8 @@ export function createClusterService(db: Ledger) {
   };
 
   return {
-    list: () => listClusters(db),
+    /** The fleet: every cluster's summary with its fleet facts and next actions (console and `cluster list --json` alike). */
+    list: async () => fleetSummaries(db, await knownPublishedVersions(db)),
     get: (name: string) => getCluster(db, name),
     register(spec: ClusterSpec) {
       insertCluster(db, spec);

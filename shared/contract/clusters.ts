@@ -225,8 +225,53 @@ export const clusterSummarySchema = z.strictObject({
   healthCheckedAt: timestampSchema.nullable(),
   lastBackupAt: timestampSchema.nullable(),
   lastRun: z
-    .strictObject({ id: idSchema, kind: z.string(), status: z.string(), finishedAt: timestampSchema.nullable() })
+    .strictObject({
+      id: idSchema,
+      kind: z.string(),
+      status: z.string(),
+      finishedAt: timestampSchema.nullable(),
+      /** What the availability prober measured during it (from its ledger samples); null when it probed nothing. */
+      availability: z.strictObject({ requests: z.number().int().nonnegative(), failed: z.number().int().nonnegative() }).nullable().optional(),
+    })
     .nullable(),
+  /**
+   * The fleet view's facts (issue 14). Optional so older producers and
+   * readers keep working; `clusters:list` always fills them.
+   */
+  versions: z
+    .strictObject({
+      /** False when no published versions are known (air-gapped, nothing fetched): then nothing below is advice. */
+      known: z.boolean(),
+      newestPatch: z.string().nullable(),
+      patchesBehind: z.number().int().nonnegative(),
+      newestMinor: z.string().nullable(),
+      minorsBehind: z.number().int().nonnegative(),
+      /** "2 patches behind, 1 minor behind", "up to date"; null when not known. */
+      behind: z.string().nullable(),
+    })
+    .optional(),
+  lastBackup: z
+    .strictObject({ id: idSchema, at: timestampSchema, ageDays: z.number().int().nonnegative(), verified: z.boolean(), verifiedAt: timestampSchema.nullable() })
+    .nullable()
+    .optional(),
+  /** A blue/green colour kept as standby, and since when (it became standby). */
+  standby: z
+    .strictObject({ colour: z.string(), version: z.string(), since: timestampSchema, ageDays: z.number().int().nonnegative() })
+    .nullable()
+    .optional(),
+  /** A run stopped half-way (interrupted or paused) that needs resuming or rolling back. */
+  stoppedRun: z
+    .strictObject({ id: idSchema, kind: z.string(), status: z.enum(['interrupted', 'paused']), step: z.string().nullable() })
+    .nullable()
+    .optional(),
+  /** What to do next, most urgent first (shared/domain/next-action.ts). */
+  nextActions: z
+    .array(z.strictObject({
+      kind: z.enum(['resume-run', 'patch', 'no-backup', 'backup-stale', 'backup-unverified', 'standby', 'minor']),
+      severity: z.enum(['critical', 'warning', 'info']),
+      text: z.string(),
+    }))
+    .optional(),
 });
 export type ClusterSummary = z.infer<typeof clusterSummarySchema>;
 
@@ -262,7 +307,7 @@ const byName = z.strictObject({ name: nameSchema });
 
 export const clusterCalls = {
   'clusters:list': defineCall({
-    summary: 'All registered clusters with version, node count, health, last backup and last run.',
+    summary: 'All registered clusters with version, node count, health, last backup and last run, and the fleet facts: versions behind, backup age, standby, stopped run, next actions.',
     input: emptyInput,
     output: z.array(clusterSummarySchema),
     errors: [],
