@@ -9,7 +9,6 @@
  * ledger (or Maven's local repository), which only main can reach.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterSummary } from '../../shared/contract/index.ts';
 import { ageInDays, behindText, nextActions, versionLag } from '../../shared/domain/next-action.ts';
@@ -22,7 +21,7 @@ import { listColours } from '../ledger/colours-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
 import { getRun, listRuns } from '../ledger/runs-repo.ts';
-import { parseMavenMetadata } from '../tools/maven.ts';
+import { localRepositoryPathQuick, parseMavenMetadata } from '../tools/maven.ts';
 
 /** Where the step a stopped run halted at is: the one running, else the first failed, else the first not yet done. */
 function haltedStep(db: Ledger, runId: string): string | null {
@@ -74,18 +73,6 @@ export function fleetSummaries(db: Ledger, published: readonly string[], now = n
 }
 
 /**
- * Maven's local repository as settings.xml names it (`<localRepository>`),
- * else ~/.m2/repository. Read here instead of asking mvn, because starting
- * Maven takes seconds to tens of seconds and the fleet is the home screen.
- */
-async function localRepository(): Promise<string> {
-  const fallback = join(homedir(), '.m2', 'repository');
-  const settings = await readFile(join(homedir(), '.m2', 'settings.xml'), 'utf8').catch(() => '');
-  const named = /<localRepository>\s*([^<]+?)\s*<\/localRepository>/.exec(settings)?.[1];
-  return named && named.startsWith('/') ? named : fallback;
-}
-
-/**
  * The published versions Keyturn knows without reaching the network or
  * starting Maven: the Keycloak metadata Maven keeps in its local repository
  * from earlier lookups (the version picker's, `keyturn toolchain`...), the
@@ -94,7 +81,7 @@ async function localRepository(): Promise<string> {
  * gives no version advice rather than a guess.
  */
 export async function knownPublishedVersions(db: Ledger, repository?: string): Promise<string[]> {
-  const dir = join(repository ?? (await localRepository()), 'org', 'keycloak', 'keycloak-quarkus-dist');
+  const dir = join(repository ?? (await localRepositoryPathQuick()), 'org', 'keycloak', 'keycloak-quarkus-dist');
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const found: string[] = [];
   for (const entry of entries) {

@@ -55,9 +55,25 @@ export function localRepositoryPath(options: Pick<MavenOptions, 'localRepository
     const fallback = join(homedir(), '.m2', 'repository');
     const result = await mvn(['-q', `${HELP_PLUGIN}:evaluate`, '-Dexpression=settings.localRepository', '-DforceStdout'], { timeoutMs: 60_000 }).catch(() => null);
     const path = result?.exitCode === 0 ? stripAnsi(result.stdout).trim().split('\n').pop()?.trim() : undefined;
-    return path && path.startsWith('/') ? path : fallback;
+    resolvedLocalRepository = path && path.startsWith('/') ? path : fallback;
+    return resolvedLocalRepository;
   })();
   return cachedLocalRepository;
+}
+
+let resolvedLocalRepository: string | null = null;
+
+/**
+ * Where the local repository is without starting Maven (it takes seconds): Maven's own
+ * answer when this process already asked it, else `<localRepository>` from
+ * ~/.m2/settings.xml, else ~/.m2/repository. For screens that refresh often
+ * (the fleet); anything that downloads asks `localRepositoryPath`.
+ */
+export async function localRepositoryPathQuick(): Promise<string> {
+  if (resolvedLocalRepository) return resolvedLocalRepository;
+  const settings = await readFile(join(homedir(), '.m2', 'settings.xml'), 'utf8').catch(() => '');
+  const named = /<localRepository>\s*([^<]+?)\s*<\/localRepository>/.exec(settings)?.[1];
+  return named && named.startsWith('/') ? named : join(homedir(), '.m2', 'repository');
 }
 
 /**
