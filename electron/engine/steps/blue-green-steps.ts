@@ -1,0 +1,231 @@
+/**
+ * Blue/green's steps (shared/domain/strategy-steps.ts blueGreenSteps and
+ * switchBackSteps): green built from the cluster's own Terraform (or a
+ * described standby), cloned from a verified backup of blue, upgraded and
+ * proven beside it; one traffic switch; blue kept serving through the TTL and
+ * kept as the hot standby.
+ *
+ * Green's steps reuse the node steps (install, ready) on the colour as a
+ * cluster (colour-cluster.ts), so they are held to the same host-key pins and
+ * schema guard as blue's. Every step is idempotent: the colour record in the
+ * ledger says what exists, Terraform's state what it built, the DNS server
+ * where traffic points.
+ *
+ * WIP: not registered in step-registry.ts; the kinds stay in plannedStepKinds
+ * until the lab test proves them end to end.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ClusterDetail } from '../../../shared/contract/index.ts';
+import type { Colour, ColourDeployment, ColourRecord } from '../../../shared/contract/colours.ts';
+import { KeyturnError } from '../../../shared/errors.ts';
+import { listBackups } from '../../ledger/backups-repo.ts';
+import { ensureActiveColour, liveColour, promoteColour, recordBuildingColour, setColourRole } from '../../ledger/colours-repo.ts';
+import { listEvents } from '../../ledger/runs-repo.ts';
+import { requestControl } from '../../runs/run-control.ts';
+import { clusterConnection } from '../../services/database-connection.ts';
+import { resolveSecretRef } from '../../services/secret-refs.ts';
+import { checkColourView } from '../../tools/green-view.ts';
+import { runSmokeTests, smokeTargetFromSpec } from '../../tools/keycloak-smoke.ts';
+import { scanHostKey } from '../../tools/ssh.ts';
+import { applyColour, destroyColour } from '../../tools/terraform-colour.ts';
+import { colourCluster, servingDeployment } from '../colour-cluster.ts';
+import { nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
+import { drainOldColour } from '../traffic-drain.ts';
+import { pointTraffic, readTraffic } from '../traffic-switch.ts';
+import { watchAfterSwitch } from '../traffic-watch.ts';
+import { installNode, waitNodeReady } from './node-steps.ts';
+
+const colourOf = (ctx: StepContext, key: 'colour' | 'serving' | 'toColour' | 'fromColour' | 'active' | 'standby' | 'destroy'): Colour => {
+  const v = param(ctx, key);
+  if (v !== 'blue' && v !== 'green') throw new KeyturnError('internal', `Step parameter '${key}' is '${v}', not a colour.`, 'Abort the run and plan again.');
+  return v;
+};
+
+/** The live record of a colour this run works on; its absence means the provision step never ran. */
+function recordOf(ctx: StepContext, colour: Colour): ColourRecord {
+  const r = liveColour(ctx.deps.db, ctx.cluster.id, colour);
+  if (!r) throw new KeyturnError('not-found', `No ${colour} colour is recorded for cluster '${ctx.cluster.name}'.`, 'Its provisioning step has not run: resume the run from there, or plan again.');
+  return r;
+}
+
+/** The colour as a cluster the node steps run on. */
+const clusterOf = (ctx: StepContext, colour: Colour): ClusterDetail => colourCluster(ctx.cluster, recordOf(ctx, colour));
+
+/** The same step context, on another cluster and node. */
+const on = (ctx: StepContext, cluster: ClusterDetail, node: string | null, params: Record<string, unknown> = {}): StepContext =>
+  ({ ...ctx, cluster, node: node ? cluster.spec.nodes.find((n) => n.name === node) ?? null : null, params: { ...ctx.params, ...params } });
+
+/** The backup this run took and verified (backup.verify): its time is the clone point. */
+function runBackup(ctx: StepContext) {
+  const b = listBackups(ctx.deps.db, ctx.cluster.id).find((x) => x.runId === ctx.runId && x.verifiedAt);
+  if (!b) throw new KeyturnError('not-found', 'This run has no verified backup to clone from.', 'Its backup step has not completed: resume the run, or plan again.');
+  return b;
+}
+
+/** A fresh backup of the serving colour, proven by a restore into a scratch database; its time is the clone point. */
+export const backupAndVerify: StepImpl = async (ctx) => {
+  const existing = listBackups(ctx.deps.db, ctx.cluster.id).find((x) => x.runId === ctx.runId);
+  const b = existing ?? (await ctx.deps.backups.create(ctx.cluster.name, { runId: ctx.runId, signal: ctx.signal }));
+  const verified = b.verifiedAt ? b : await ctx.deps.backups.verify(b.id, { signal: ctx.signal });
+  if (!verified.verifiedAt) {
+    throw new KeyturnError('artifact-failed', `Backup ${b.id} did not restore: ${verified.lastVerification?.error ?? 'see the verification'}.`, 'Nothing was built yet. Fix the database or the backup location, then start again.');
+  }
+  ctx.rec.event('engine', 'backup.clone-point', 'info', { message: `Backup ${b.id.slice(0, 8)} verified by a restore (${verified.lastVerification?.realms ?? '?'} realms, ${verified.lastVerification?.changelogRows ?? '?'} change sets); clone point ${b.createdAt}`, backupId: b.id, clonePoint: b.createdAt });
+};
+
+/** Host keys of the new colour's nodes: read once, right after its Terraform created them, and recorded (the run's events name every fingerprint). */
+async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: string; sshPort: number }[]): Promise<ColourDeployment['nodes']> {
+  const out: ColourDeployment['nodes'] = [];
+  for (const n of nodes) {
+    const key = await scanHostKey({ host: n.address, port: n.sshPort, timeoutMs: 10_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    ctx.rec.event('engine', 'colour.host-key', 'info', { message: `${n.name} (${n.address}:${n.sshPort}) presented ${key.algorithm} ${key.fingerprint}: pinned for this colour, which this run's Terraform created`, node: n.name, fingerprint: key.fingerprint });
+    out.push({ ...n, hostKey: { ...key, pinnedAt: new Date().toISOString() } });
+  }
+  return out;
+}
+
+/** Creates the new colour with the cluster's own Terraform (workspace per colour), records it, and records the serving colour before the first switch. */
+export const provisionColour: StepImpl = async (ctx) => {
+  const colour = colourOf(ctx, 'colour');
+  const serving = colourOf(ctx, 'serving');
+  const tf = ctx.cluster.spec.terraform;
+  if (ctx.params.provision !== 'terraform' || !tf) {
+    throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no terraform.dir to build ${colour} from.`, 'Add terraform: { dir } with the colour variable and outputs of docs/blue-green-terraform.md, then plan again.');
+  }
+  const t = ctx.cluster.spec.traffic;
+  if (t.kind !== 'dns') throw new KeyturnError('invalid-input', 'Blue/green switches traffic by DNS only for now.', 'Use traffic.kind dns, or the recreate strategy.');
+  const before = await readTraffic(ctx.cluster.spec, { signal: ctx.signal });
+  if (!before) throw new KeyturnError('not-found', `${t.name} does not resolve on ${t.server}: Keyturn cannot tell which load balancer serves now.`, 'Fix the record, then start again.');
+  ensureActiveColour(ctx.deps.db, ctx.cluster.id, servingDeployment(ctx.cluster, serving, { address: before, port: 0 }), ctx.cluster.spec.keycloak.version);
+  const { deployment: out } = await applyColour({ dir: tf.dir, colour, signal: ctx.signal, timeoutMs: 30 * 60_000 });
+  const inventory = join(ctx.deps.home, 'colours', ctx.cluster.name, colour, 'inventory.yml');
+  await mkdir(join(ctx.deps.home, 'colours', ctx.cluster.name, colour), { recursive: true, mode: 0o700 });
+  await writeFile(inventory, out.ansibleInventory, { mode: 0o600 });
+  const deployment: ColourDeployment = {
+    colour,
+    source: 'terraform',
+    nodes: await pinNewHosts(ctx, out.nodes),
+    database: out.database,
+    loadBalancer: out.loadBalancer,
+    inventory,
+  };
+  recordBuildingColour(ctx.deps.db, { clusterId: ctx.cluster.id, deployment, version: param(ctx, 'to'), runId: ctx.runId, clonePoint: runBackup(ctx).createdAt });
+  ctx.rec.event('engine', 'colour.provisioned', 'info', { message: `${colour} exists: ${out.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; database ${out.database.address}:${out.database.port}; load balancer ${out.loadBalancer.address}:${out.loadBalancer.port}`, colour });
+};
+
+/** Blue's verified backup into green's empty database; JGROUPS_PING emptied so green never joins blue. */
+export const restoreIntoColour: StepImpl = async (ctx) => {
+  const colour = colourOf(ctx, 'colour');
+  const green = clusterOf(ctx, colour);
+  const b = runBackup(ctx);
+  const r = await ctx.deps.backups.cloneInto(b.id, await clusterConnection(green.spec), { signal: ctx.signal });
+  ctx.rec.event('engine', 'colour.restored', 'info', { message: `${colour}'s database holds backup ${b.id.slice(0, 8)} (${r.changeSets} change sets)${r.restored ? '' : ', restored earlier'}; ${r.jgroupsRowsCleared} JGROUPS_PING rows of ${colour === 'green' ? 'blue' : 'green'}'s members removed`, ...r });
+};
+
+/** The target on every node of the new colour, one at a time: the first start migrates green's copy of the schema. */
+export const installColour: StepImpl = async (ctx) => {
+  const green = clusterOf(ctx, colourOf(ctx, 'colour'));
+  for (const n of green.spec.nodes) {
+    await installNode(on(ctx, green, n.name, { phased: false }));
+    await waitNodeReady(on(ctx, green, n.name));
+  }
+};
+
+/** Green ready as one cluster of its own nodes, blue's view still exactly blue's. */
+export const verifyColour: StepImpl = async (ctx) => {
+  const colour = colourOf(ctx, 'colour');
+  const serving = colourOf(ctx, 'serving');
+  for (const [name, cluster] of [[colour, clusterOf(ctx, colour)], [serving, clusterOf(ctx, serving)]] as const) {
+    const view = await checkColourView(await clusterConnection(cluster.spec), cluster.spec.nodes.map((n) => ({ name: n.name, address: nodeAddress(n), managementPort: n.managementPort })), { signal: ctx.signal });
+    if (!view.ok) throw new KeyturnError('tool-failed', `${name}'s cluster view is not exactly its own ${cluster.spec.nodes.length} nodes: ${view.problems.join('; ')}`, `No traffic was switched. Look at ${name}'s JGROUPS_PING and logs; roll back to remove ${colour}.`);
+    ctx.rec.event('engine', 'colour.view', 'info', { message: `${name}: one cluster of ${cluster.spec.nodes.length}, JGROUPS_PING holds only its own nodes`, colour: name });
+  }
+};
+
+/** The smoke tests through green's load balancer with the production host name; any failure means no switch. */
+export const smokeColour: StepImpl = async (ctx) => {
+  const record = recordOf(ctx, colourOf(ctx, 'colour'));
+  const green = colourCluster(ctx.cluster, record);
+  const preview = { address: record.deployment.loadBalancer.address, port: record.deployment.loadBalancer.port };
+  const result = await runSmokeTests(await smokeTargetFromSpec(green.spec, preview, resolveSecretRef), { signal: ctx.signal });
+  for (const c of result.checks) ctx.rec.event('engine', 'colour.smoke', c.ok ? 'info' : 'error', { message: `${c.name}: ${c.ok ? 'passed' : c.reason}`, check: c.name, ok: c.ok });
+  const failed = result.checks.filter((c) => !c.ok);
+  if (failed.length) {
+    throw new KeyturnError('tool-failed', `${record.colour} failed ${failed.length} smoke check${failed.length === 1 ? '' : 's'}: ${failed.map((c) => c.name).join(', ')}. No traffic was switched.`,
+      `Blue serves as before. Look at ${record.colour} (keyturn runs show ${ctx.runId}), then roll back to remove it (or keep it for inspection).`);
+  }
+};
+
+/** With manual promotion the run pauses here (the CLI exits 8) until the operator resumes it; automatic promotion goes on. */
+export const promotionGate: StepImpl = async (ctx) => {
+  if (ctx.params.promote !== 'manual') return;
+  requestControl(ctx.deps.db, ctx.runId, 'pause');
+  ctx.rec.event('engine', 'promotion.waiting', 'info', { message: `${param(ctx, 'colour')} passed its checks; promote it with keyturn runs resume ${ctx.runId} (or "Promote" in the console)` });
+};
+
+/** When this run switched traffic (the event traffic.switch recorded), or null. */
+function switchedAt(ctx: StepContext): Date | null {
+  const e = listEvents(ctx.deps.db, ctx.runId, -1, 100_000).filter((x) => x.kind === 'traffic.switched').pop();
+  const at = (e?.data as { at?: string } | undefined)?.at;
+  return at ? new Date(at) : null;
+}
+
+/** The one switch: the public name to the colour's load balancer, read back. */
+export const switchTraffic: StepImpl = async (ctx) => {
+  const to = colourOf(ctx, 'toColour');
+  const r = await pointTraffic(ctx.cluster.spec, { kind: 'dns', address: recordOf(ctx, to).deployment.loadBalancer.address }, { signal: ctx.signal });
+  const at = r.changed ? r.at : (switchedAt(ctx)?.toISOString() ?? r.at);
+  ctx.rec.event('engine', 'traffic.switched', 'warn', { message: `${ctx.cluster.spec.traffic.name} now points at ${to} (${r.now})${r.previous ? `, was ${r.previous}` : ''}`, to, previous: r.previous, now: r.now, at, changed: r.changed });
+};
+
+/** The colour traffic left keeps serving for TTL + grace; its HAProxy counters say when its last request came. */
+export const drainTraffic: StepImpl = async (ctx) => {
+  const from = recordOf(ctx, colourOf(ctx, 'fromColour'));
+  const at = switchedAt(ctx);
+  if (!at) throw new KeyturnError('internal', 'The drain found no switch in this run.', 'Abort the run and look at where the name points.');
+  const ttl = Number(ctx.params.ttl ?? 0);
+  const grace = Number(ctx.params.graceSeconds ?? 0);
+  const r = await drainOldColour({ runtimeApi: from.deployment.loadBalancer.runtimeApi, backend: from.deployment.loadBalancer.backend, switchedAt: at, waitSeconds: ttl + grace, signal: ctx.signal });
+  ctx.rec.event('engine', 'traffic.drained', r.stillReceiving ? 'warn' : 'info', {
+    message: r.lastRequestAfterSwitchSeconds === null ? `${from.colour} received no request since HAProxy started` : `All traffic off ${from.colour} ${r.lastRequestAfterSwitchSeconds} s after the switch (${r.sessionsAfterSwitch} sessions reached it after the switch)${r.stillReceiving ? '; it still receives requests' : ''}`,
+    ...r,
+  });
+};
+
+/** The prober on the public name for the window; too many failures switch back to the standby on their own. */
+export const watchTraffic: StepImpl = async (ctx) => {
+  const at = switchedAt(ctx);
+  if (!at) throw new KeyturnError('internal', 'The watch found no switch in this run.', 'Abort the run and look at where the name points.');
+  const threshold = typeof ctx.params.failureThreshold === 'number' ? ctx.params.failureThreshold : null;
+  const r = await watchAfterSwitch({ db: ctx.deps.db, runId: ctx.runId, sinceMs: at.getTime(), windowSeconds: Number(ctx.params.watchSeconds ?? 60), threshold: threshold ?? 0.999, signal: ctx.signal });
+  ctx.rec.event('probe', 'traffic.watched', r.held ? 'info' : 'error', { message: r.held ? `Held for ${r.watchedSeconds} s: ${r.failed} of ${r.requests} requests failed` : `Not held: ${r.breach}`, ...r });
+  if (r.held || threshold === null || typeof ctx.params.switchBackTo !== 'string') return;
+  const back = recordOf(ctx, ctx.params.switchBackTo as Colour);
+  const s = await pointTraffic(ctx.cluster.spec, { kind: 'dns', address: back.deployment.loadBalancer.address }, { signal: ctx.signal });
+  ctx.rec.event('engine', 'traffic.switched-back', 'error', { message: `Switched ${ctx.cluster.spec.traffic.name} back to ${back.colour} (${s.now}) on its own: ${r.breach}`, to: back.colour, at: s.at });
+  throw new KeyturnError('tool-failed', `The new colour did not hold (${r.breach}); traffic was switched back to ${back.colour}.`, `${back.colour} serves as before. Look at the run (keyturn runs show ${ctx.runId}); the new colour is kept for inspection until you roll back.`);
+};
+
+/** Which colour serves and which is kept, in the ledger (one transaction). */
+export const recordStandby: StepImpl = async (ctx) => {
+  const active = colourOf(ctx, 'active');
+  const standby = colourOf(ctx, 'standby');
+  if (ctx.params.standbyRole === 'inspection') {
+    setColourRole(ctx.deps.db, recordOf(ctx, standby).id, 'standby', ctx.runId);
+  } else {
+    promoteColour(ctx.deps.db, ctx.cluster.id, active, ctx.runId);
+  }
+  ctx.rec.event('engine', 'standby.recorded', 'info', { message: `${active} is active; ${standby} is kept as standby (keyturn standby list --cluster ${ctx.cluster.name})`, active, standby });
+};
+
+/** Removes the colour a run built before any switch (Terraform destroy of its workspace); the serving colour never changed. */
+export const destroyColourStep: StepImpl = async (ctx) => {
+  const colour = colourOf(ctx, 'destroy');
+  const record = liveColour(ctx.deps.db, ctx.cluster.id, colour);
+  const tf = ctx.cluster.spec.terraform;
+  if (!tf) throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no terraform.dir to destroy ${colour} with.`, 'Add it back, or destroy the colour by hand and mark it with keyturn standby.');
+  await destroyColour({ dir: tf.dir, colour, signal: ctx.signal, timeoutMs: 30 * 60_000 });
+  if (record) setColourRole(ctx.deps.db, record.id, 'destroyed', ctx.runId);
+  ctx.rec.event('engine', 'colour.destroyed', 'info', { message: `${colour} destroyed (Terraform workspace "${colour}")`, colour });
+};
