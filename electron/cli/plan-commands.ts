@@ -64,6 +64,12 @@ function printPlan(io: Io, p: Plan): void {
   io.out(`Rollback  ${chosen.rollback.summary} Downtime: ${chosen.rollback.downtime.text} Lost: ${chosen.rollback.dataLoss}\n`);
 }
 
+/** `--promote`, checked before any work: a typo must not fall back to automatic promotion on production. */
+export function parsePromote(value: string): 'manual' | 'auto' {
+  if (value === 'manual' || value === 'auto') return value;
+  throw new KeyturnError('invalid-input', `--promote: '${value}' is not a promotion mode.`, 'Use --promote manual (the run waits at the promotion gate until keyturn runs resume) or --promote auto (it switches once green passed its checks).');
+}
+
 export function registerPlanCommands(program: Command, ctx: CliContext): void {
   const plan = program
     .command('plan')
@@ -75,9 +81,10 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
     .option('--features <list>', "the target's complete --features list, comma-separated ('' removes it)")
     .option('--features-disabled <list>', "the target's complete --features-disabled list ('' removes it)")
     .option('--refresh-metadata', 'take fresh metadata from a node even if the ledger has it')
+    .option('--promote <mode>', 'blue/green promotion: manual (the run waits at the gate) or auto; default manual for production, auto elsewhere')
     .option('--json', 'print the plan as JSON')
     .option('--verbose', 'print every run event')
-    .action(async (o: { cluster?: string; to?: string; set: string[]; unset: string[]; features?: string; featuresDisabled?: string; refreshMetadata?: boolean; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster?: string; to?: string; set: string[]; unset: string[]; features?: string; featuresDisabled?: string; refreshMetadata?: boolean; promote?: string; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async ({ services, handlers, io }) => {
         if (!o.cluster || !o.to) throw new KeyturnError('invalid-input', 'keyturn plan needs --cluster and --to.', 'Example: keyturn plan --cluster lab --to 26.7.3 (list targets with: keyturn plan versions --cluster lab).');
         const input = {
@@ -88,6 +95,7 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
           ...(o.features !== undefined ? { features: list(o.features) } : {}),
           ...(o.featuresDisabled !== undefined ? { featuresDisabled: list(o.featuresDisabled) } : {}),
           ...(o.refreshMetadata ? { refreshMetadata: true } : {}),
+          ...(o.promote !== undefined ? { promote: parsePromote(o.promote) } : {}),
         };
         const stop = followRun(services.bus, io, o.verbose ?? false, o.json ?? false);
         let p: Plan;

@@ -1,6 +1,7 @@
 /** `keyturn upgrade`, `keyturn rollback` and `keyturn runs pause|abort|resume`. */
 import type { Command } from 'commander';
 import { planCalls } from '../../shared/contract/plan.ts';
+import { parsePromote } from './plan-commands.ts';
 import { sessionPolicySchema, type SessionPolicy } from '../../shared/contract/backups.ts';
 import { upgradeCalls } from '../../shared/contract/upgrade.ts';
 import { KeyturnError, toErrorShape, type KeyturnErrorShape } from '../../shared/errors.ts';
@@ -96,23 +97,25 @@ export function parseSessionPolicy(value: string | undefined): SessionPolicy | u
 export function registerUpgradeCommands(program: Command, ctx: CliContext): void {
   program
     .command('upgrade')
-    .description("upgrade a cluster as planned: Keycloak's update-compatibility check decides which strategies may run (rolling on 0, recreate always, with its downtime)")
+    .description("upgrade a cluster as planned: Keycloak's update-compatibility check decides which strategies may run (rolling on 0; blue/green and recreate for any change)")
     .requiredOption('--cluster <name>', 'registered cluster')
     .requiredOption('--to <version>', 'target Keycloak version')
-    .option('--strategy <strategy>', 'rolling | recreate | auto (auto: the recommended strategy, when Keyturn can run it)', 'auto')
+    .option('--strategy <strategy>', 'rolling | blue-green | recreate | auto (auto: the recommended strategy, when Keyturn can run it)', 'auto')
+    .option('--promote <mode>', 'blue/green: manual (the run pauses at the promotion gate; exit 8, then keyturn runs resume) or auto; default manual for production')
     .option('--plan <id>', 'run this approved plan (from keyturn plan) instead of planning again; refused when stale')
     .option('--canary', 'pause after the first node (rolling)')
     .option('--yes', 'confirm: required, this changes the cluster')
     .option('--json', 'print the run as JSON at the end')
     .option('--verbose', 'print every event')
-    .action(async (o: { cluster: string; to: string; strategy: string; plan?: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster: string; to: string; strategy: string; plan?: string; promote?: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async (scope) => {
         if (!o.yes) throw new KeyturnError('invalid-input', `Upgrading '${o.cluster}' to ${o.to} changes the cluster.`, `Look at the plan first (keyturn plan --cluster ${o.cluster} --to ${o.to}), then add --yes.`);
-        if (!['rolling', 'recreate', 'auto'].includes(o.strategy)) {
-          throw new KeyturnError('invalid-input', `--strategy: '${o.strategy}' is not a strategy Keyturn runs.`, 'Use --strategy rolling, recreate or auto.');
+        if (!['rolling', 'recreate', 'blue-green', 'auto'].includes(o.strategy)) {
+          throw new KeyturnError('invalid-input', `--strategy: '${o.strategy}' is not a strategy Keyturn runs.`, 'Use --strategy rolling, blue-green, recreate or auto.');
         }
+        const promote = o.promote === undefined ? undefined : parsePromote(o.promote);
         // Validate the flags with the console's own schemas before any work (planning runs kc.sh for a minute).
-        const probe = planCalls['plan:compute'].input.safeParse({ cluster: o.cluster, to: o.to });
+        const probe = planCalls['plan:compute'].input.safeParse({ cluster: o.cluster, to: o.to, ...(promote ? { promote } : {}) });
         if (!probe.success) {
           const i = probe.error.issues[0];
           throw new KeyturnError('invalid-input', `--${String(i?.path[0] ?? 'input')}: ${i?.message ?? 'invalid'}.`, 'Check the flags: --cluster NAME --to X.Y.Z --strategy rolling|recreate|auto.');
@@ -123,11 +126,15 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
         if (plan.cluster !== o.cluster || plan.to !== o.to) {
           throw new KeyturnError('invalid-input', `Plan ${o.plan} is for '${plan.cluster}' -> ${plan.to}, not '${o.cluster}' -> ${o.to}.`, 'Give the plan of this cluster and version, or leave --plan out to plan again.');
         }
+        const planned = plan.strategies.find((s) => s.name === 'blue-green')?.steps.find((s) => s.kind === 'promotion.gate')?.params?.promote;
+        if (promote && o.plan && planned !== promote) {
+          throw new KeyturnError('invalid-input', `Plan ${o.plan} promotes ${String(planned)}, not ${promote}: the run does what the approved plan says.`, `Plan again with the promotion you want: keyturn plan --cluster ${o.cluster} --to ${o.to} --promote ${promote}.`);
+        }
         const strategy = o.strategy === 'auto' ? plan.recommended : o.strategy;
         const chosen = plan.strategies.find((s) => s.name === strategy);
         if (!strategy || !chosen?.executable) throw strategyRefusal(plan, strategy ?? o.strategy);
         const parsed = upgradeCalls['upgrade:start'].input.safeParse({ plan: plan.runId, strategy, canary: o.canary ?? false });
-        if (!parsed.success) throw new KeyturnError('invalid-input', `--strategy: ${strategy} is not executable.`, 'Use --strategy rolling or recreate.');
+        if (!parsed.success) throw new KeyturnError('invalid-input', `--strategy: ${strategy} is not executable.`, 'Use --strategy rolling, blue-green or recreate.');
         if (!o.json) scope.io.err(`plan ${plan.runId}: ${strategy}, ${chosen.downtime.text}\n`);
         const input = parsed.data;
         await follow(scope, ctx, () => scope.services.upgrades.start(input), o.json ?? false, o.verbose ?? false);

@@ -9,11 +9,11 @@
 import { sessionPolicySchema, type ClusterDetail, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
 import { composeRollback, predictRollbackDowntime } from '../../shared/domain/rollback-steps.ts';
 import type { StepFacts } from '../../shared/domain/strategy-steps.ts';
-import { declaredStepKinds } from '../../shared/domain/step-kinds.ts';
+import { isBlueGreenKind, stepKinds } from '../../shared/domain/step-kinds.ts';
 import { classifyChange } from '../../shared/domain/versions.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
-import { getRun, lastUpgradeRow, markRunInterrupted, stepDurations } from '../ledger/runs-repo.ts';
+import { getRun, lastUpgradeRow, listEvents, markRunInterrupted, stepDurations, stepParams } from '../ledger/runs-repo.ts';
 import { isOwnerAlive } from '../runs/process-owner.ts';
 import { requestControl } from '../runs/run-control.ts';
 import { beginRun } from '../runs/run-recorder.ts';
@@ -35,7 +35,7 @@ interface LastUpgrade {
 }
 
 /** Step kinds that change what serves (a declared inverse): an upgrade that ended before any of them began is not the one to undo. */
-const changingKinds = Object.entries(declaredStepKinds).filter(([, d]) => d.inverse !== 'none').map(([k]) => k);
+const changingKinds = Object.entries(stepKinds).filter(([, d]) => d.inverse !== 'none').map(([k]) => k);
 
 /**
  * The upgrade a rollback undoes: the newest that changed something. A retry
@@ -68,7 +68,42 @@ function factsOf(detail: ClusterDetail, run: LastUpgrade): StepFacts {
   };
 }
 
+type PlannedRollback = RollbackPlan & { planned: ReturnType<typeof composeRollback>['steps'] };
+
 export function createRollbackService(deps: EngineDeps) {
+  /**
+   * A blue/green run's way back, said before it is taken: after the switch,
+   * traffic returns to the colour that kept serving and the writes green
+   * took since the switch stay on green (kept as standby), so it needs a
+   * confirmation; before the switch blue never changed and green goes.
+   */
+  function switchBackText(common: Omit<RollbackPlan, 'downtime' | 'lostWrites' | 'lostWriteLines' | 'needsConfirmation' | 'explanation'>, steps: PlannedRollback['planned'], undone: readonly { kind: string; status: string }[]): PlannedRollback {
+    const switched = steps.some((s) => s.kind === 'traffic.switch');
+    const built = String(steps[0]?.params?.serving ?? 'green');
+    const back = String(steps[0]?.params?.colour ?? 'blue');
+    if (!switched) {
+      const removes = steps.some((s) => s.kind === 'green.destroy');
+      return {
+        ...common, planned: steps,
+        downtime: `None: ${back} kept serving and was never changed.`,
+        lostWrites: `None: no client reached ${built}.`,
+        lostWriteLines: [],
+        needsConfirmation: false,
+        explanation: `The upgrade stopped before traffic moved (${undone.filter((s) => s.status === 'succeeded').length} steps done): ${back} serves as before${removes ? `, and ${built}, built for the upgrade, is removed` : ''}.`,
+      };
+    }
+    const e = listEvents(deps.db, common.runId, -1, 100_000).filter((x) => x.kind === 'traffic.switched').pop();
+    const at = e ? (typeof e.data.at === 'string' ? e.data.at : e.at) : null;
+    return {
+      ...common, planned: steps,
+      downtime: `None: ${back} kept serving unchanged as the standby; clients return to it within the DNS TTL.`,
+      lostWrites: `Writes made on ${built} since the switch${at ? ` at ${at}` : ''} (new users, credentials, consents, sessions) stay in ${built}'s database, which is kept as the standby; ${back} does not have them.`,
+      lostWriteLines: [`Everything ${built} received since the switch${at ? ` (${at})` : ''} stays on ${built} only.`],
+      needsConfirmation: true,
+      explanation: `A blue/green upgrade never changes ${back}: switching back points the traffic at it again, watches it, and records it active, with ${built} kept as standby until it is decommissioned.`,
+    };
+  }
+
   /** Asks a running upgrade to stop after its current step and waits until it has. */
   async function stopForwardProgress(run: LastUpgrade): Promise<void> {
     if (run.status !== 'running' && run.status !== 'pending') return;
@@ -100,19 +135,28 @@ export function createRollbackService(deps: EngineDeps) {
     const detail = getCluster(deps.db, clusterName);
     const run = lastUpgrade(deps, detail.id, clusterName);
     const backup = deps.backups.list(clusterName).find((b) => b.runId === run.id) ?? null;
+    const undone = getRun(deps.db, run.id).steps;
+    // Blue/green never touched blue: no node to revert, no schema to compare (green's copy migrated, blue's did not).
+    const blueGreen = run.strategy === 'blue-green' || undone.some((s) => isBlueGreenKind(s.kind));
     const nodes: string[] = [];
-    for (const n of detail.spec.nodes) {
+    for (const n of blueGreen ? [] : detail.spec.nodes) {
       const v = await installedVersion(detail, n).catch(() => null);
       if (v !== run.from) nodes.push(n.name);
     }
     let schemaChanged = false;
-    if (backup) {
+    if (blueGreen) {
+      schemaChanged = false;
+    } else if (backup) {
       schemaChanged = (await deps.backups.compareWithLive(backup.id)).relation !== 'same';
     } else if (nodes.length) {
       throw new KeyturnError('not-found', `Upgrade ${run.id} has no backup, so Keyturn cannot tell whether the schema changed.`, 'The upgrade failed before its backup step; nothing should have changed. Check the nodes, then start a new run.');
     }
+    const provision = undone.find((s) => s.kind === 'green.provision');
+    const built = provision ? stepParams(deps.db, run.id, provision.seq) : {};
     const composed = composeRollback({
-      undone: getRun(deps.db, run.id).steps,
+      undone,
+      strategy: run.strategy,
+      ...(blueGreen ? { blueGreen: { ...(built.colour === 'blue' || built.colour === 'green' ? { colour: built.colour } : {}), ...(built.provision === 'described' ? { provision: 'described' as const } : {}) } } : {}),
       schemaChanged,
       nodesToRevert: nodes,
       facts: factsOf(detail, run),
@@ -132,7 +176,7 @@ export function createRollbackService(deps: EngineDeps) {
       predictedDowntimeSeconds: predicted.seconds, predictedDowntimeBasis: predicted.basis,
       sessionPolicy: restorePolicy.success ? restorePolicy.data : null,
     };
-    const result: RollbackPlan & { planned: typeof composed.steps } = composed.mode === 'restore'
+    const result: PlannedRollback = composed.mode === 'restore'
       ? {
         ...common,
         downtime: `All ${n} nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile).`,
@@ -142,7 +186,9 @@ export function createRollbackService(deps: EngineDeps) {
         explanation: `Keycloak ${run.to} migrated the database schema (Liquibase changelog moved on since the backup); ${run.from} cannot run on it. Migrations are forward-only: the way back is the backup, restored beside the migrated database, which is kept under a dated name.`,
         planned: composed.steps,
       }
-      : composed.mode === 'recreate-back'
+      : composed.mode === 'switch-back'
+        ? switchBackText(common, composed.steps, undone)
+        : composed.mode === 'recreate-back'
         ? {
           ...common,
           downtime: `All ${n} nodes stop until Keycloak ${run.from} is started again (clients get 503 with Retry-After meanwhile).`,

@@ -7,6 +7,7 @@
  */
 import type { StepKind } from '../../shared/domain/step-kinds.ts';
 import type { StepImpl } from './engine-context.ts';
+import { backupAndVerify, destroyColourStep, drainTraffic, installColour, promotionGate, provisionColour, recordStandby, restoreIntoColour, smokeColour, switchTraffic, verifyColour, watchTraffic } from './steps/blue-green-steps.ts';
 import { backup, preflight, verifyCluster } from './steps/cluster-steps.ts';
 import { drainNode, enableNode, installNode, verifyNodeJoined, waitNodeReady, warmUpNode } from './steps/node-steps.ts';
 import { endMaintenanceStep, enterMaintenanceStep, restoreDatabaseStep, stopClusterStep } from './steps/outage-steps.ts';
@@ -27,4 +28,16 @@ export const stepImpls: Record<StepKind, StepImpl> = {
   'db.restore': restoreDatabaseStep,
   'lb.end-maintenance': endMaintenanceStep,
   verify: verifyCluster,
+  'backup.verify': backupAndVerify,
+  'green.provision': provisionColour,
+  'green.restore': restoreIntoColour,
+  'green.install': installColour,
+  'green.verify': verifyColour,
+  'green.smoke': smokeColour,
+  'promotion.gate': promotionGate,
+  'traffic.switch': switchTraffic,
+  'traffic.drain': drainTraffic,
+  'traffic.watch': watchTraffic,
+  'standby.record': recordStandby,
+  'green.destroy': destroyColourStep,
 };

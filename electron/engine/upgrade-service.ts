@@ -18,6 +18,10 @@ import { requestControl } from '../runs/run-control.ts';
 import { attachRun, beginRun } from '../runs/run-recorder.ts';
 import { isOwnerAlive } from '../runs/process-owner.ts';
 import { installedVersion } from './steps/node-access.ts';
+import { listColours } from '../ledger/colours-repo.ts';
+import { readTraffic } from './traffic-switch.ts';
+
+const strategyLabel: Record<ExecutableStrategy, string> = { rolling: 'Rolling', recreate: 'Recreate', 'blue-green': 'Blue/green' };
 
 export interface UpgradeInput {
   /** The plan run the operator approved. */
@@ -46,6 +50,22 @@ export function strategyRefusal(plan: Plan, name: string): KeyturnError {
       `Keycloak's check recommends ${plan.recommended ?? 'no strategy'}.${instead} See keyturn plan --cluster ${plan.cluster} --to ${plan.to}.`);
   }
   return new KeyturnError('invalid-input', `Keyturn cannot run ${name} for '${plan.cluster}' (${plan.from} -> ${plan.to}): ${s.executableWhy}`, instead.trim() || `See keyturn plan --cluster ${plan.cluster} --to ${plan.to}.`);
+}
+
+/**
+ * What a resumed blue/green run finds before it continues: where the public
+ * name points (which colour's load balancer, or neither) and which colours
+ * the ledger holds; the steps themselves are idempotent (Terraform's state,
+ * the empty-database check of the clone, versions over SSH).
+ */
+async function reconcileColours(deps: EngineDeps, detail: ClusterDetail, rec: ReturnType<typeof attachRun>): Promise<void> {
+  const colours = listColours(deps.db, detail.id);
+  const points = await readTraffic(detail.spec).catch(() => null);
+  const at = colours.find((c) => c.deployment.loadBalancer.address === points);
+  rec.event('engine', 'reconcile.traffic', 'info', {
+    message: `${detail.spec.traffic.name} points at ${points ?? 'nothing Keyturn can read'}${at ? ` (${at.colour}'s load balancer)` : ''}; colours: ${colours.map((c) => `${c.colour} ${c.role} ${c.version}`).join(', ') || 'none recorded'}`,
+    points, colour: at?.colour ?? null,
+  });
 }
 
 export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService, 'get' | 'basisOf'>) {
@@ -102,7 +122,7 @@ export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService
         fromState: { version: plan.from, options: detail.spec.keycloak.options },
         toState: { version: plan.to, planRunId: plan.runId, ...(targetOptions ? { options: targetOptions } : {}), canary: input.canary, predictedDowntimeSeconds: strategy.downtime.seconds },
       }, steps);
-      rec.event('engine', 'upgrade.decided', 'info', { message: `${input.strategy === 'rolling' ? 'Rolling' : 'Recreate'} ${plan.from} -> ${plan.to} as planned in ${plan.runId.slice(0, 8)}: kc.sh update-compatibility check exited ${plan.check.exitCode}; ${strategy.downtime.text}`, planRunId: plan.runId, strategy: input.strategy, predictedDowntimeSeconds: strategy.downtime.seconds });
+      rec.event('engine', 'upgrade.decided', 'info', { message: `${strategyLabel[input.strategy]} ${plan.from} -> ${plan.to} as planned in ${plan.runId.slice(0, 8)}: kc.sh update-compatibility check exited ${plan.check.exitCode}; ${strategy.downtime.text}`, planRunId: plan.runId, strategy: input.strategy, predictedDowntimeSeconds: strategy.downtime.seconds });
       return launch(rec.runId, detail.name, (signal) => executeRun(deps, rec, detail.name, signal, { canary: input.canary, predictedDowntimeSeconds: strategy.downtime.seconds }));
     },
 
@@ -149,6 +169,7 @@ export function createUpgradeService(deps: EngineDeps, planner: Pick<PlanService
             throw new KeyturnError('conflict', `${node.name} runs Keycloak ${version}, which run ${runId} neither started from (${run.fromVersion}) nor goes to (${run.toVersion}).`, 'Someone changed the cluster outside Keyturn: abort this run and plan again.');
           }
         }
+        if (run.strategy === 'blue-green') await reconcileColours(deps, detail, rec);
       } catch (err) {
         rec.fail(err);
         throw err;

@@ -38,6 +38,7 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
   const dbPasswordFile = secretFile(paths, 'db-password', creds.dbPassword);
   const adminPasswordFile = secretFile(paths, 'admin-password', creds.adminPassword);
   const clientSecretFile = secretFile(paths, 'client-secret', creds.clientSecret);
+  const userPasswordFile = secretFile(paths, 'user-password', creds.userPassword);
   return clusterSpecSchema.parse({
     name: 'lab',
     environment: 'lab',
@@ -63,7 +64,7 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
     database: { host: out.postgres.host, port: out.postgres.port, name: out.postgres.database, user: out.postgres.username, passwordRef: { file: dbPasswordFile } },
     traffic: { kind: 'dns', name: `${out.dns.record}`, server: out.dns.server, port: out.dns.port, zone: out.dns.zone, ttl: 1, tsigKeyRef: { file: out.dns.tsig_key_file } },
     loadBalancer: { kind: 'haproxy', runtimeApi: out.haproxy.admin_socket, backend: out.haproxy.backend },
-    terraform: { dir: paths.terraformDir },
+    terraform: { dir: paths.terraformDir, secretVars: { db_password: { file: dbPasswordFile } } },
     ansible: {
       inventory: paths.inventoryFile,
       playbook: join(paths.resources, 'ansible', 'install-keycloak.yml'),
@@ -72,5 +73,7 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
     },
     probe: { realm: creds.realm, clientId: creds.clientId, clientSecretRef: { file: clientSecretFile }, allowedNetworks: ['127.0.0.0/8'] },
     admin: { username: creds.adminUser, passwordRef: { file: adminPasswordFile } },
+    // Blue/green's smoke tests log this realm user in on green before any switch.
+    smoke: { user: { username: creds.username, passwordRef: { file: userPasswordFile } }, checks: [] },
   });
 }

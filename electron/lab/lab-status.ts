@@ -1,10 +1,12 @@
 /**
  * What of the lab is running right now, read from the real parts (Terraform
  * state, each node over SSH and its management port, the DNS server), never
- * from what Keyturn last wrote down.
+ * from what Keyturn last wrote down; except which colour serves and which is
+ * kept as standby, which only the ledger knows.
  */
-import type { LabStatus } from '../../shared/contract/index.ts';
+import type { LabColours, LabStatus } from '../../shared/contract/index.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
+import { listColours } from '../ledger/colours-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { resolve as resolveDns } from '../tools/dns.ts';
 import { checkHealth, clusterSize } from '../tools/health.ts';
@@ -37,6 +39,34 @@ async function nodeFacts(db: Ledger, n: LabNodeOutput, user: string, keyPath: st
   }
 }
 
+/**
+ * Which colour of the lab serves and which is kept, from the ledger (what the
+ * blue/green runs recorded): the lab's Terraform outputs always describe blue,
+ * so they cannot say which colour clients reach. With no colours recorded the
+ * lab is blue, on the cluster's own nodes. null without a lab cluster.
+ */
+export function labColours(db: Ledger, now = Date.now()): LabColours | null {
+  let lab: ReturnType<typeof getCluster>;
+  try {
+    lab = getCluster(db, 'lab');
+  } catch {
+    return null;
+  }
+  const colours = listColours(db, lab.id);
+  const nodesOf = (ns: readonly { name: string; address: string }[]) => ns.map((n) => ({ name: n.name, address: n.address }));
+  const active = colours.find((c) => c.role === 'active');
+  // The other live colour: the standby, else one being built (or left half-built by a failed run).
+  const other = colours.find((c) => c.role === 'standby') ?? colours.find((c) => c.role === 'building');
+  return {
+    active: active
+      ? { colour: active.colour, version: active.version, nodes: nodesOf(active.deployment.nodes) }
+      : { colour: 'blue', version: lab.spec.keycloak.version, nodes: nodesOf(lab.spec.nodes.map((n) => ({ name: n.name, address: n.address ?? n.host }))) },
+    standby: other
+      ? { colour: other.colour, role: other.role, version: other.version, ageSeconds: Math.max(0, Math.floor((now - Date.parse(other.updatedAt)) / 1000)), nodes: nodesOf(other.deployment.nodes) }
+      : null,
+  };
+}
+
 export async function labStatus(db: Ledger, paths: LabPaths): Promise<LabStatus> {
   const creds = labCredentials(paths, false);
   const base = {
@@ -47,7 +77,8 @@ export async function labStatus(db: Ledger, paths: LabPaths): Promise<LabStatus>
     password: creds?.userPassword ?? null,
   };
   const out = await readLabOutputs(paths);
-  if (!out) return { state: 'absent', ...defaults, ...base, clusterSize: null, nodes: [], problems: [] };
+  const colours = labColours(db);
+  if (!out) return { state: 'absent', ...defaults, ...base, clusterSize: null, nodes: [], colours, problems: [] };
   const problems: string[] = [];
   const nodes = await Promise.all(
     out.nodes.map(async (n) => {
@@ -76,6 +107,7 @@ export async function labStatus(db: Ledger, paths: LabPaths): Promise<LabStatus>
     ...base,
     clusterSize: sizes.length ? Math.min(...sizes) : null,
     nodes: nodes.map(({ size: _size, ...n }) => n),
+    colours,
     problems,
   };
 }

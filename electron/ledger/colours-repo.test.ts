@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { clusterSpecSchema } from '../../shared/contract/index.ts';
 import { colourDeploymentSchema, type Colour, type ColourDeployment } from '../../shared/contract/colours.ts';
 import { sampleSpec } from '../../test/unit/spec-factory.ts';
-import { insertCluster } from './clusters-repo.ts';
+import { getCluster, insertCluster } from './clusters-repo.ts';
 import { exportLedger, importLedger } from './export-import.ts';
-import { ensureActiveColour, listColours, liveColour, promoteColour, recordBuildingColour, setColourRole } from './colours-repo.ts';
+import { activateColour, ensureActiveColour, listColours, liveColour, promoteColour, recordBuildingColour, setColourRole } from './colours-repo.ts';
 import { openLedger } from './open-ledger.ts';
 import { createRun } from './runs-repo.ts';
 
@@ -30,6 +30,24 @@ function seeded() {
 }
 
 describe('colours repo', () => {
+  it('activates a colour and makes the cluster record describe it, with the host keys pinned when it was built, in one transaction', () => {
+    const { db, clusterId, runId } = seeded();
+    const before = getCluster(db, 'acme-prod');
+    ensureActiveColour(db, clusterId, deployment('blue', '127.0.10', 'cluster-file'), before.spec.keycloak.version);
+    const green = colourDeploymentSchema.parse({ ...deployment('green', '127.0.20'), nodes: [{ name: 'g1', address: '127.0.20.1', sshPort: 2222, hostKey: { algorithm: 'ssh-ed25519', fingerprint: 'SHA256:green', publicKey: null, pinnedAt: '2026-12-01T10:00:00.000Z' } }] });
+    recordBuildingColour(db, { clusterId, deployment: green, version: '26.7.3', runId });
+    const spec = { ...before.spec, keycloak: { ...before.spec.keycloak, version: '26.7.3' }, nodes: [{ ...before.spec.nodes[0]!, name: 'g1', host: '127.0.20.1', address: '127.0.20.1', port: 2222 }] };
+    activateColour(db, 'acme-prod', 'green', spec, runId);
+    const after = getCluster(db, 'acme-prod');
+    expect(after.spec.keycloak.version).toBe('26.7.3');
+    expect(after.nodes.map((n) => [n.name, n.host, n.hostKey?.fingerprint])).toEqual([['g1', '127.0.20.1', 'SHA256:green']]);
+    expect(Object.fromEntries(listColours(db, clusterId).map((c) => [c.colour, c.role]))).toEqual({ green: 'active', blue: 'standby' });
+    // nothing half-way: a record that cannot be written leaves the colours as they were
+    expect(() => activateColour(db, 'acme-prod', 'blue', { ...spec, name: 'x'.repeat(300) }, runId)).toThrow();
+    expect(liveColour(db, clusterId, 'green')?.role).toBe('active');
+    expect(getCluster(db, 'acme-prod').nodes[0]!.name).toBe('g1');
+  });
+
   it('records blue as serving, builds green, and a switch makes green active and blue standby', () => {
     const { db, clusterId, runId } = seeded();
     expect(ensureActiveColour(db, clusterId, deployment('blue', '127.0.10', 'cluster-file'), '26.5.6')).toMatchObject({ colour: 'blue', role: 'active', clusterName: 'acme-prod' });

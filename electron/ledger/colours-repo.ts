@@ -10,6 +10,8 @@
 import { colourDeploymentSchema, type Colour, type ColourDeployment, type ColourRecord, type ColourRole } from '../../shared/contract/colours.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { newId, nowIso } from './clock.ts';
+import type { ClusterSpec } from '../../shared/contract/clusters.ts';
+import { clusterIdByName, pinHostKey, updateCluster } from './clusters-repo.ts';
 import type { Ledger } from './open-ledger.ts';
 
 interface Row {
@@ -125,4 +127,20 @@ export function setColourRole(db: Ledger, id: string, role: Exclude<ColourRole, 
   const info = db.prepare('UPDATE cluster_colours SET role = ?, run_id = COALESCE(?, run_id), updated_at = ? WHERE id = ?').run(role, runId, nowIso(), id);
   if (info.changes === 0) throw new KeyturnError('not-found', `No colour record ${id}.`, 'List them with `keyturn standby list`.');
   return toRecord(db.prepare(`${select} WHERE k.id = ?`).get(id) as Row);
+}
+
+/**
+ * Makes `to` the cluster's active colour and its record describe that colour
+ * (`spec`: its nodes, database, load balancer, inventory and version, with
+ * the host keys pinned when the colour was built), in one transaction: every
+ * later plan, backup and upgrade acts on what serves, and a crash never
+ * leaves the colours and the cluster record disagreeing. Idempotent.
+ */
+export function activateColour(db: Ledger, clusterName: string, to: Colour, spec: ClusterSpec, runId: string | null): ColourRecord {
+  return db.transaction(() => {
+    const record = promoteColour(db, clusterIdByName(db, clusterName), to, runId);
+    updateCluster(db, clusterName, spec);
+    for (const n of record.deployment.nodes) if (n.hostKey) pinHostKey(db, spec.name, n.name, n.hostKey);
+    return record;
+  })();
 }

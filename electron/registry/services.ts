@@ -13,6 +13,7 @@ import { createArtifactService, type ArtifactService } from '../services/artifac
 import { createBackupService, type BackupService } from '../services/backup-service.ts';
 import { createLabService, type LabService } from '../lab/lab-service.ts';
 import { createPlanService, type PlanService } from '../services/plan-service.ts';
+import { createStandbyService, type StandbyService } from '../services/standby-service.ts';
 import { createUpgradeService, type UpgradeService } from '../engine/upgrade-service.ts';
 import { createRollbackService, type RollbackService } from '../engine/rollback-service.ts';
 import { EventBus } from '../runs/event-bus.ts';
@@ -43,6 +44,7 @@ export interface Services {
   backups: BackupService;
   upgrades: UpgradeService;
   rollbacks: RollbackService;
+  standby: StandbyService;
   appInfo(): AppInfo;
   close(): void;
 }
@@ -77,6 +79,7 @@ export function createServices(opts: ServicesOptions): Services {
     backups,
     upgrades: createUpgradeService(engineDeps, plan),
     rollbacks: createRollbackService(engineDeps),
+    standby: createStandbyService({ db, owner }),
     appInfo: (): AppInfo => ({
       version: appVersion(),
       mode: opts.mode === 'cli' ? 'browser' : opts.mode,

@@ -7,7 +7,7 @@
  * that command rather than guessing its answer.
  */
 import type { Backup, ClusterDetail, ReportStep, RunReport, RunSummary } from '../../shared/contract/index.ts';
-import { declaredStepKinds } from '../../shared/domain/step-kinds.ts';
+import { stepKinds } from '../../shared/domain/step-kinds.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { lastUpgradeRow } from '../ledger/runs-repo.ts';
 
@@ -25,7 +25,7 @@ export interface WayBackInput {
 }
 
 /** Step kinds that change what serves (they declare an inverse): the same list the rollback planner uses. */
-const changingKinds = Object.entries(declaredStepKinds).filter(([, d]) => d.inverse !== 'none').map(([k]) => k);
+const changingKinds = Object.entries(stepKinds).filter(([, d]) => d.inverse !== 'none').map(([k]) => k);
 
 
 export function wayBackOf(i: WayBackInput): RunReport['wayBack'] {

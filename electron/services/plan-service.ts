@@ -19,6 +19,7 @@ import { median } from '../../shared/domain/median.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { beginRun, type RecorderDeps, type RunRecorder } from '../runs/run-recorder.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
+import { listColours } from '../ledger/colours-repo.ts';
 import { getPlan, insertPlan } from '../ledger/plans-repo.ts';
 import { getRun } from '../ledger/runs-repo.ts';
 import { checkCompatibility } from '../tools/kcsh.ts';
@@ -71,9 +72,11 @@ export function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): Cl
   };
 }
 
-function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>): ClusterFacts {
+function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>, promote?: 'manual' | 'auto'): ClusterFacts {
   const t = detail.spec.traffic;
   const history = clusterHistory(db, detail.id);
+  const colours = listColours(db, detail.id);
+  const active = colours.find((c) => c.role === 'active')?.colour ?? 'blue';
   return {
     nodes: detail.spec.nodes.map((n) => n.name),
     loadBalancer: detail.spec.loadBalancer !== undefined,
@@ -85,6 +88,13 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
     warmup: detail.spec.probe !== undefined,
     options: toOptions,
     environment: detail.spec.environment,
+    smokeMissing: [
+      ...(detail.spec.probe ? [] : ['probe: { realm, clientId, clientSecretRef }']),
+      ...(detail.spec.smoke?.user ? [] : ['smoke: { user: { username, passwordRef } }']),
+      ...(detail.spec.admin ? [] : ['admin: { username, passwordRef }']),
+    ],
+    colours: { active, others: colours.filter((c) => c.role !== 'active').map((c) => ({ colour: c.colour, role: c.role })) },
+    ...(promote ? { promote } : {}),
     // A stop measured without a start (or the reverse) is no history: the prediction would mix measured and default.
     ...(history && history.startSeconds !== null ? { history: history.stopSeconds === null ? { ...history, stopSeconds: null } : history } : {}),
   };
@@ -92,7 +102,7 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
 
 /** The option edits of a plan input, as recorded in its basis (what the run applies). */
 function editsOf(input: PlanInput): Record<string, unknown> {
-  return { set: input.set ?? {}, unset: input.unset ?? [], ...(input.features ? { features: input.features } : {}), ...(input.featuresDisabled ? { featuresDisabled: input.featuresDisabled } : {}) };
+  return { set: input.set ?? {}, unset: input.unset ?? [], ...(input.features ? { features: input.features } : {}), ...(input.featuresDisabled ? { featuresDisabled: input.featuresDisabled } : {}), ...(input.promote ? { promote: input.promote } : {}) };
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -153,7 +163,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     return rec.step(2, async () => {
       const change = classifyChange(from, input.to);
       const reasons = explain({ from, to: input.to, fromOptions: spec.keycloak.options, toOptions, exitCode: check.exitCode, output: check.output });
-      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(deps.db, detail, toOptions) });
+      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(deps.db, detail, toOptions, input.promote) });
       const artifact = await deps.artifacts.ensure(input.to, signal ? { signal } : {});
       const plan: Plan = {
         runId: rec.runId,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terraformInit, type TerraformOutputValue } from './terraform.ts';
 import { listWorkspaces } from './terraform-workspace.ts';
-import { applyColour, colourArgs, colourOutputNames, destroyColour, ensureColourWorkspace, parseColourOutputs, readColour } from './terraform-colour.ts';
+import { applyColour, colourArgs, colourOutputNames, destroyColour, ensureColourWorkspace, inventoryKeyPath, parseColourOutputs, readColour } from './terraform-colour.ts';
 
 const out = (value: unknown): TerraformOutputValue => ({ value, type: null, sensitive: false });
 const goodOutputs = (colour: string): Record<string, TerraformOutputValue> => ({
@@ -23,6 +23,15 @@ const goodOutputs = (colour: string): Record<string, TerraformOutputValue> => ({
 });
 
 describe('colour arguments and outputs (no terraform)', () => {
+  it("takes Keyturn's SSH key from the inventory Ansible uses: one key for every host, from host or group vars, else none", () => {
+    const yaml = (hosts: string, vars = '') => `all:\n  children:\n    keycloak:\n${vars}      hosts:\n${hosts}`;
+    expect(inventoryKeyPath(yaml('        g1: { ansible_ssh_private_key_file: /k/green }\n        g2: { ansible_ssh_private_key_file: /k/green }\n'))).toBe('/k/green');
+    expect(inventoryKeyPath(yaml('        g1: {}\n', '      vars: { ansible_ssh_private_key_file: /k/group }\n'))).toBe('/k/group');
+    expect(inventoryKeyPath(yaml('        g1: { ansible_ssh_private_key_file: /k/a }\n        g2: { ansible_ssh_private_key_file: /k/b }\n'))).toBeUndefined();
+    expect(inventoryKeyPath('[keycloak]\ng1 ansible_host=10.0.0.1\n')).toBeUndefined();
+    expect(inventoryKeyPath('all: [unclosed')).toBeUndefined();
+  });
+
   it('passes the colour as -var <variable>=<colour> and the workspace through TF_WORKSPACE', () => {
     expect(colourArgs('green')).toEqual({ vars: { colour: 'green' }, env: { TF_WORKSPACE: 'green' } });
     expect(colourArgs('prod-blue', 'deployment_colour')).toEqual({ vars: { deployment_colour: 'prod-blue' }, env: { TF_WORKSPACE: 'prod-blue' } });

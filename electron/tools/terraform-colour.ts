@@ -9,6 +9,7 @@
  * `TF_WORKSPACE` (workspaceEnv), never by selecting it, so two colours can be
  * worked on at once and the operator's own selection is left alone.
  */
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { KeyturnError } from '../../shared/errors.ts';
 import { terraformApply, terraformDestroy, terraformOutput, type TerraformOptions, type TerraformOutputValue, type TerraformRunSummary } from './terraform.ts';
@@ -25,11 +26,13 @@ export interface ColourOptions extends Omit<TerraformOptions, 'env'> {
 export interface ColourOutputs {
   colour: string;
   workspace: string;
-  nodes: { name: string; address: string; sshPort: number }[];
+  nodes: { name: string; address: string; sshPort: number; keycloakHome?: string }[];
   database: { address: string; port: number; name: string; user: string };
   loadBalancer: { address: string; port: number; runtimeApi: string; backend: string };
   /** YAML or INI text, ready for `ansible-playbook -i`. */
   ansibleInventory: string;
+  /** The SSH key the inventory gives every host (ansible_ssh_private_key_file), so Keyturn's own SSH uses what Ansible uses; absent when the hosts name none or different ones. */
+  keyPath?: string;
 }
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
@@ -43,7 +46,7 @@ const text = z.string().min(1);
 const outputContract = {
   colour: { schema: text, example: 'output "colour" { value = var.colour }' },
   nodes: {
-    schema: z.array(z.object({ name: text, address: text, ssh_port: port })).min(1),
+    schema: z.array(z.object({ name: text, address: text, ssh_port: port, keycloak_home: text.optional() })).min(1),
     example: 'output "nodes" { value = [for i, vm in <your VMs> : { name = ..., address = vm.private_ip, ssh_port = 22 }] }',
   },
   postgres: {
@@ -138,14 +141,43 @@ export function parseColourOutputs(raw: Record<string, TerraformOutputValue>, co
   }
   const db = value('postgres');
   const lb = value('haproxy');
+  const inventory = value('ansible_inventory');
+  const keyPath = inventoryKeyPath(inventory);
   return {
     colour,
     workspace: colour,
-    nodes: value('nodes').map((n) => ({ name: n.name, address: n.address, sshPort: n.ssh_port })),
+    nodes: value('nodes').map((n) => ({ name: n.name, address: n.address, sshPort: n.ssh_port, ...(n.keycloak_home ? { keycloakHome: n.keycloak_home } : {}) })),
     database: { address: db.host, port: db.port, name: db.database, user: db.username },
     loadBalancer: { address: lb.address, port: lb.port, runtimeApi: lb.admin_socket, backend: lb.backend },
-    ansibleInventory: value('ansible_inventory'),
+    ansibleInventory: inventory,
+    ...(keyPath ? { keyPath } : {}),
   };
+}
+
+/**
+ * The one private key a YAML inventory gives its hosts, wherever they sit in
+ * its groups; undefined for INI text, no key, or different keys per host.
+ */
+export function inventoryKeyPath(inventory: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = parseYaml(inventory);
+  } catch {
+    return undefined;
+  }
+  const keys = new Set<string>();
+  const walk = (group: unknown): void => {
+    if (!group || typeof group !== 'object') return;
+    const g = group as { hosts?: Record<string, unknown>; vars?: Record<string, unknown>; children?: Record<string, unknown> };
+    const groupKey = g.vars?.['ansible_ssh_private_key_file'];
+    for (const host of Object.values(g.hosts ?? {})) {
+      const k = (host as Record<string, unknown> | null)?.['ansible_ssh_private_key_file'] ?? groupKey;
+      if (typeof k === 'string') keys.add(k);
+    }
+    for (const child of Object.values(g.children ?? {})) walk(child);
+  };
+  walk((doc as { all?: unknown } | null)?.all);
+  return keys.size === 1 ? [...keys][0] : undefined;
 }
 
 /**

@@ -34,6 +34,8 @@ export interface TerraformOptions {
   vars?: Record<string, TerraformVarValue>;
   /** Written to a private (0600) var file for the duration of the command, so they never appear in argv. */
   secretVars?: Record<string, TerraformVarValue>;
+  /** The operator's own var files (`-var-file`), read before the secret ones. */
+  varFiles?: readonly string[];
   env?: Record<string, string>;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -135,7 +137,7 @@ async function runJson(verb: 'apply' | 'destroy', options: TerraformOptions): Pr
   const { events, onLine, redact } = collect(options);
   const secretVars = options.secretVars && Object.keys(options.secretVars).length > 0 ? options.secretVars : undefined;
   return withPrivateJsonFile(secretVars, { prefix: 'keyturn-tfvars-', fileName: 'secret.tfvars.json' }, async (varFile) => {
-    const args = [verb, '-auto-approve', '-input=false', '-json', ...varArgs(options.vars)];
+    const args = [verb, '-auto-approve', '-input=false', '-json', ...varArgs(options.vars), ...(options.varFiles ?? []).map((f) => `-var-file=${f}`)];
     if (varFile !== undefined) args.push(`-var-file=${varFile}`);
     const result = await runTool({ ...toolBase(options, `terraform ${verb}`), args, onLine });
     if (result.exitCode !== 0) throw failure(`terraform ${verb}`, options.dir, events, redact(result.stderr));

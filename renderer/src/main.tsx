@@ -17,6 +17,7 @@ import './styles/tables.css';
 import './styles/forms.css';
 import './styles/run.css';
 import './styles/rollout.css';
+import './styles/blue-green.css';
 import './styles/wizard.css';
 
 // Browser mode: the access token leaves the address bar before anything renders (a no-op in Electron).

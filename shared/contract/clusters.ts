@@ -113,7 +113,12 @@ export const clusterSpecSchema = z
     database: databaseSpecSchema,
     traffic: trafficSpecSchema,
     loadBalancer: loadBalancerSpecSchema.optional(),
-    terraform: z.strictObject({ dir: pathSchema, varFile: pathSchema.optional() }).optional(),
+    terraform: z.strictObject({
+      dir: pathSchema,
+      varFile: pathSchema.optional(),
+      /** Sensitive root-module variables, by reference (never the value): written to a private var file for each apply and destroy. */
+      secretVars: boundedRecord(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be a Terraform variable name'), secretRefSchema, 50, 'Terraform variables').optional(),
+    }).optional(),
     ansible: z
       .strictObject({
         inventory: pathSchema,

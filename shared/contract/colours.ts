@@ -77,4 +77,16 @@ export const standbyCalls = {
     output: z.array(colourRecordSchema),
     errors: ['not-found'],
   }),
+  'standby:decommission': defineCall({
+    summary: "Decommissions the cluster's standby colour (or one a failed run left half-built): Terraform destroy of its workspace, or Keycloak stopped on the hosts the cluster file described; never the active colour.",
+    input: z.strictObject({
+      cluster: nameSchema,
+      /** The typed confirmation: the cluster's name, exactly. */
+      confirm: z.string().max(200),
+      /** The colour the operator saw as standby; a switch since then makes it active, and the call is refused instead of acting on the other colour. */
+      colour: colourSchema.optional(),
+    }),
+    output: colourRecordSchema,
+    errors: ['not-found', 'conflict', 'locked', 'host-key-unconfirmed', 'tool-failed', 'timeout', 'aborted'],
+  }),
 };

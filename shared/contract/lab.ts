@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { defineCall } from './define.ts';
 import { emptyInput, idSchema, versionSchema } from './common.ts';
+import { colourRoleSchema, colourSchema } from './colours.ts';
 
 export const labNodeStatusSchema = z.strictObject({
   name: z.string(),
@@ -14,6 +15,28 @@ export const labNodeStatusSchema = z.strictObject({
   ready: z.boolean(),
   jdk: z.string().nullable(),
 });
+
+const labColourNodeSchema = z.strictObject({ name: z.string(), address: z.string() });
+
+/**
+ * The lab's blue/green colours as the ledger records them: which one serves
+ * (blue with the cluster's own nodes until a blue/green run recorded any) and
+ * the other one, kept as standby or being built, with its age.
+ */
+export const labColoursSchema = z.strictObject({
+  active: z.strictObject({ colour: colourSchema, version: z.string(), nodes: z.array(labColourNodeSchema) }),
+  standby: z
+    .strictObject({
+      colour: colourSchema,
+      role: colourRoleSchema,
+      version: z.string(),
+      /** Seconds since it took this role (for a standby: since it last served). */
+      ageSeconds: z.number().int().nonnegative(),
+      nodes: z.array(labColourNodeSchema),
+    })
+    .nullable(),
+});
+export type LabColours = z.infer<typeof labColoursSchema>;
 
 export const labStatusSchema = z.strictObject({
   /** absent: nothing provisioned; up: every part answers; partial: something is missing or down. */
@@ -28,6 +51,8 @@ export const labStatusSchema = z.strictObject({
   password: z.string().nullable(),
   clusterSize: z.number().int().nullable(),
   nodes: z.array(labNodeStatusSchema),
+  /** null when the ledger has no lab cluster. */
+  colours: labColoursSchema.nullable(),
   problems: z.array(z.string()),
 });
 export type LabStatus = z.infer<typeof labStatusSchema>;

@@ -37,6 +37,8 @@ export const planInputSchema = z.strictObject({
   featuresDisabled: z.array(featureNameSchema).max(100).optional(),
   /** Take fresh metadata from a node even if the ledger holds metadata for the current deployment. */
   refreshMetadata: z.boolean().optional(),
+  /** Blue/green's promotion gate: manual (the run waits for the operator) or auto; default manual for production, auto elsewhere. */
+  promote: z.enum(['manual', 'auto']).optional(),
 });
 export type PlanInput = z.infer<typeof planInputSchema>;
 

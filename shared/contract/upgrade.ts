@@ -14,8 +14,8 @@ import { idSchema, nameSchema } from './common.ts';
 export const nodeStateSchema = z.enum(['waiting', 'preparing', 'prepared', 'draining', 'stopping', 'installing', 'starting', 'ready', 'joined', 'failed']);
 export type NodeState = z.infer<typeof nodeStateSchema>;
 
-/** The strategies Keyturn executes today; the plan says which of them this change allows. */
-export const executableStrategySchema = z.enum(['rolling', 'recreate']);
+/** The strategies Keyturn executes; the plan says which of them this change allows. */
+export const executableStrategySchema = z.enum(['rolling', 'recreate', 'blue-green']);
 export type ExecutableStrategy = z.infer<typeof executableStrategySchema>;
 
 export const rollbackPlanSchema = z.strictObject({

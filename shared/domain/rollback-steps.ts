@@ -13,7 +13,7 @@
  * - otherwise (rolling): the nodes it moved go back one at a time.
  */
 import type { PlanStep } from '../contract/plan.ts';
-import { declaredStepKinds, isBlueGreenKind, isDeclaredStepKind, type StepInverse } from './step-kinds.ts';
+import { isBlueGreenKind, isStepKind, stepKinds, type StepInverse } from './step-kinds.ts';
 import { restoreSteps, rollingSteps, switchBackSteps, type Colour, type StepFacts } from './strategy-steps.ts';
 import { median } from './median.ts';
 import { startSeconds, stopSeconds, type ClusterFacts } from './strategy.ts';
@@ -50,8 +50,8 @@ export function composeRollback(input: {
   /** A blue/green run: what its steps' params said, and the operator's choice for green when it was never promoted. */
   blueGreen?: { colour?: Colour; provision?: 'terraform' | 'described'; keepGreen?: boolean; watchSeconds?: number; graceSeconds?: number };
 }): ComposedRollback {
-  const done = input.undone.filter(touched).filter((s) => isDeclaredStepKind(s.kind));
-  const rule = (s: UndoneStep) => declaredStepKinds[s.kind as keyof typeof declaredStepKinds];
+  const done = input.undone.filter(touched).filter((s) => isStepKind(s.kind));
+  const rule = (s: UndoneStep) => stepKinds[s.kind as keyof typeof stepKinds];
   const needs = new Set<StepInverse>(done.map((s) => rule(s).inverse));
   const inverses = done
     .filter((s) => rule(s).inverse !== 'none')

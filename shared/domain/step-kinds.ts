@@ -4,13 +4,10 @@
  * needs no undoing. The strategies (strategy-steps.ts) are ordered lists of
  * these kinds; rollback composes its steps from these inverses.
  *
- * Two tables: `stepKinds` is what the engine executes today (its step
- * registry is a record over exactly these, so a kind without an
- * implementation does not compile), `plannedStepKinds` is declared for the
- * plan and the rollback composition but not executable yet (blue/green).
- * `isStepKind` answers "the engine implements it", so a run naming a planned
- * kind is refused by the executor; a planned kind moves into `stepKinds` on
- * the day its implementation lands.
+ * One table: the engine's step registry is a record over exactly these
+ * kinds, so a kind without an implementation (or an implementation without a
+ * declared kind) does not compile. Blue/green's kinds are listed in
+ * `blueGreenKinds` too, so a rollback recognises a blue/green run by them.
  */
 
 /** What undoing a completed step needs. */
@@ -36,6 +33,34 @@ export interface StepKindRule {
   why: string;
 }
 
+/**
+ * Blue/green (the disaster-recovery way): green is cloned from a verified
+ * backup of blue onto parallel hosts, upgraded, proven, then traffic switches
+ * once. "green" in a kind names the role (the copy being built) and "blue"
+ * the one serving; the steps' `colour` param names the real colour, which
+ * alternates from one upgrade to the next.
+ *
+ * Pauses: none between the backup and the promotion gate, because the clone
+ * point ages while a run waits and every write blue takes after it is
+ * missing on green: the one place to wait is the gate, where green is proven.
+ * None between the switch and the end of the watch either, because the
+ * watch is what switches back on its own when green fails.
+ */
+const blueGreenRules = {
+  'backup.verify': { pauseAfter: false, inverse: 'none', why: "Reads blue only: a fresh pg_dump, restored into a scratch database to prove it; its time is the clone point." },
+  'green.provision': { pauseAfter: false, inverse: 'destroy-green', why: "Green's hosts, database and load balancer exist (a Terraform workspace for the colour, or the described standby taken into use) until they are destroyed." },
+  'green.restore': { pauseAfter: false, inverse: 'destroy-green', why: "Green's database holds blue's data as of the clone point, its JGROUPS_PING emptied; blue's database was only read." },
+  'green.install': { pauseAfter: false, inverse: 'destroy-green', why: "Green runs the target version and its first start migrated green's copy of the schema; blue is untouched." },
+  'green.verify': { pauseAfter: false, inverse: 'none', why: "A check: green ready as one cluster of its own nodes, blue's view still exactly blue's." },
+  'green.smoke': { pauseAfter: false, inverse: 'none', why: 'Requests to green through the preview path only; no client reaches green yet.' },
+  'promotion.gate': { pauseAfter: true, inverse: 'none', why: 'A decision, no change: with manual promotion the run waits here until the operator promotes green.' },
+  'traffic.switch': { pauseAfter: false, inverse: 'switch-back', why: 'Clients are sent to the other colour (an RFC 2136 DNS update, or one atomic change on the front HAProxy).' },
+  'traffic.drain': { pauseAfter: false, inverse: 'none', why: "Waits while the colour traffic left keeps serving (TTL + grace) and reads its counters; nothing changes." },
+  'traffic.watch': { pauseAfter: true, inverse: 'none', why: 'The prober watches the public name; above the failure threshold it switches back on its own.' },
+  'standby.record': { pauseAfter: true, inverse: 'switch-back', why: 'The ledger records which colour is active and which is kept as standby; switching back records it the other way round.' },
+  'green.destroy': { pauseAfter: true, inverse: 'none', why: 'Removes green only; blue never changed. Building green again is a new run.' },
+} as const satisfies Record<string, StepKindRule>;
+
 export const stepKinds = {
   preflight: { pauseAfter: true, inverse: 'none', why: 'Reads only: SSH, health, the load balancer, the artifact.' },
   backup: { pauseAfter: true, inverse: 'none', why: 'The dump is kept; nothing in the cluster changed.' },
@@ -51,51 +76,17 @@ export const stepKinds = {
   'db.restore': { pauseAfter: false, inverse: 'none', why: 'The replaced database is kept under a dated name, never dropped by a run.' },
   'lb.end-maintenance': { pauseAfter: true, inverse: 'none', why: 'Clients are served again.' },
   verify: { pauseAfter: true, inverse: 'none', why: 'A check; it records the version the cluster reached.' },
+  ...blueGreenRules,
 } as const satisfies Record<string, StepKindRule>;
 
-/**
- * Blue/green (the disaster-recovery way): green is cloned from a verified
- * backup of blue onto parallel hosts, upgraded, proven, then traffic switches
- * once. "green" in a kind names the role (the copy being built) and "blue"
- * the one serving; the steps' `colour` param names the real colour, which
- * alternates from one upgrade to the next.
- *
- * Pauses: none between the backup and the promotion gate, because the clone
- * point ages while a run waits and every write blue takes after it is
- * missing on green: the one place to wait is the gate, where green is proven.
- * None between the switch and the end of the watch either, because the
- * watch is what switches back on its own when green fails.
- * Declared, not executable: the engine implements none of these yet.
- */
-export const plannedStepKinds = {
-  'backup.verify': { pauseAfter: false, inverse: 'none', why: "Reads blue only: a fresh pg_dump, restored into a scratch database to prove it; its time is the clone point." },
-  'green.provision': { pauseAfter: false, inverse: 'destroy-green', why: "Green's hosts, database and load balancer exist (a Terraform workspace for the colour, or the described standby taken into use) until they are destroyed." },
-  'green.restore': { pauseAfter: false, inverse: 'destroy-green', why: "Green's database holds blue's data as of the clone point, its JGROUPS_PING emptied; blue's database was only read." },
-  'green.install': { pauseAfter: false, inverse: 'destroy-green', why: "Green runs the target version and its first start migrated green's copy of the schema; blue is untouched." },
-  'green.verify': { pauseAfter: false, inverse: 'none', why: "A check: green ready as one cluster of its own nodes, blue's view still exactly blue's." },
-  'green.smoke': { pauseAfter: false, inverse: 'none', why: 'Requests to green through the preview path only; no client reaches green yet.' },
-  'promotion.gate': { pauseAfter: true, inverse: 'none', why: 'A decision, no change: with manual promotion the run waits here until the operator promotes green.' },
-  'traffic.switch': { pauseAfter: false, inverse: 'switch-back', why: 'Clients are sent to the other colour (an RFC 2136 DNS update, or one atomic change on the front HAProxy).' },
-  'traffic.drain': { pauseAfter: false, inverse: 'none', why: "Waits while the colour traffic left keeps serving (TTL + grace) and reads its counters; nothing changes." },
-  'traffic.watch': { pauseAfter: true, inverse: 'none', why: 'The prober watches the public name; above the failure threshold it switches back on its own.' },
-  'standby.record': { pauseAfter: true, inverse: 'switch-back', why: 'The ledger records which colour is active and which is kept as standby; switching back records it the other way round.' },
-  'green.destroy': { pauseAfter: true, inverse: 'none', why: 'Removes green only; blue never changed. Building green again is a new run.' },
-} as const satisfies Record<string, StepKindRule>;
 
-/** A kind the engine executes today. */
+/** A kind the engine executes. */
 export type StepKind = keyof typeof stepKinds;
-/** A kind declared for plans and rollback composition, executable or not yet. */
-export type DeclaredStepKind = StepKind | keyof typeof plannedStepKinds;
-
-/** Executable and planned kinds in one table, for reading a rule by name. */
-export const declaredStepKinds: Readonly<Record<DeclaredStepKind, StepKindRule>> = { ...stepKinds, ...plannedStepKinds };
 
 /** Whether the engine implements `k` (the executor refuses any other kind). */
 export const isStepKind = (k: string): k is StepKind => Object.hasOwn(stepKinds, k);
-/** Whether `k` is declared at all, executable or planned. */
-export const isDeclaredStepKind = (k: string): k is DeclaredStepKind => Object.hasOwn(declaredStepKinds, k);
-/** Whether `k` is a blue/green kind (declared, not executable yet). */
-export const isBlueGreenKind = (k: string): k is keyof typeof plannedStepKinds => Object.hasOwn(plannedStepKinds, k);
+/** Whether `k` is one of blue/green's kinds: a run naming one is undone by switching back, never by reinstalling. */
+export const isBlueGreenKind = (k: string): k is keyof typeof blueGreenRules => Object.hasOwn(blueGreenRules, k);
 
 /** Whether a Pause requested during `kind` may take effect once it finished. */
-export const pausesAfter = (kind: string): boolean => isDeclaredStepKind(kind) && declaredStepKinds[kind].pauseAfter;
+export const pausesAfter = (kind: string): boolean => isStepKind(kind) && stepKinds[kind].pauseAfter;

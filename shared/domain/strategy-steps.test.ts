@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { composeRollback } from './rollback-steps.ts';
-import { declaredStepKinds, isDeclaredStepKind, isStepKind, pausesAfter, plannedStepKinds, stepKinds } from './step-kinds.ts';
+import { isBlueGreenKind, isStepKind, pausesAfter, stepKinds } from './step-kinds.ts';
 import { planStrategies } from './strategy.ts';
 import { blueGreenSteps, defaultGraceSeconds, defaultWatchSeconds, recreateSteps, restoreSteps, rollingSteps, type StepFacts } from './strategy-steps.ts';
 import { classifyChange } from './versions.ts';
@@ -161,25 +161,40 @@ describe('blueGreenSteps', () => {
   });
 
   it('declares an inverse for every kind that changes something, and says why for every kind', () => {
-    const inverse = (k: keyof typeof plannedStepKinds) => plannedStepKinds[k].inverse;
-    expect(['green.provision', 'green.restore', 'green.install'].map((k) => inverse(k as keyof typeof plannedStepKinds))).toEqual(['destroy-green', 'destroy-green', 'destroy-green']);
+    const inverse = (k: keyof typeof stepKinds) => stepKinds[k].inverse;
+    expect(['green.provision', 'green.restore', 'green.install'].map((k) => inverse(k as keyof typeof stepKinds))).toEqual(['destroy-green', 'destroy-green', 'destroy-green']);
     expect(inverse('traffic.switch')).toBe('switch-back');
     expect(inverse('standby.record')).toBe('switch-back');
     // the others read, wait, decide or remove green: nothing to undo
-    expect(['backup.verify', 'green.verify', 'green.smoke', 'promotion.gate', 'traffic.drain', 'traffic.watch', 'green.destroy'].map((k) => inverse(k as keyof typeof plannedStepKinds))).toEqual(Array(7).fill('none'));
-    for (const rule of Object.values(declaredStepKinds)) expect(rule.why).toMatch(/^[A-Z].{6,}\.$/);
+    expect(['backup.verify', 'green.verify', 'green.smoke', 'promotion.gate', 'traffic.drain', 'traffic.watch', 'green.destroy'].map((k) => inverse(k as keyof typeof stepKinds))).toEqual(Array(7).fill('none'));
+    for (const rule of Object.values(stepKinds)) expect(rule.why).toMatch(/^[A-Z].{6,}\.$/);
   });
 });
 
-describe('blue/green is declared, not executable', () => {
-  it('names only declared kinds, none of which the engine implements yet, and the plan says so', () => {
+describe('blue/green is executable where the cluster has what its steps need', () => {
+  const bgOf = (cluster: Partial<Parameters<typeof planStrategies>[0]['cluster']> = {}) => planStrategies({ change: classifyChange('26.5.6', '26.7.3'), exitCode: 3, verdict: 'recreate', reasons: [], cluster: { nodes: ['n1', 'n2'], loadBalancer: true, traffic: { kind: 'dns', name: 'sso.lab.test', ttl: 1 }, terraform: true, ansible: true, environment: 'lab', ...cluster } })
+    .strategies.find((s) => s.name === 'blue-green')!;
+
+  it('names only kinds the engine implements, every one but preflight a blue/green kind', () => {
     const steps = blueGreenSteps(facts());
-    expect(steps.filter((s) => !isDeclaredStepKind(s.kind))).toEqual([]);
-    expect(steps.filter((s) => isStepKind(s.kind)).map((s) => s.kind)).toEqual(['preflight']);
-    expect(Object.keys(plannedStepKinds).filter((k) => isStepKind(k))).toEqual([]);
-    const bg = planStrategies({ change: classifyChange('26.5.6', '26.7.3'), exitCode: 3, verdict: 'recreate', reasons: [], cluster: { nodes: ['n1', 'n2'], loadBalancer: true, traffic: { kind: 'dns', name: 'sso.lab.test', ttl: 1 }, terraform: true, ansible: true, environment: 'lab' } })
-      .strategies.find((s) => s.name === 'blue-green')!;
-    expect(bg).toMatchObject({ available: true, executable: false, executableWhy: 'Keyturn does not run blue/green yet; this plan shows what it would do.' });
+    expect(steps.filter((s) => !isStepKind(s.kind))).toEqual([]);
+    expect(steps.filter((s) => !isBlueGreenKind(s.kind)).map((s) => s.kind)).toEqual(['preflight']);
+    expect(isBlueGreenKind('node.install')).toBe(false);
+  });
+
+  it('refuses a HAProxy traffic switch and a cluster without a load balancer or Ansible, saying what to add', () => {
+    expect(bgOf({ traffic: { kind: 'haproxy', name: 'sso.example' } })).toMatchObject({ available: true, executable: false, executableWhy: expect.stringMatching(/RFC 2136 DNS update today/) });
+    expect(bgOf({ loadBalancer: false })).toMatchObject({ executable: false, executableWhy: expect.stringMatching(/add loadBalancer/) });
+    expect(bgOf({ ansible: false })).toMatchObject({ executable: false, executableWhy: expect.stringMatching(/no Ansible inventory/) });
+    expect(bgOf({ terraform: false })).toMatchObject({ available: false, executable: false });
+    expect(bgOf({ smokeMissing: ['smoke: { user: { username, passwordRef } }'] })).toMatchObject({ executable: false, executableWhy: 'Green is smoke-tested before any switch (client credentials, a password login, an admin API read): add smoke: { user: { username, passwordRef } } to the cluster file.' });
+    expect(bgOf({ colours: { active: 'blue', others: [{ colour: 'green', role: 'standby' }] } })).toMatchObject({ executable: false, executableWhy: expect.stringMatching(/^A green deployment is still on record as standby: decommission it first/) });
+    expect(bgOf({ colours: { active: 'green', others: [] } }).steps[2]!.title).toMatch(/^Create blue:/);
+  });
+
+  it('is executable for a DNS-switched cluster with Terraform, and its plan lists the steps the engine runs', () => {
+    const bg = bgOf();
+    expect(bg).toMatchObject({ available: true, executable: true, executableWhy: expect.stringMatching(/^Ready to run: green is built with the cluster's Terraform/) });
     expect(bg.steps.map((s) => s.kind)).toEqual(blueGreenSteps(facts({ environment: 'lab' }, '26.5.6', '26.7.3')).map((s) => s.kind));
     expect(bg.rollback.steps[0]).toBe("Switch sso.lab.test back to blue's load balancer (RFC 2136 DNS update, TTL 1 s)");
   });

@@ -180,8 +180,7 @@ const drainTitle = (f: StepFacts, from: Colour, grace: number) => f.traffic.kind
 /**
  * Green cloned from a verified backup of blue, upgraded and proven beside it,
  * then one traffic switch; blue keeps serving through the DNS TTL and stays
- * as the hot standby. Described for the plan: the engine does not run these
- * kinds yet (step-kinds.ts, plannedStepKinds).
+ * as the hot standby.
  */
 export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep[] {
   const colour = o.colour ?? 'green';

@@ -99,8 +99,9 @@ describe('planStrategies', () => {
     expect(rc.downtime.text).toMatch(/6 recorded node restarts: 4 s stop \+ 50 s start to ready/);
   });
 
-  it('says why a strategy cannot run: blue/green not yet, rolling without a load balancer, recreate without a stop playbook', () => {
-    expect(byName(plan('recreate'), 'blue-green')).toMatchObject({ available: true, executable: false });
+  it('says why a strategy cannot run: blue/green without a DNS switch, rolling without a load balancer, recreate without a stop playbook', () => {
+    expect(byName(plan('recreate'), 'blue-green')).toMatchObject({ available: true, executable: true });
+    expect(byName(plan('recreate', { cluster: { traffic: { kind: 'haproxy', name: 'sso.example' } } }), 'blue-green')).toMatchObject({ available: true, executable: false });
     expect(byName(plan('rolling', { cluster: { loadBalancer: false } }), 'rolling').executableWhy).toMatch(/drains each node/);
     expect(byName(plan('recreate', { cluster: { stopPlaybook: false } }), 'recreate').executableWhy).toMatch(/stopPlaybook/);
     expect(byName(plan('error'), 'recreate')).toMatchObject({ executable: false });

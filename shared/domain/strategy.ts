@@ -32,6 +32,12 @@ export interface ClusterFacts extends Omit<StepFacts, 'change'> {
   ansible?: boolean;
   /** A stop playbook is registered (recreate and restore stop every node with it). */
   stopPlaybook?: boolean;
+  /** Blue/green: the colour serving now, and the other colours on record (a standby must be decommissioned before green is built again). */
+  colours?: { active: 'blue' | 'green'; others: { colour: 'blue' | 'green'; role: string }[] };
+  /** What blue/green's smoke tests need and the cluster file lacks (probe client, smoke user, admin), as cluster-file paths. */
+  smokeMissing?: string[];
+  /** Blue/green's promotion, when the operator chose it (else from the environment). */
+  promote?: 'manual' | 'auto';
   /** What this cluster's earlier runs measured (median seconds), for the recreate prediction; null without history. */
   history?: { stopSeconds: number | null; startSeconds: number | null; samples: number };
 }
@@ -106,6 +112,9 @@ function rolling(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommende
   };
 }
 
+/** The colour to build is the one not serving; the operator's promotion choice, when given. */
+const blueGreenOptions = (c: ClusterFacts) => ({ colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const, ...(c.promote ? { promote: c.promote } : {}) });
+
 function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit<Strategy, 'recommended' | 'executable' | 'executableWhy'> {
   const { verdict, exitCode } = input;
   const available = verdict !== 'error' && terraform;
@@ -119,7 +128,7 @@ function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit
   return {
     name: 'blue-green', available, why,
     downtime: { seconds: ttl, text: `No outage: clients move to green ${switchText}. Changes written to blue after the database clone (new users, consents, sessions) do not reach green unless writes are paused for the switch.` },
-    steps: blueGreenSteps(f),
+    steps: blueGreenSteps(f, blueGreenOptions(input.cluster)),
     backup: { required: true, kind: 'database-clone', what: "A fresh pg_dump of blue, proven by a restore into a scratch database, then restored into green's database (its time is the clone point).", why: "Green starts from a copy; blue's database is never touched, so blue itself is the way back." },
     rollback: {
       summary: `Switch ${f.traffic.name} back to blue: blue was never changed.`,
@@ -186,9 +195,16 @@ export function executability(name: StrategyName, available: boolean, input: Str
   const c = input.cluster;
   const no = (why: string) => ({ executable: false, executableWhy: why });
   if (!available) return no('Not available for this change (see why above).');
-  // Its steps are declared (step-kinds.ts, plannedStepKinds) but the engine implements none of them yet.
-  if (name === 'blue-green') return no('Keyturn does not run blue/green yet; this plan shows what it would do.');
   if (c.ansible === false) return no('The cluster has no Ansible inventory and playbook: add ansible: { inventory, playbook } to its record.');
+  if (name === 'blue-green') {
+    if (c.traffic.kind !== 'dns') return no('Keyturn switches blue/green traffic by an RFC 2136 DNS update today; a front HAProxy switch (traffic.kind haproxy) is not run yet. Use traffic.kind dns, or recreate.');
+    const building = blueGreenOptions(c).colour;
+    const left = c.colours?.others.find((o) => o.colour === building);
+    if (left) return no(`A ${building} deployment is still on record as ${left.role}: decommission it first (keyturn standby decommission --cluster NAME --yes), then plan again.`);
+    if (c.smokeMissing?.length) return no(`Green is smoke-tested before any switch (client credentials, a password login, an admin API read): add ${c.smokeMissing.join(', ')} to the cluster file.`);
+    if (!c.loadBalancer) return no("Blue/green reads the old colour's load balancer counters to tell when its last request came: add loadBalancer: { kind: haproxy, runtimeApi, backend } to the cluster.");
+    return { executable: true, executableWhy: `Ready to run: green is built with the cluster's Terraform (workspace "green"), cloned from a verified backup and proven before ${input.cluster.traffic.name} switches.` };
+  }
   if (name === 'rolling') {
     if (!c.loadBalancer) return no('A rolling run drains each node in the load balancer: add loadBalancer: { kind: haproxy, runtimeApi, backend } to the cluster.');
     return { executable: true, executableWhy: 'Ready to run: one node at a time through the load balancer.' };

@@ -202,3 +202,20 @@ export async function expectLabUntouched(home: string, version: string): Promise
   expect((await labNodes(home)).every((n) => n.ready)).toBe(true);
   expect((await labServers(home)).map((s) => [s.name, s.adminState])).toEqual([['n1', 'ready'], ['n2', 'ready']]);
 }
+
+/**
+ * A lab freshly built at `version` unless it already is there: the only
+ * honest start for a minor upgrade whose way back needs a backup taken on
+ * the old minor (a 26.7 schema cannot be taken back to 26.5 by reinstalling).
+ */
+export async function rebuildLabAt(home: string, version: string): Promise<void> {
+  const versions = await labVersions(home);
+  if (recordedVersion(home) !== version || Object.values(versions).some((v) => v !== version)) {
+    process.stdout.write(`[lab] rebuilding the lab at ${version}\n`);
+    const down = await keyturn(home, ['lab', 'down'], { timeoutMs: 20 * 60_000 });
+    expect(down.exitCode, down.stderr.slice(-3000)).toBe(0);
+    const up = await keyturn(home, ['lab', 'up', '--version', version, '--nodes', '2'], { timeoutMs: 40 * 60_000 });
+    expect(up.exitCode, up.stderr.slice(-3000)).toBe(0);
+  }
+  expect(await labVersions(home)).toEqual({ n1: version, n2: version });
+}

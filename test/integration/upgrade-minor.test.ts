@@ -26,7 +26,7 @@ import { readSchema, schemaRefusal } from '../../electron/services/schema-guard.
 import { changelogState } from '../../electron/tools/postgres-changelog.ts';
 import { databaseExists, type PgConnection } from '../../electron/tools/postgres.ts';
 import { ensureLabUp, keyturn } from './lab-harness.ts';
-import { editLab, labNodes, labServers, labVersions, recordedVersion, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
+import { editLab, labNodes, labServers, labVersions, rebuildLabAt, recordedVersion, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
 import { eventSeqs, eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, probeProof, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
 
 const lab = inject('lab');
@@ -120,16 +120,7 @@ async function planMinor(): Promise<PlanJson> {
 
 beforeAll(async () => {
   await ensureLabUp(lab);
-  const versions = await labVersions(home);
-  if (recordedVersion(home) !== from || Object.values(versions).some((v) => v !== from)) {
-    // A fresh lab at 26.5.6: the only honest way back from a 26.7 schema is a backup taken on 26.5.
-    process.stdout.write(`[lab] rebuilding the lab at ${from} for the minor upgrade\n`);
-    const down = await keyturn(home, ['lab', 'down'], { timeoutMs: 20 * 60_000 });
-    expect(down.exitCode, down.stderr.slice(-3000)).toBe(0);
-    const up = await keyturn(home, ['lab', 'up', '--version', from, '--nodes', '2'], { timeoutMs: 40 * 60_000 });
-    expect(up.exitCode, up.stderr.slice(-3000)).toBe(0);
-  }
-  expect(await labVersions(home)).toEqual({ n1: from, n2: from });
+  await rebuildLabAt(home, from);
 }, 60 * 60_000);
 
 describe(`minor upgrade ${from} -> ${to} on the lab`, () => {

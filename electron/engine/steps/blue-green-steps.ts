@@ -10,9 +10,6 @@
  * schema guard as blue's. Every step is idempotent: the colour record in the
  * ledger says what exists, Terraform's state what it built, the DNS server
  * where traffic points.
- *
- * WIP: not registered in step-registry.ts; the kinds stay in plannedStepKinds
- * until the lab test proves them end to end.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,12 +17,15 @@ import type { ClusterDetail } from '../../../shared/contract/index.ts';
 import type { Colour, ColourDeployment, ColourRecord } from '../../../shared/contract/colours.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import { listBackups } from '../../ledger/backups-repo.ts';
-import { ensureActiveColour, liveColour, promoteColour, recordBuildingColour, setColourRole } from '../../ledger/colours-repo.ts';
+import { activateColour, ensureActiveColour, liveColour, recordBuildingColour, setColourRole } from '../../ledger/colours-repo.ts';
+import { colourDatabaseOptions, colourSpec } from '../../../shared/domain/colour-spec.ts';
 import { listEvents } from '../../ledger/runs-repo.ts';
 import { requestControl } from '../../runs/run-control.ts';
+import { colourTerraform } from '../../services/colour-terraform.ts';
 import { clusterConnection } from '../../services/database-connection.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
 import { checkColourView } from '../../tools/green-view.ts';
+import { createRedactor } from '../../tools/redact.ts';
 import { runSmokeTests, smokeTargetFromSpec } from '../../tools/keycloak-smoke.ts';
 import { scanHostKey } from '../../tools/ssh.ts';
 import { applyColour, destroyColour } from '../../tools/terraform-colour.ts';
@@ -34,6 +34,7 @@ import { nodeAddress, param, type StepContext, type StepImpl } from '../engine-c
 import { drainOldColour } from '../traffic-drain.ts';
 import { pointTraffic, readTraffic } from '../traffic-switch.ts';
 import { watchAfterSwitch } from '../traffic-watch.ts';
+import { targetOptionsOf } from './install-options.ts';
 import { installNode, waitNodeReady } from './node-steps.ts';
 
 const colourOf = (ctx: StepContext, key: 'colour' | 'serving' | 'toColour' | 'fromColour' | 'active' | 'standby' | 'destroy'): Colour => {
@@ -75,7 +76,7 @@ export const backupAndVerify: StepImpl = async (ctx) => {
 };
 
 /** Host keys of the new colour's nodes: read once, right after its Terraform created them, and recorded (the run's events name every fingerprint). */
-async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: string; sshPort: number }[]): Promise<ColourDeployment['nodes']> {
+async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: string; sshPort: number; keycloakHome?: string }[]): Promise<ColourDeployment['nodes']> {
   const out: ColourDeployment['nodes'] = [];
   for (const n of nodes) {
     const key = await scanHostKey({ host: n.address, port: n.sshPort, timeoutMs: 10_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
@@ -89,16 +90,19 @@ async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: str
 export const provisionColour: StepImpl = async (ctx) => {
   const colour = colourOf(ctx, 'colour');
   const serving = colourOf(ctx, 'serving');
-  const tf = ctx.cluster.spec.terraform;
-  if (ctx.params.provision !== 'terraform' || !tf) {
-    throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no terraform.dir to build ${colour} from.`, 'Add terraform: { dir } with the colour variable and outputs of docs/blue-green-terraform.md, then plan again.');
+  if (ctx.params.provision !== 'terraform') {
+    throw new KeyturnError('invalid-input', `This Keyturn builds ${colour} with the cluster's Terraform only; the plan asks for a described standby.`, 'Plan again with terraform: { dir } in the cluster file.');
   }
+  const tf = await colourTerraform(ctx.cluster.spec, `build ${colour}`);
+  ctx.rec.addSecrets(...tf.secrets);
   const t = ctx.cluster.spec.traffic;
   if (t.kind !== 'dns') throw new KeyturnError('invalid-input', 'Blue/green switches traffic by DNS only for now.', 'Use traffic.kind dns, or the recreate strategy.');
   const before = await readTraffic(ctx.cluster.spec, { signal: ctx.signal });
   if (!before) throw new KeyturnError('not-found', `${t.name} does not resolve on ${t.server}: Keyturn cannot tell which load balancer serves now.`, 'Fix the record, then start again.');
-  ensureActiveColour(ctx.deps.db, ctx.cluster.id, servingDeployment(ctx.cluster, serving, { address: before, port: 0 }), ctx.cluster.spec.keycloak.version);
-  const { deployment: out } = await applyColour({ dir: tf.dir, colour, signal: ctx.signal, timeoutMs: 30 * 60_000 });
+  const publicUrl = new URL(ctx.cluster.spec.keycloak.url ?? `https://${t.name}`);
+  const publicPort = Number(publicUrl.port || (publicUrl.protocol === 'http:' ? 80 : 443));
+  ensureActiveColour(ctx.deps.db, ctx.cluster.id, servingDeployment(ctx.cluster, serving, { address: before, port: publicPort }), ctx.cluster.spec.keycloak.version);
+  const { deployment: out } = await applyColour({ dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour, signal: ctx.signal, timeoutMs: 30 * 60_000 });
   const inventory = join(ctx.deps.home, 'colours', ctx.cluster.name, colour, 'inventory.yml');
   await mkdir(join(ctx.deps.home, 'colours', ctx.cluster.name, colour), { recursive: true, mode: 0o700 });
   await writeFile(inventory, out.ansibleInventory, { mode: 0o600 });
@@ -109,6 +113,7 @@ export const provisionColour: StepImpl = async (ctx) => {
     database: out.database,
     loadBalancer: out.loadBalancer,
     inventory,
+    ...(out.keyPath ? { keyPath: out.keyPath } : {}),
   };
   recordBuildingColour(ctx.deps.db, { clusterId: ctx.cluster.id, deployment, version: param(ctx, 'to'), runId: ctx.runId, clonePoint: runBackup(ctx).createdAt });
   ctx.rec.event('engine', 'colour.provisioned', 'info', { message: `${colour} exists: ${out.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; database ${out.database.address}:${out.database.port}; load balancer ${out.loadBalancer.address}:${out.loadBalancer.port}`, colour });
@@ -123,11 +128,33 @@ export const restoreIntoColour: StepImpl = async (ctx) => {
   ctx.rec.event('engine', 'colour.restored', 'info', { message: `${colour}'s database holds backup ${b.id.slice(0, 8)} (${r.changeSets} change sets)${r.restored ? '' : ', restored earlier'}; ${r.jgroupsRowsCleared} JGROUPS_PING rows of ${colour === 'green' ? 'blue' : 'green'}'s members removed`, ...r });
 };
 
+/**
+ * The planned target options, pointed at the new colour's database: the plan
+ * lists the serving colour's options, and a node of the new colour that kept
+ * them would migrate the serving colour's schema under its running nodes.
+ * Refuses when any database address of the serving colour survives.
+ */
+export function optionsForColour(planned: Record<string, string>, colour: ColourRecord, serving: ColourRecord | null): Record<string, string> {
+  const options = colourDatabaseOptions(planned, colour.deployment.database);
+  const servingDb = serving?.deployment.database;
+  const leaks = servingDb && servingDb.address !== colour.deployment.database.address
+    ? Object.entries(options).filter(([k, v]) => k.startsWith('db-url') && (v === servingDb.address || v.includes(`//${servingDb.address}:`) || v.includes(`//${servingDb.address}/`)))
+    : [];
+  if (leaks.length) {
+    throw new KeyturnError('internal', `${colour.colour}'s options still name ${serving!.colour}'s database (${leaks.map(([k]) => k).join(', ')}).`, `Nothing was installed on ${colour.colour}. Abort the run and report this.`);
+  }
+  return options;
+}
+
 /** The target on every node of the new colour, one at a time: the first start migrates green's copy of the schema. */
 export const installColour: StepImpl = async (ctx) => {
-  const green = clusterOf(ctx, colourOf(ctx, 'colour'));
-  for (const n of green.spec.nodes) {
-    await installNode(on(ctx, green, n.name, { phased: false }));
+  const record = recordOf(ctx, colourOf(ctx, 'colour'));
+  const green = colourCluster(ctx.cluster, record);
+  const planned = targetOptionsOf(ctx.params) ?? ctx.cluster.spec.keycloak.options;
+  const options = optionsForColour(planned, record, liveColour(ctx.deps.db, ctx.cluster.id, colourOf(ctx, 'serving')));
+  for (const [i, n] of green.spec.nodes.entries()) {
+    // The first node starts alone (and migrates the copy): nobody to join yet; the next ones join it, which the playbook waits for.
+    await installNode(on(ctx, green, n.name, { phased: false, joinCheck: i > 0, options }));
     await waitNodeReady(on(ctx, green, n.name));
   }
 };
@@ -149,7 +176,7 @@ export const smokeColour: StepImpl = async (ctx) => {
   const green = colourCluster(ctx.cluster, record);
   const preview = { address: record.deployment.loadBalancer.address, port: record.deployment.loadBalancer.port };
   const result = await runSmokeTests(await smokeTargetFromSpec(green.spec, preview, resolveSecretRef), { signal: ctx.signal });
-  for (const c of result.checks) ctx.rec.event('engine', 'colour.smoke', c.ok ? 'info' : 'error', { message: `${c.name}: ${c.ok ? 'passed' : c.reason}`, check: c.name, ok: c.ok });
+  for (const c of result.checks) ctx.rec.event('engine', 'colour.smoke', c.ok ? 'info' : 'error', { message: c.ok ? `Passed on ${record.colour}: ${c.name} check` : `Failed on ${record.colour}: ${c.name} check, ${c.reason}`, check: c.name, ok: c.ok });
   const failed = result.checks.filter((c) => !c.ok);
   if (failed.length) {
     throw new KeyturnError('tool-failed', `${record.colour} failed ${failed.length} smoke check${failed.length === 1 ? '' : 's'}: ${failed.map((c) => c.name).join(', ')}. No traffic was switched.`,
@@ -213,19 +240,22 @@ export const recordStandby: StepImpl = async (ctx) => {
   const standby = colourOf(ctx, 'standby');
   if (ctx.params.standbyRole === 'inspection') {
     setColourRole(ctx.deps.db, recordOf(ctx, standby).id, 'standby', ctx.runId);
-  } else {
-    promoteColour(ctx.deps.db, ctx.cluster.id, active, ctx.runId);
+    ctx.rec.event('engine', 'standby.recorded', 'info', { message: `${standby} is kept for inspection, never promoted; ${active} stays active`, active, standby });
+    return;
   }
-  ctx.rec.event('engine', 'standby.recorded', 'info', { message: `${active} is active; ${standby} is kept as standby (keyturn standby list --cluster ${ctx.cluster.name})`, active, standby });
+  const record = recordOf(ctx, active);
+  const derived = colourSpec(ctx.cluster.spec, record.deployment);
+  activateColour(ctx.deps.db, ctx.cluster.name, active, { ...derived, keycloak: { ...derived.keycloak, version: record.version } }, ctx.runId);
+  ctx.rec.event('engine', 'standby.recorded', 'info', { message: `${active} is active (Keycloak ${record.version}; the cluster record now describes its nodes, database and load balancer); ${standby} is kept as standby (keyturn standby list --cluster ${ctx.cluster.name})`, active, standby });
 };
 
 /** Removes the colour a run built before any switch (Terraform destroy of its workspace); the serving colour never changed. */
 export const destroyColourStep: StepImpl = async (ctx) => {
   const colour = colourOf(ctx, 'destroy');
   const record = liveColour(ctx.deps.db, ctx.cluster.id, colour);
-  const tf = ctx.cluster.spec.terraform;
-  if (!tf) throw new KeyturnError('invalid-input', `Cluster '${ctx.cluster.name}' has no terraform.dir to destroy ${colour} with.`, 'Add it back, or destroy the colour by hand and mark it with keyturn standby.');
-  await destroyColour({ dir: tf.dir, colour, signal: ctx.signal, timeoutMs: 30 * 60_000 });
+  const tf = await colourTerraform(ctx.cluster.spec, `destroy ${colour}`);
+  ctx.rec.addSecrets(...tf.secrets);
+  await destroyColour({ dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour, signal: ctx.signal, timeoutMs: 30 * 60_000 });
   if (record) setColourRole(ctx.deps.db, record.id, 'destroyed', ctx.runId);
   ctx.rec.event('engine', 'colour.destroyed', 'info', { message: `${colour} destroyed (Terraform workspace "${colour}")`, colour });
 };

@@ -30,4 +30,7 @@ export const queryKeys = {
   probeSummary: (runId: string) => key('runs:probeSummary', { runId }),
   probeSeries: (runId: string) => key('runs:probeSeries', { runId }),
   rollbackPlan: (cluster: string) => key('rollback:plan', { cluster }),
+  /** Every `standby:list` query, whatever its cluster. */
+  standbyAll: () => key('standby:list'),
+  standby: (cluster: string) => key('standby:list', { cluster }),
 } as const;

@@ -21,6 +21,7 @@ output "nodes" {
     address        = n.address
     ssh_port       = var.ssh_port
     node_root      = n.root
+    keycloak_home  = "${n.root}/opt/keycloak"
     http_url       = "http://${n.address}:${var.keycloak_http_port}"
     management_url = "http://${n.address}:${var.keycloak_management_port}"
   }]

@@ -32,11 +32,16 @@ export function ClusterRunBanner({ cluster, runs }: { cluster: string; runs: rea
   const run = runNeedingAttention(runs);
   if (!run) return null;
 
-  const stopped = run.status === 'interrupted' || run.status === 'paused';
+  // A blue/green run's Resume may be its promotion: the run view says so and what it costs, so the banner only leads there.
+  const blueGreen = run.strategy === 'blue-green' || run.strategy === 'switch-back';
+  const stopped = (run.status === 'interrupted' || run.status === 'paused') && !blueGreen;
   const tone = run.status === 'interrupted' ? 'banner-error' : run.status === 'paused' ? 'banner-warn' : 'banner-info';
   const testId = run.status === 'interrupted' ? 'interrupted-run-banner' : run.status === 'paused' ? 'paused-run-banner' : 'active-run-banner';
-  const text =
-    run.status === 'interrupted'
+  const text = blueGreen
+    ? run.status === 'running' || run.status === 'pending'
+      ? 'A blue/green run: the new colour is built beside the serving one, then traffic switches. Open the run to watch it.'
+      : `A blue/green run is ${run.status}; nothing switches until you act. Open the run: it says what Promote, Resume or Switch back will do and cost.`
+    : run.status === 'interrupted'
       ? `The Keyturn process running this ${run.kind} stopped before it finished; the cluster may be between versions. Resume checks what every node runs, then continues; Rollback puts the previous version back.`
       : run.status === 'paused'
         ? `Paused at a node boundary; no node is changing. Resume continues with the next node; Rollback undoes what was done.`

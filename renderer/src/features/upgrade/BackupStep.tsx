@@ -5,7 +5,7 @@
  * production cluster asks for its name, typed, before the button arms.
  */
 import { useState } from 'react';
-import type { ClusterDetail, Plan } from '../../../../shared/contract/index.ts';
+import { executableStrategySchema, type ClusterDetail, type ExecutableStrategy, type Plan, type Strategy } from '../../../../shared/contract/index.ts';
 import { useBackups } from '../../api/use-backups.ts';
 import { useStartUpgrade } from '../../api/use-upgrade.ts';
 import { Badge } from '../../components/Badges.tsx';
@@ -15,8 +15,27 @@ import { clause, sentences } from '../../lib/text.ts';
 import { formatAge, formatDateTime } from '../../lib/time.ts';
 import { useWizardStore, type WizardDraft } from './wizard-store.ts';
 import { TypedConfirmation } from '../../components/TypedConfirmation.tsx';
+import { plannedColour, plannedPromote } from './PromotionChoice.tsx';
 
 const LAST_BACKUPS = 5;
+/** The strategy the wizard may start: one main says it can run for this plan, by the contract's own list of executable names. */
+export function runnableStrategy(strategy: Strategy | undefined): ExecutableStrategy | null {
+  if (!strategy?.executable) return null;
+  const parsed = executableStrategySchema.safeParse(strategy.name);
+  return parsed.success ? parsed.data : null;
+}
+
+/** "You are about to start": the strategy in a clause, from what the plan says. */
+export function startClause(runnable: ExecutableStrategy | null, plan: Plan, canary: boolean, trafficName: string): string {
+  if (runnable === 'recreate') return 'recreate: every node stops, then starts on the new version';
+  if (runnable === 'blue-green') {
+    const colour = plannedColour(plan) ?? 'the new colour';
+    const promote = plannedPromote(plan);
+    return `blue-green: ${colour} is built beside the serving colour from a fresh backup, then ${trafficName} switches to it${promote === 'manual' ? ` once you press "Promote ${colour}"` : promote === 'auto' ? ' as soon as it passed its checks' : ''}`;
+  }
+  return `rolling, one node at a time${canary ? ', pausing after the first node (canary)' : ''}`;
+}
+
 const size = (bytes: number) => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} kB`);
 
 /** The Backup step and the start button. */
@@ -28,7 +47,7 @@ export function BackupStep({ detail, draft, plan }: { detail: ClusterDetail; dra
   const [typed, setTyped] = useState('');
   const production = detail.spec.environment === 'production';
   const strategy = plan.strategies.find((s) => s.name === draft.strategy);
-  const runnable = strategy?.executable === true && (strategy.name === 'rolling' || strategy.name === 'recreate') ? strategy.name : null;
+  const runnable = runnableStrategy(strategy);
   const armed = (!production || typed === cluster) && draft.to !== null && runnable !== null && !start.isPending;
 
   const go = () => {
@@ -40,11 +59,13 @@ export function BackupStep({ detail, draft, plan }: { detail: ClusterDetail; dra
   return (
     <section className="panel wizard-panel" data-testid="wizard-backup">
       <h2 className="panel-title">Backup</h2>
-      <p>
-        The run&apos;s first change is a <strong>pg_dump</strong> of <span className="mono">{detail.spec.database.name}</span> on{' '}
-        <span className="mono">{detail.spec.database.host}</span> (custom format, sha256 recorded). If it fails, nothing else happens. Rollback uses it when the new
-        version has migrated the schema.
-      </p>
+      {runnable !== 'blue-green' && (
+        <p>
+          The run&apos;s first change is a <strong>pg_dump</strong> of <span className="mono">{detail.spec.database.name}</span> on{' '}
+          <span className="mono">{detail.spec.database.host}</span> (custom format, sha256 recorded). If it fails, nothing else happens. Rollback uses it when the new
+          version has migrated the schema.
+        </p>
+      )}
       {strategy && (
         <p className="muted small">{sentences(strategy.backup.what, strategy.backup.why)}</p>
       )}
@@ -95,8 +116,7 @@ export function BackupStep({ detail, draft, plan }: { detail: ClusterDetail; dra
         <div className="strong">You are about to start</div>
         <div>
           <span className="mono">{cluster}</span>: Keycloak <span className="mono">{plan.from}</span> → <span className="mono">{draft.to}</span>,{' '}
-          {runnable === 'recreate' ? 'recreate: every node stops, then starts on the new version' : 'rolling, one node at a time'}
-          {runnable === 'rolling' && draft.canary ? ', pausing after the first node (canary)' : ''}.{' '}
+          {startClause(runnable, plan, runnable === 'rolling' && draft.canary, detail.spec.traffic.name)}.{' '}
           <span className={strategy && strategy.downtime.seconds > 0 ? 'text-warn strong' : undefined} data-testid="start-downtime">
             Expected downtime: {clause(strategy?.downtime.text ?? 'none')}.
           </span>

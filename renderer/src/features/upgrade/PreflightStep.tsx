@@ -29,7 +29,7 @@ export function PreflightStep({ cluster, draft, planRunId }: { cluster: string; 
 
   const recheck = () => {
     if (!draft.to) return;
-    const { input } = editsToPlanInput(cluster, draft.to, draft.edits);
+    const { input } = editsToPlanInput(cluster, draft.to, draft.edits, draft.promote ?? null);
     again.mutate(input, { onSuccess: ({ runId }) => update(cluster, { planRunId: runId, planKey: planKey(input), strategy: null }) });
   };
 

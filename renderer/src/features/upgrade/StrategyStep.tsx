@@ -3,10 +3,12 @@
  * recommended one pre-selected and marked; only a strategy this Keyturn can
  * execute (main's `executable`) lets the wizard go on. Optional canary, for
  * rolling only: pause after the first node so the operator can look at it
- * before the rest follow.
+ * before the rest follow. For blue/green, the promotion (manual or
+ * automatic) instead, which goes into the plan request.
  */
 import type { Plan } from '../../../../shared/contract/index.ts';
 import { CanaryToggle } from './CanaryToggle.tsx';
+import { PromotionChoice, promoteMatchesPlan } from './PromotionChoice.tsx';
 import { StrategyCard, canStart } from './StrategyCard.tsx';
 import { useWizardStore, type WizardDraft } from './wizard-store.ts';
 
@@ -15,7 +17,10 @@ export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: str
   const update = useWizardStore((s) => s.update);
   const selectedName = draft.strategy ?? plan.recommended;
   const selected = plan.strategies.find((s) => s.name === selectedName) ?? null;
-  const ok = selected !== null && canStart(selected);
+  const blueGreen = selected?.name === 'blue-green';
+  // The run does what the plan says: a promotion other than the plan's needs a new plan first.
+  const promoteOk = !blueGreen || promoteMatchesPlan(draft, plan);
+  const ok = selected !== null && canStart(selected) && promoteOk;
 
   return (
     <section className="panel wizard-panel" data-testid="wizard-strategy">
@@ -27,7 +32,11 @@ export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: str
         ))}
       </div>
 
-      <CanaryToggle strategy={selected} nodeCount={nodeCount} checked={draft.canary} onChange={(on) => update(cluster, { canary: on })} />
+      {blueGreen && canStart(selected) ? (
+        <PromotionChoice cluster={cluster} draft={draft} plan={plan} />
+      ) : (
+        <CanaryToggle strategy={selected} nodeCount={nodeCount} checked={draft.canary} onChange={(on) => update(cluster, { canary: on })} />
+      )}
 
       <div className="wizard-actions">
         <button type="button" className="btn" onClick={() => update(cluster, { step: 'preflight' })}>
@@ -38,7 +47,9 @@ export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: str
           <span className="small text-warn" data-testid="strategy-blocked">
             {selected === null
               ? 'Keycloak allows no strategy for this change.'
-              : !selected.available
+              : canStart(selected) && !promoteOk
+                ? 'Plan again with the promotion you chose first.'
+                : !selected.available
                 ? `${selected.name} is not possible for this change.`
                 : `${selected.name} cannot run: ${selected.executableWhy}`}
           </span>

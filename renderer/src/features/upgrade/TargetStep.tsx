@@ -33,7 +33,7 @@ export function TargetStep({ detail, draft }: { detail: ClusterDetail; draft: Wi
   const startPlan = useStartPlan();
   const current = versions.data?.current ?? detail.spec.keycloak.version;
 
-  const { input, errors } = useMemo(() => editsToPlanInput(cluster, draft.to ?? '0.0.0', draft.edits), [cluster, draft.to, draft.edits]);
+  const { input, errors } = useMemo(() => editsToPlanInput(cluster, draft.to ?? '0.0.0', draft.edits, draft.promote ?? null), [cluster, draft.to, draft.edits, draft.promote]);
   const hasErrors = Object.keys(errors).length > 0;
   const canNext = draft.to !== null && draft.to !== current && !hasErrors && !startPlan.isPending;
 

@@ -33,9 +33,13 @@ export function splitPasted(row: EditRow): EditRow {
   return { key: row.key.slice(0, i), value: row.key.slice(i + 1) };
 }
 
-/** Builds the `plan:start` input for `cluster` → `to` from the rows. */
-export function editsToPlanInput(cluster: string, to: string, rows: readonly EditRow[]): EditsResult {
-  const input: PlanInput = { cluster, to };
+/**
+ * Builds the `plan:start` input for `cluster` → `to` from the rows, with
+ * blue/green's promotion when the operator chose one (the plan writes it into
+ * the promotion gate, and the run does what the plan says).
+ */
+export function editsToPlanInput(cluster: string, to: string, rows: readonly EditRow[], promote: PlanInput['promote'] | null = null): EditsResult {
+  const input: PlanInput = { cluster, to, ...(promote ? { promote } : {}) };
   const errors: Record<number, string> = {};
   const seen = new Set<string>();
   rows.forEach((raw, i) => {
@@ -65,5 +69,5 @@ export function editsToPlanInput(cluster: string, to: string, rows: readonly Edi
 /** A stable identity of a plan input: the same target and edits reuse the plan already computed. */
 export function planKey(input: PlanInput): string {
   const sorted = (o: Record<string, string> | undefined) => (o ? Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))) : null);
-  return JSON.stringify([input.cluster, input.to, sorted(input.set), [...(input.unset ?? [])].sort(), input.features ?? null, input.featuresDisabled ?? null]);
+  return JSON.stringify([input.cluster, input.to, sorted(input.set), [...(input.unset ?? [])].sort(), input.features ?? null, input.featuresDisabled ?? null, input.promote ?? null]);
 }

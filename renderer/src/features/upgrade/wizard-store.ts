@@ -24,6 +24,8 @@ export interface WizardDraft {
   planKey: string | null;
   strategy: StrategyName | null;
   canary: boolean;
+  /** Blue/green's promotion as the operator chose it (null: the plan's default for the environment); it goes into the plan request. */
+  promote?: 'manual' | 'auto' | null;
   /** Set once `upgrade:start` answered; from then on the run, not the draft, is the truth. */
   runId: string | null;
 }
@@ -37,6 +39,7 @@ export const emptyWizardDraft: WizardDraft = Object.freeze({
   planKey: null,
   strategy: null,
   canary: false,
+  promote: null,
   runId: null,
 }) as WizardDraft;
 

@@ -31,10 +31,18 @@ interface NodeCardsProps {
   steps: Step[];
   /** The run is still going: elapsed times run until now, else until the run finished. */
   live: boolean;
+  /** The grid's test id (two grids on one screen, one per blue/green colour). */
+  testId?: string;
+  /** The version a card claims, when the caller knows better than the run's from/to (a blue/green colour's record). */
+  versionOf?: (node: string, state: NodeState | null, reconciled: string | null) => string | null;
+  /** What a card without any event about its node says. */
+  idleMessage?: string;
+  /** The state word of such a card ('no news' unless the caller knows, e.g. a blue/green colour 'serving'). */
+  idleState?: string;
 }
 
 /** The grid of node cards. */
-export function NodeCards({ cards, run, steps, live }: NodeCardsProps) {
+export function NodeCards({ cards, run, steps, live, testId = 'node-cards', versionOf, idleMessage, idleState = 'no news' }: NodeCardsProps) {
   if (cards.length === 0) return null;
   const end = live ? null : (run.finishedAt ?? null);
   const together = live ? togetherLine(cards) : null;
@@ -45,14 +53,15 @@ export function NodeCards({ cards, run, steps, live }: NodeCardsProps) {
           {together}
         </div>
       )}
-      <div className="node-grid" data-testid="node-cards">
+      <div className="node-grid" data-testid={testId}>
         {cards.map((c) => {
           const state = c.state;
           const status = state ? (c as NodeStatus) : null;
           // A node stopped by a recreate or restore waits for its start: it is down, not idle.
           const stopped = status?.stopped === true;
           const counts = nodeStepCounts(steps, c.node);
-          const version = nodeVersion(state, run, status?.reconciledVersion ?? null);
+          const reconciled = status?.reconciledVersion ?? null;
+          const version = versionOf ? versionOf(c.node, state, reconciled) : nodeVersion(state, run, reconciled);
           return (
             <article
               key={c.node}
@@ -65,7 +74,7 @@ export function NodeCards({ cards, run, steps, live }: NodeCardsProps) {
                 <span className="mono strong">{c.node}</span>
                 <span className="node-state">
                   <span className="node-dot" aria-hidden="true" />
-                  {stopped ? 'stopped' : state ? stateLabel[state] : 'no news'}
+                  {stopped ? 'stopped' : state ? stateLabel[state] : idleState}
                 </span>
               </header>
               <div className="node-card-meta mono small">
@@ -85,7 +94,7 @@ export function NodeCards({ cards, run, steps, live }: NodeCardsProps) {
                 )}
               </div>
               <div className="node-card-msg small" title={status?.message ?? undefined}>
-                {status?.message ?? <span className="muted">{run.kind === 'rollback' ? 'Not touched by this rollback yet.' : 'No event about this node yet.'}</span>}
+                {status?.message ?? <span className="muted">{idleMessage ?? (run.kind === 'rollback' ? 'Not touched by this rollback yet.' : 'No event about this node yet.')}</span>}
               </div>
             </article>
           );

@@ -2,12 +2,14 @@
  * What clients saw, second by second: successful requests per second (area),
  * failed ones (red bars, drawn only where there are any, so a clean run has
  * no red on it at all) and p99 latency (line, right axis).
- * Node transitions are marked so a dip lines up with the node that caused it.
+ * Node transitions, and a blue/green run's traffic switch (and switch back),
+ * are marked so a dip lines up with what caused it.
  * No animation: a live chart that wobbles on every tick reads as alarm.
  */
 import { useMemo, useState } from 'react';
 import { Area, Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunEvent } from '../../../../../shared/contract/index.ts';
+import { chartMarks, type ChartMark } from './chart-marks.ts';
 import { windowPoints, type ProbePoint } from './probe-series.ts';
 
 const MAX_POINTS = 600;
@@ -16,18 +18,7 @@ const WINDOW_MS = 10 * 60_000;
 const clock = (t: number) => new Date(t).toLocaleTimeString([], { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const fmt = (v: unknown, unit: string) => (typeof v === 'number' ? `${v < 10 && v % 1 !== 0 ? v.toFixed(1) : Math.round(v)}${unit}` : '—');
 
-/** Node leaving (draining) and rejoining (joined) the cluster, as chart marks. */
-function transitionMarks(events: readonly RunEvent[]): { t: number; label: string; back: boolean }[] {
-  const marks: { t: number; label: string; back: boolean }[] = [];
-  for (const e of events) {
-    if (e.kind !== 'node.state') continue;
-    const state = e.data.state;
-    if (state !== 'draining' && state !== 'joined') continue;
-    const t = Date.parse(e.at);
-    if (Number.isFinite(t)) marks.push({ t, label: `${String(e.data.node ?? e.node ?? '')} ${state === 'draining' ? 'out' : 'back'}`, back: state === 'joined' });
-  }
-  return marks;
-}
+const markStroke: Record<ChartMark['kind'], string> = { 'node-out': 'var(--warn)', 'node-back': 'var(--ok)', switch: 'var(--info)', 'switch-back': 'var(--bad)' };
 
 /** The live chart; `points` come from `mergeProbeSeries`; `unmeasured` when the run has no prober. */
 export function ProbeChart({ points, events, unmeasured = false }: { points: ProbePoint[]; events: readonly RunEvent[]; unmeasured?: boolean }) {
@@ -35,7 +26,7 @@ export function ProbeChart({ points, events, unmeasured = false }: { points: Pro
   const data = useMemo(() => windowPoints(points, whole ? null : WINDOW_MS, MAX_POINTS), [points, whole]);
   const marks = useMemo(() => {
     const first = data[0]?.t ?? 0;
-    return transitionMarks(events).filter((m) => m.t >= first);
+    return chartMarks(events).filter((m) => m.t >= first);
   }, [events, data]);
 
   return (
@@ -71,9 +62,21 @@ export function ProbeChart({ points, events, unmeasured = false }: { points: Pro
               formatter={(v, name) => [fmt(v, name === 'p99' ? ' ms' : '/s'), String(name)]}
               contentStyle={{ background: 'var(--surface-2)', border: '1px solid var(--border)', fontSize: 12 }}
             />
-            {marks.map((m) => (
-              <ReferenceLine key={`${m.t}-${m.label}`} yAxisId="rate" x={m.t} stroke={m.back ? 'var(--ok)' : 'var(--warn)'} strokeDasharray="3 3" label={{ value: m.label, position: m.back ? 'insideBottomLeft' : 'insideTopLeft', fontSize: 10, fill: 'var(--text-muted)' }} />
-            ))}
+            {marks.map((m) => {
+              const traffic = m.kind === 'switch' || m.kind === 'switch-back';
+              return (
+                <ReferenceLine
+                  key={`${m.t}-${m.label}`}
+                  yAxisId="rate"
+                  x={m.t}
+                  stroke={markStroke[m.kind]}
+                  strokeWidth={traffic ? 2 : 1}
+                  strokeDasharray={traffic ? undefined : '3 3'}
+                  className={`probe-mark probe-mark-${m.kind}`}
+                  label={{ value: m.label, position: m.kind === 'node-back' ? 'insideBottomLeft' : 'insideTopLeft', fontSize: traffic ? 11 : 10, fill: traffic ? 'var(--text)' : 'var(--text-muted)' }}
+                />
+              );
+            })}
             <Area yAxisId="rate" dataKey="ok" name="ok" type="stepAfter" stroke="var(--ok)" fill="var(--ok)" fillOpacity={0.16} isAnimationActive={false} />
             <Bar yAxisId="rate" dataKey="failed" name="failed" fill="var(--bad)" minPointSize={0} maxBarSize={6} isAnimationActive={false} />
             <Line yAxisId="ms" dataKey="p99" name="p99" type="monotone" stroke="var(--info)" dot={false} strokeWidth={1.5} connectNulls isAnimationActive={false} />

@@ -46,7 +46,7 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
     <section className={`panel rollback-panel${outage ? ' panel-danger' : ''}`} data-testid="rollback-plan" data-mode={p?.mode}>
       <div className="panel-header">
         <div>
-          <h2 className="panel-title">Rollback plan</h2>
+          <h2 className="panel-title">{p?.mode === 'switch-back' ? 'Switch back plan' : 'Rollback plan'}</h2>
           <p className="muted small">What Keyturn will do to undo the last upgrade of {cluster}, and what it costs. Nothing happens until you confirm.</p>
         </div>
         <button type="button" className="btn btn-ghost btn-small" onClick={onClose} disabled={start.isPending}>
@@ -119,7 +119,9 @@ export function RollbackPanel({ cluster, viewedRunId, stopsRunning = false, onCl
                       ? 'Restore and roll back'
                       : p.mode === 'recreate-back'
                         ? 'Stop every node and roll back'
-                        : 'Roll back'}
+                        : p.mode === 'switch-back'
+                          ? 'Switch back'
+                          : 'Roll back'}
                 </button>
                 {stopsRunning && <span className="muted small">The running upgrade stops after its current step first; this can take a few minutes.</span>}
               </div>

@@ -18,6 +18,9 @@ import { foldOutage } from './outage.ts';
 import { ProbePanel } from './ProbePanel.tsx';
 import { RunControls } from './RunControls.tsx';
 import { RunProgress } from './RunProgress.tsx';
+import { isBlueGreenRun, switchBackApplies, type BlueGreenState } from '../blue-green/blue-green-state.ts';
+import { ColourColumns } from '../blue-green/ColourColumns.tsx';
+import { useBlueGreen } from '../blue-green/use-blue-green.ts';
 
 interface RolloutBodyProps {
   run: RunSummary;
@@ -35,7 +38,21 @@ function lastMessage(events: readonly RunEvent[], kind: string): string | null {
 }
 
 /** Why the run stopped, in words, with what the buttons below can do about it. */
-function StopBanner({ run, events }: { run: RunSummary; events: readonly RunEvent[] }) {
+function StopBanner({ run, events, gate }: { run: RunSummary; events: readonly RunEvent[]; gate?: BlueGreenState | null }) {
+  if (gate?.atGate) {
+    const target = gate.target ?? 'the new colour';
+    return (
+      <div className="banner banner-warn" data-testid="run-gate-banner">
+        <div className="banner-body">
+          <div className="banner-title">Waiting for promotion</div>
+          <div className="banner-message">{lastMessage(events, 'promotion.waiting') ?? `${target} passed its checks.`}</div>
+          <div className="banner-hint">
+            Nothing switches until you promote {target}; {gate.source ?? 'the serving colour'} keeps serving meanwhile. Rollback shows its plan for {target} (removed or kept) before anything happens.
+          </div>
+        </div>
+      </div>
+    );
+  }
   if (run.error && (run.status === 'failed' || run.status === 'aborted')) {
     return (
       <div className="banner banner-error" role="alert" data-testid="run-error">
@@ -75,6 +92,12 @@ function StopBanner({ run, events }: { run: RunSummary; events: readonly RunEven
 
 /** Controls, progress, node cards, prober and log of one run. */
 export function RolloutBody({ run, steps, events, active }: RolloutBodyProps) {
+  const blueGreen = isBlueGreenRun(run, steps);
+  return blueGreen ? <BlueGreenRollout run={run} steps={steps} events={events} active={active} /> : <NodeRollout run={run} steps={steps} events={events} active={active} />;
+}
+
+/** Rolling, recreate and their rollbacks: one grid of node cards. */
+function NodeRollout({ run, steps, events, active }: RolloutBodyProps) {
   const cluster = useCluster(run.clusterName ?? '', run.clusterName !== null);
   const specNodes = useMemo(() => cluster.data?.spec.nodes.map((n) => n.name) ?? [], [cluster.data]);
   const cards = useMemo(() => nodeCards(specNodes, foldNodeStates(events)), [specNodes, events]);
@@ -87,6 +110,34 @@ export function RolloutBody({ run, steps, events, active }: RolloutBodyProps) {
       <RunControls run={run} steps={steps} />
       <RunProgress steps={steps} live={active} />
       <NodeCards cards={cards} run={run} steps={steps} live={active} />
+      <RolloutFooter run={run} steps={steps} events={events} active={active} />
+    </div>
+  );
+}
+
+/** Blue/green and its switch back: one column per colour, Promote at the gate, Switch back after the switch. */
+function BlueGreenRollout({ run, steps, events, active }: RolloutBodyProps) {
+  const cluster = useCluster(run.clusterName ?? '', run.clusterName !== null);
+  const specNodes = useMemo(() => cluster.data?.spec.nodes.map((n) => n.name) ?? [], [cluster.data]);
+  const trafficName = cluster.data?.spec.traffic.name ?? null;
+  const view = useBlueGreen(run, steps, events, active);
+  const controls = { state: view.state, trafficName, switchBack: switchBackApplies(view.state, view.recordsRead ? view.records : null) };
+
+  return (
+    <div className="rollout rollout-blue-green" data-testid="rollout" data-run-status={run.status} data-strategy="blue-green">
+      <StopBanner run={run} events={events} gate={view.state} />
+      <RunControls run={run} steps={steps} blueGreen={controls} />
+      <RunProgress steps={steps} live={active} />
+      <ColourColumns run={run} steps={steps} events={events} state={view.state} records={view.records} specNodes={specNodes} trafficName={trafficName} live={active} />
+      <RolloutFooter run={run} steps={steps} events={events} active={active} />
+    </div>
+  );
+}
+
+/** The prober, the steps and the log, under either body. */
+function RolloutFooter({ run, steps, events, active }: RolloutBodyProps) {
+  return (
+    <>
       <ProbePanel runId={run.id} events={events} active={active} />
       <div className="run-layout">
         <aside className="run-side">
@@ -99,6 +150,6 @@ export function RolloutBody({ run, steps, events, active }: RolloutBodyProps) {
           <EventLog events={events} live={active} compact />
         </div>
       </div>
-    </div>
+    </>
   );
 }

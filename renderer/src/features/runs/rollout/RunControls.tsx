@@ -9,6 +9,16 @@ import type { RunSummary, Step } from '../../../../../shared/contract/index.ts';
 import { useRunControl, type RunControl } from '../../../api/use-upgrade.ts';
 import { ErrorPanel } from '../../../components/ErrorPanel.tsx';
 import { RollbackPanel } from './RollbackPanel.tsx';
+import type { BlueGreenState } from '../blue-green/blue-green-state.ts';
+import { promoteWords, rollbackBeforeSwitchWords, switchBackWords } from '../blue-green/blue-green-words.ts';
+
+/** A blue/green upgrade's facts for its controls: Resume at the gate is "Promote", Rollback after the switch is "Switch back". */
+export interface BlueGreenControls {
+  state: BlueGreenState;
+  trafficName: string | null;
+  /** The switch back still applies (see `switchBackApplies`). */
+  switchBack: boolean;
+}
 
 function Control({ children, explain, testId }: { children: ReactNode; explain: string; testId: string }) {
   return (
@@ -22,7 +32,7 @@ function Control({ children, explain, testId }: { children: ReactNode; explain: 
 }
 
 /** The controls of one upgrade or rollback run, for whatever state it is in. */
-export function RunControls({ run, steps }: { run: RunSummary; steps: Step[] }) {
+export function RunControls({ run, steps, blueGreen }: { run: RunSummary; steps: Step[]; blueGreen?: BlueGreenControls }) {
   const pause = useRunControl('pause');
   const abort = useRunControl('abort');
   const resume = useRunControl('resume');
@@ -33,7 +43,12 @@ export function RunControls({ run, steps }: { run: RunSummary; steps: Step[] }) 
   const stopped = run.status === 'paused' || run.status === 'interrupted';
   const ended = run.status === 'failed' || run.status === 'aborted' || run.status === 'succeeded';
   const isRollback = run.kind === 'rollback';
-  const showRollback = run.clusterName !== null && (isRollback ? !active && run.status !== 'succeeded' : true);
+  const bg = isRollback ? undefined : blueGreen;
+  const switched = bg?.state.switched != null;
+  // After a switch, the way back is the switch back; once it no longer applies (traffic went back, the colour is gone) there is none to offer here.
+  const showRollback = run.clusterName !== null && (isRollback ? !active && run.status !== 'succeeded' : !switched || bg?.switchBack === true);
+  const promote = bg?.state.atGate ? promoteWords(bg.state, steps) : null;
+  const bgRollback = bg ? (switched ? switchBackWords(bg.state, bg.trafficName) : rollbackBeforeSwitchWords(bg.state)) : null;
   // A request is shown as pending until the run's status moves on; the ledger's pending control survives a reload.
   const pending = (requested && requested.status === run.status ? requested.control : null) ?? (active ? run.control : null);
   const send = (control: RunControl, m: ReturnType<typeof useRunControl>) =>
@@ -70,7 +85,14 @@ export function RunControls({ run, steps }: { run: RunSummary; steps: Step[] }) 
             </Control>
           </>
         )}
-        {stopped && (
+        {stopped && promote && (
+          <Control testId="run-promote" explain={promote.explain}>
+            <button type="button" className="btn btn-primary" data-testid="run-promote" disabled={resume.isPending} onClick={() => send('resume', resume)}>
+              {resume.isPending ? 'Checking the colours…' : promote.label}
+            </button>
+          </Control>
+        )}
+        {stopped && !promote && (
           <Control testId="run-resume" explain="Resume: checks what every node really runs, then continues from the first step not done.">
             <button type="button" className="btn btn-primary" data-testid="run-resume" disabled={resume.isPending} onClick={() => send('resume', resume)}>
               {resume.isPending ? 'Checking the nodes…' : 'Resume'}
@@ -79,17 +101,25 @@ export function RunControls({ run, steps }: { run: RunSummary; steps: Step[] }) 
         )}
         {showRollback && (
           <Control
-            testId="run-rollback"
+            testId={switched ? 'run-switch-back' : 'run-rollback'}
             explain={
-              active
-                ? `Rollback: stops after the current step, then puts the nodes back on ${from ?? 'the previous version'}; the plan and its cost are shown first.`
-                : !touched && !isRollback
-                  ? 'Rollback: not needed, no node was changed by this run; the plan says so before anything happens.'
-                  : `Rollback: puts the nodes back on ${from ?? 'the previous version'}; the plan and its cost are shown first.`
+              bgRollback
+                ? bgRollback.explain
+                : active
+                  ? `Rollback: stops after the current step, then puts the nodes back on ${from ?? 'the previous version'}; the plan and its cost are shown first.`
+                  : !touched && !isRollback
+                    ? 'Rollback: not needed, no node was changed by this run; the plan says so before anything happens.'
+                    : `Rollback: puts the nodes back on ${from ?? 'the previous version'}; the plan and its cost are shown first.`
             }
           >
-            <button type="button" className={`btn ${ended && run.status !== 'succeeded' && touched ? 'btn-primary' : 'btn-danger-outline'}`} data-testid="run-rollback" disabled={rollbackOpen} onClick={() => setRollbackOpen(true)}>
-              {isRollback ? 'Plan the rollback again…' : 'Rollback…'}
+            <button
+              type="button"
+              className={`btn ${ended && run.status !== 'succeeded' && touched ? 'btn-primary' : 'btn-danger-outline'}`}
+              data-testid={switched ? 'run-switch-back' : 'run-rollback'}
+              disabled={rollbackOpen}
+              onClick={() => setRollbackOpen(true)}
+            >
+              {isRollback ? 'Plan the rollback again…' : (bgRollback?.label ?? 'Rollback…')}
             </button>
           </Control>
         )}

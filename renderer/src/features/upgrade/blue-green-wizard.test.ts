@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { createElement, type ReactElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { planSchema, type Plan } from '../../../../shared/contract/index.ts';
+import { explain } from '../../../../shared/domain/compatibility.ts';
+import { planStrategies } from '../../../../shared/domain/strategy.ts';
+import { classifyChange } from '../../../../shared/domain/versions.ts';
+import { queryKeys } from '../../api/query-keys.ts';
+import { BackupStep, runnableStrategy, startClause } from './BackupStep.tsx';
+import { editsToPlanInput, planKey } from './plan-edits.ts';
+import { plannedPromote, promoteMatchesPlan } from './PromotionChoice.tsx';
+import { StrategyStep } from './StrategyStep.tsx';
+import { emptyWizardDraft, type WizardDraft } from './wizard-store.ts';
+import { blueCluster, minorUpgradePlan } from './fixtures/minor-upgrade.ts';
+
+/** The minor upgrade's plan with the strategies main's planner computes for a cluster with Terraform (blue/green executable). */
+function blueGreenPlan(promote?: 'manual' | 'auto'): Plan {
+  const change = classifyChange('26.5.6', '26.7.3');
+  const output = 'Rolling Update is not available. (keycloak.version: 26.5.6 -> 26.7.3)';
+  const reasons = explain({ from: '26.5.6', to: '26.7.3', fromOptions: { db: 'postgres' }, toOptions: { db: 'postgres' }, exitCode: 3, output });
+  const s = planStrategies({ change, exitCode: 3, verdict: 'recreate', reasons, cluster: { nodes: ['n1', 'n2'], loadBalancer: true, traffic: { kind: 'dns', name: 'sso.lab.example', ttl: 1 }, terraform: true, ansible: true, stopPlaybook: true, environment: 'production', ...(promote ? { promote } : {}) } });
+  return planSchema.parse({ ...minorUpgradePlan(), ...s });
+}
+
+function render(el: ReactElement, seed: (qc: QueryClient) => void = () => {}): string {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
+  seed(qc);
+  return renderToStaticMarkup(createElement(QueryClientProvider, { client: qc }, el));
+}
+function byTestId(html: string, id: string): string | null {
+  const i = html.indexOf(`data-testid="${id}"`);
+  if (i < 0) return null;
+  return html.slice(html.lastIndexOf('<', i), html.indexOf('</', i));
+}
+const text = (html: string | null) => (html ?? '').replace(/<[^>]*>/g, '').replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+
+describe('the strategy comes from the plan, blue/green included', () => {
+  it('starts whatever executable strategy the plan offers, by the contract\'s names', () => {
+    const plan = blueGreenPlan();
+    const bg = plan.strategies.find((s) => s.name === 'blue-green')!;
+    expect(bg.executable).toBe(true);
+    expect(runnableStrategy(bg)).toBe('blue-green');
+    expect(runnableStrategy({ ...bg, executable: false })).toBeNull();
+    expect(startClause('blue-green', plan, false, 'sso.lab.example')).toBe('blue-green: green is built beside the serving colour from a fresh backup, then sso.lab.example switches to it once you press "Promote green"');
+    expect(startClause('blue-green', blueGreenPlan('auto'), false, 'sso.lab.example')).toContain('as soon as it passed its checks');
+  });
+  it('the Backup step arms the start of a blue/green plan and says what it will do', () => {
+    const draft: WizardDraft = { ...emptyWizardDraft, step: 'backup', to: '26.7.3', strategy: 'blue-green' };
+    const html = render(createElement(BackupStep, { detail: blueCluster('lab'), draft, plan: blueGreenPlan() }), (qc) => qc.setQueryData(queryKeys.backups('blue'), []));
+    expect(byTestId(html, 'start-run')).not.toContain('disabled');
+    expect(text(html.slice(html.indexOf('data-testid="start-summary"'), html.indexOf('class="confirm-box"')))).toContain('blue-green: green is built beside the serving colour');
+  });
+});
+
+describe('blue/green promotion in the Strategy step', () => {
+  const draft: WizardDraft = { ...emptyWizardDraft, step: 'strategy', to: '26.7.3', strategy: 'blue-green' };
+  it('shows the plan\'s promotion (manual for production) instead of the canary, and lets the wizard go on', () => {
+    const plan = blueGreenPlan();
+    expect(plannedPromote(plan)).toBe('manual');
+    const html = render(createElement(StrategyStep, { cluster: 'blue', draft, plan, nodeCount: 2 }));
+    expect(byTestId(html, 'promotion-choice')).toContain('data-planned="manual"');
+    expect(byTestId(html, 'promote-manual')).toContain('checked');
+    expect(byTestId(html, 'canary-toggle')).toBeNull();
+    expect(byTestId(html, 'promotion-replan')).toBeNull();
+    expect(byTestId(html, 'wizard-next')).not.toContain('disabled');
+  });
+  it('asks for a new plan when the operator chooses another promotion, and holds Next until then', () => {
+    const plan = blueGreenPlan();
+    const auto = { ...draft, promote: 'auto' as const };
+    expect(promoteMatchesPlan(auto, plan)).toBe(false);
+    const html = render(createElement(StrategyStep, { cluster: 'blue', draft: auto, plan, nodeCount: 2 }));
+    expect(byTestId(html, 'promote-auto')).toContain('checked');
+    expect(text(byTestId(html, 'promotion-replan-button'))).toBe('Plan again with automatic promotion');
+    expect(byTestId(html, 'wizard-next')).toContain('disabled');
+    expect(text(byTestId(html, 'strategy-blocked'))).toBe('Plan again with the promotion you chose first.');
+    // The plan computed with it matches, and the wizard goes on.
+    expect(promoteMatchesPlan(auto, blueGreenPlan('auto'))).toBe(true);
+  });
+  it('puts the choice into the plan request, and a different choice is a different plan', () => {
+    const { input } = editsToPlanInput('blue', '26.7.3', [], 'auto');
+    expect(input).toEqual({ cluster: 'blue', to: '26.7.3', promote: 'auto' });
+    expect(editsToPlanInput('blue', '26.7.3', []).input).toEqual({ cluster: 'blue', to: '26.7.3' });
+    expect(planKey(input)).not.toBe(planKey(editsToPlanInput('blue', '26.7.3', [], 'manual').input));
+  });
+});
