@@ -156,7 +156,7 @@ export function createRollbackService(deps: EngineDeps) {
     const composed = composeRollback({
       undone,
       strategy: run.strategy,
-      ...(blueGreen ? { blueGreen: { ...(built.colour === 'blue' || built.colour === 'green' ? { colour: built.colour } : {}), ...(built.provision === 'described' ? { provision: 'described' as const } : {}) } } : {}),
+      ...(blueGreen ? { blueGreen: { ...detail.spec.blueGreen, ...(built.colour === 'blue' || built.colour === 'green' ? { colour: built.colour } : {}), ...(built.provision === 'described' ? { provision: 'described' as const } : {}) } } : {}),
       schemaChanged,
       nodesToRevert: nodes,
       facts: factsOf(detail, run),

@@ -75,5 +75,7 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
     admin: { username: creds.adminUser, passwordRef: { file: adminPasswordFile } },
     // Blue/green's smoke tests log this realm user in on green before any switch.
     smoke: { user: { username: creds.username, passwordRef: { file: userPasswordFile } }, checks: [] },
+    // The lab's clients are its own prober and tests, all resolving through its BIND with a 1 s TTL: a shorter watch and grace than production's defaults.
+    blueGreen: { watchSeconds: 20, graceSeconds: 3 },
   });
 }

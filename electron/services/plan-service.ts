@@ -93,6 +93,7 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
       ...(detail.spec.smoke?.user ? [] : ['smoke: { user: { username, passwordRef } }']),
       ...(detail.spec.admin ? [] : ['admin: { username, passwordRef }']),
     ],
+    ...(detail.spec.blueGreen ? { blueGreen: detail.spec.blueGreen } : {}),
     colours: { active, others: colours.filter((c) => c.role !== 'active').map((c) => ({ colour: c.colour, role: c.role })) },
     ...(promote ? { promote } : {}),
     // A stop measured without a start (or the reverse) is no history: the prediction would mix measured and default.

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
+import { colourModuleText } from '../../test/support/colour-module.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterSpecSchema, type ClusterSpecInput } from '../../shared/contract/clusters.ts';
@@ -137,29 +138,7 @@ describe('standby decommission refusals (real ledger)', () => {
 });
 
 /** The blue/green contract of docs/blue-green-terraform.md: the `colour` variable and five outputs; each colour leaves a marker file while it exists. */
-const moduleText = [
-  'variable "colour" {',
-  '  type    = string',
-  '  default = "blue"',
-  '}',
-  'locals { octet = var.colour == "green" ? 20 : 10 }',
-  'resource "terraform_data" "vm" {',
-  '  input = var.colour',
-  '  provisioner "local-exec" {',
-  '    command = "echo up > ${path.module}/made-${var.colour}"',
-  '  }',
-  '  provisioner "local-exec" {',
-  '    when    = destroy',
-  '    command = "rm -f ${path.module}/made-${self.output}"',
-  '  }',
-  '}',
-  'output "colour" { value = terraform_data.vm.output }',
-  'output "nodes" { value = [for i in [1, 2] : { name = "${substr(var.colour, 0, 1)}${i}", address = "127.0.${local.octet}.${i}", ssh_port = 22 }] }',
-  'output "postgres" { value = { host = "127.0.${local.octet}.50", port = 5432, database = "keycloak", username = "keycloak" } }',
-  'output "haproxy" { value = { address = "127.0.${local.octet}.100", port = 8080, admin_socket = "127.0.${local.octet}.100:9999", backend = "keycloak" } }',
-  'output "ansible_inventory" { value = yamlencode({ all = { hosts = { for i in [1, 2] : "${substr(var.colour, 0, 1)}${i}" => { ansible_host = "127.0.${local.octet}.${i}" } } } }) }',
-  '',
-].join('\n');
+const moduleText = colourModuleText();
 
 describe('standby decommission of a Terraform-built colour (real terraform)', () => {
   let dir: string;

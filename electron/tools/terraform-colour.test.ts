@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { colourModuleText } from '../../test/support/colour-module.ts';
 import { terraformInit, type TerraformOutputValue } from './terraform.ts';
 import { listWorkspaces } from './terraform-workspace.ts';
 import { applyColour, colourArgs, colourOutputNames, destroyColour, ensureColourWorkspace, inventoryKeyPath, parseColourOutputs, readColour } from './terraform-colour.ts';
@@ -91,30 +92,7 @@ describe('colour arguments and outputs (no terraform)', () => {
 });
 
 /** A customer-shaped module: the colour under its own variable name picks the addresses; each colour leaves a marker file while it exists. */
-const moduleText = (withInventory: boolean) =>
-  [
-    'variable "deployment_colour" {',
-    '  type    = string',
-    '  default = "blue"',
-    '}',
-    'locals { octet = var.deployment_colour == "green" ? 20 : 10 }',
-    'resource "terraform_data" "vm" {',
-    '  input = var.deployment_colour',
-    '  provisioner "local-exec" {',
-    '    command = "echo up > ${path.module}/made-${var.deployment_colour}"',
-    '  }',
-    '  provisioner "local-exec" {',
-    '    when    = destroy',
-    '    command = "rm -f ${path.module}/made-${self.output}"',
-    '  }',
-    '}',
-    'output "colour" { value = terraform_data.vm.output }',
-    'output "nodes" { value = [for i in [1, 2] : { name = "${substr(var.deployment_colour, 0, 1)}${i}", address = "127.0.${local.octet}.${i}", ssh_port = 22 }] }',
-    'output "postgres" { value = { host = "127.0.${local.octet}.50", port = 5432, database = "keycloak", username = "keycloak" } }',
-    'output "haproxy" { value = { address = "127.0.${local.octet}.100", port = 8080, admin_socket = "127.0.${local.octet}.100:9999", backend = "keycloak" } }',
-    withInventory ? 'output "ansible_inventory" { value = yamlencode({ all = { hosts = { for i in [1, 2] : "h${i}" => { ansible_host = "127.0.${local.octet}.${i}" } } } }) }' : '',
-    '',
-  ].join('\n');
+const moduleText = (withInventory: boolean) => colourModuleText({ variable: 'deployment_colour', inventory: withInventory, hostPrefix: 'h' });
 
 let dir: string;
 

@@ -183,6 +183,17 @@ export const clusterSpecSchema = z
           .default([]),
       })
       .optional(),
+    /**
+     * Blue/green after the switch: how long the prober watches the public name
+     * (default 60 s) and how long the old colour keeps serving beyond the DNS
+     * TTL (default 10 s), for clusters whose clients need more, or a lab less.
+     */
+    blueGreen: z
+      .strictObject({
+        watchSeconds: z.number().int().min(10, 'must be at least 10 s').max(3600, 'must be at most 3600 s').optional(),
+        graceSeconds: z.number().int().min(0).max(3600, 'must be at most 3600 s').optional(),
+      })
+      .optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

@@ -190,6 +190,7 @@ describe('blue/green is executable where the cluster has what its steps need', (
     expect(bgOf({ smokeMissing: ['smoke: { user: { username, passwordRef } }'] })).toMatchObject({ executable: false, executableWhy: 'Green is smoke-tested before any switch (client credentials, a password login, an admin API read): add smoke: { user: { username, passwordRef } } to the cluster file.' });
     expect(bgOf({ colours: { active: 'blue', others: [{ colour: 'green', role: 'standby' }] } })).toMatchObject({ executable: false, executableWhy: expect.stringMatching(/^A green deployment is still on record as standby: decommission it first/) });
     expect(bgOf({ colours: { active: 'green', others: [] } }).steps[2]!.title).toMatch(/^Create blue:/);
+    expect(bgOf({ blueGreen: { watchSeconds: 20, graceSeconds: 3 } }).steps.find((s) => s.kind === 'traffic.watch')!.title).toMatch(/^Watch sso.lab.test with the prober for 20 s/);
   });
 
   it('is executable for a DNS-switched cluster with Terraform, and its plan lists the steps the engine runs', () => {

@@ -36,6 +36,8 @@ export interface ClusterFacts extends Omit<StepFacts, 'change'> {
   colours?: { active: 'blue' | 'green'; others: { colour: 'blue' | 'green'; role: string }[] };
   /** What blue/green's smoke tests need and the cluster file lacks (probe client, smoke user, admin), as cluster-file paths. */
   smokeMissing?: string[];
+  /** Blue/green's watch window and grace from the cluster file (else the defaults). */
+  blueGreen?: { watchSeconds?: number; graceSeconds?: number };
   /** Blue/green's promotion, when the operator chose it (else from the environment). */
   promote?: 'manual' | 'auto';
   /** What this cluster's earlier runs measured (median seconds), for the recreate prediction; null without history. */
@@ -113,7 +115,7 @@ function rolling(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommende
 }
 
 /** The colour to build is the one not serving; the operator's promotion choice, when given. */
-const blueGreenOptions = (c: ClusterFacts) => ({ colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const, ...(c.promote ? { promote: c.promote } : {}) });
+const blueGreenOptions = (c: ClusterFacts) => ({ colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const, ...(c.promote ? { promote: c.promote } : {}), ...c.blueGreen });
 
 function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit<Strategy, 'recommended' | 'executable' | 'executableWhy'> {
   const { verdict, exitCode } = input;

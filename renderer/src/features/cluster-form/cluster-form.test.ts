@@ -13,11 +13,12 @@ const spec = clusterSpecSchema.parse({
   database: { host: 'db', name: 'kc', user: 'kc', passwordRef: { env: 'DBPW' } },
   traffic: { kind: 'dns', name: 'sso.x', server: 'ns', ttl: 5, tsigKeyRef: { file: '/t' } },
   loadBalancer: { kind: 'haproxy', runtimeApi: '/s', backend: 'kc' },
-  terraform: { dir: '/tf' },
+  terraform: { dir: '/tf', secretVars: { db_password: { env: 'TF_DB_PW' } } },
   ansible: { inventory: 'i', playbook: 'p', stopPlaybook: 's', phased: true },
   probe: { realm: 'probe', clientId: 'keyturn-probe', clientSecretRef: { file: '/probe-secret' }, ratePerSecond: 10, allowedNetworks: ['10.1.0.0/16'] },
   admin: { username: 'admin', passwordRef: { env: 'ADM' } },
   smoke: { user: { username: 'smoke-user', passwordRef: { file: '/smoke-pw' } }, checks: [{ name: 'ext', url: 'https://sso.acme.example/realms/acme/ext/health' }, { name: 'cmd', argv: ['/usr/local/bin/check', '--quick'] }] },
+  blueGreen: { watchSeconds: 30, graceSeconds: 5 },
 });
 
 describe('draft <-> spec', () => {

@@ -94,13 +94,14 @@ export function draftToSpec(d: ClusterDraft): ClusterSpecInput {
     traffic,
     // Optional blocks are sent as soon as any of their fields is filled, so a half-filled block gets its "is required" beside the empty field.
     loadBalancer: opt(lb.runtimeApi) || opt(lb.backend) ? { kind: 'haproxy' as const, runtimeApi: lb.runtimeApi.trim(), backend: lb.backend.trim() } : undefined,
-    terraform: opt(d.terraform.dir) || opt(d.terraform.varFile) ? compact({ dir: d.terraform.dir.trim(), varFile: opt(d.terraform.varFile) }) : undefined,
+    terraform: opt(d.terraform.dir) || opt(d.terraform.varFile) ? compact({ dir: d.terraform.dir.trim(), varFile: opt(d.terraform.varFile), secretVars: d.terraform.secretVars ?? undefined }) : undefined,
     ansible:
       opt(d.ansible.inventory) || opt(d.ansible.playbook) || opt(d.ansible.stopPlaybook)
         ? compact({ inventory: d.ansible.inventory.trim(), playbook: d.ansible.playbook.trim(), stopPlaybook: opt(d.ansible.stopPlaybook), phased: d.ansible.phased || undefined })
         : undefined,
     probe: d.probe ?? undefined,
     smoke: d.smoke ?? undefined,
+    blueGreen: d.blueGreen ?? undefined,
     admin: opt(d.admin.username) || adminRef ? compact({ username: d.admin.username.trim(), passwordRef: adminRef }) : undefined,
   });
   // `compact` keeps the shape; the cast only restores the optional members it may have dropped.

@@ -78,12 +78,15 @@ export interface ClusterDraft {
     map: string;
   };
   loadBalancer: { runtimeApi: string; backend: string };
-  terraform: { dir: string; varFile: string };
+  /** `secretVars` are not edited in this form (cluster file), carried through unchanged. */
+  terraform: { dir: string; varFile: string; secretVars: NonNullable<ClusterSpec['terraform']>['secretVars'] | null };
   ansible: { inventory: string; playbook: string; stopPlaybook: string; phased: boolean };
   /** The availability probe: not edited in this form (cluster file), carried through unchanged. */
   probe: ClusterSpec['probe'] | null;
   /** Blue/green's smoke checks and test user: not edited in this form (cluster file), carried through unchanged. */
   smoke: ClusterSpec['smoke'] | null;
+  /** Blue/green's watch and grace: not edited in this form (cluster file), carried through unchanged. */
+  blueGreen: ClusterSpec['blueGreen'] | null;
 }
 
 let counter = 0;
@@ -125,10 +128,11 @@ export function emptyDraft(): ClusterDraft {
     database: { host: '', port: '', name: '', user: '', passwordRef: emptyRef() },
     traffic: { kind: 'dns', name: '', server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: '', backend: '', map: '' },
     loadBalancer: { runtimeApi: '', backend: '' },
-    terraform: { dir: '', varFile: '' },
+    terraform: { dir: '', varFile: '', secretVars: null },
     ansible: { inventory: '', playbook: '', stopPlaybook: '', phased: false },
     probe: null,
     smoke: null,
+    blueGreen: null,
   };
 }
 
@@ -180,9 +184,10 @@ export function draftFromSpec(spec: ClusterSpec): ClusterDraft {
         ? { kind: 'dns', name: t.name, server: t.server, port: str(t.port), zone: str(t.zone), ttl: str(t.ttl), tsigKeyRef: refDraft(t.tsigKeyRef), runtimeApi: '', backend: '', map: '' }
         : { kind: 'haproxy', name: t.name, server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: t.runtimeApi, backend: t.backend, map: str(t.map) },
     loadBalancer: { runtimeApi: str(spec.loadBalancer?.runtimeApi), backend: str(spec.loadBalancer?.backend) },
-    terraform: { dir: str(spec.terraform?.dir), varFile: str(spec.terraform?.varFile) },
+    terraform: { dir: str(spec.terraform?.dir), varFile: str(spec.terraform?.varFile), secretVars: spec.terraform?.secretVars ?? null },
     ansible: { inventory: str(spec.ansible?.inventory), playbook: str(spec.ansible?.playbook), stopPlaybook: str(spec.ansible?.stopPlaybook), phased: spec.ansible?.phased ?? false },
     probe: spec.probe ?? null,
     smoke: spec.smoke ?? null,
+    blueGreen: spec.blueGreen ?? null,
   };
 }
