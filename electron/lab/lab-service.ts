@@ -10,6 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { KeyturnError } from '../../shared/errors.ts';
+import { listColours, setColourRole } from '../ledger/colours-repo.ts';
 import { getCluster, insertCluster, pinHostKey, setClusterHealth, updateCluster } from '../ledger/clusters-repo.ts';
 import type { RunRecorder } from '../runs/run-recorder.ts';
 import { beginRun, type RecorderDeps } from '../runs/run-recorder.ts';
@@ -260,7 +261,12 @@ export function createLabService(deps: LabServiceDeps) {
       const done = (async () => {
         try {
           const destroyed = await rec.step(0, () => destroyAllColours(paths, creds, rec, signal));
-          if (labClusterId()) setClusterHealth(deps.db, 'lab', 'down');
+          const id = labClusterId();
+          if (id) {
+            setClusterHealth(deps.db, 'lab', 'down');
+            // Every colour is gone with the lab: none may come back as a standby or with its old host keys.
+            for (const c of listColours(deps.db, id)) setColourRole(deps.db, c.id, 'destroyed', rec.runId);
+          }
           rec.succeed({ message: `Lab destroyed: ${destroyed.map((d) => `${d.colour} (workspace "${d.workspace}")`).join(', ')}`, destroyed });
         } catch (err) {
           rec.fail(err);

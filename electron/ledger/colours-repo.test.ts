@@ -30,6 +30,16 @@ function seeded() {
 }
 
 describe('colours repo', () => {
+  it('refreshes the active record from the cluster record on the next run: host keys pinned again since are the ones a switch back restores', () => {
+    const { db, clusterId } = seeded();
+    const keyed = (fp: string) => colourDeploymentSchema.parse({ ...deployment('blue', '127.0.10', 'cluster-file'), nodes: [{ name: 'n1', address: '127.0.10.1', sshPort: 2222, hostKey: { algorithm: 'ssh-ed25519', fingerprint: fp, publicKey: null, pinnedAt: '2026-12-01T10:00:00.000Z' } }] });
+    const first = ensureActiveColour(db, clusterId, keyed('SHA256:old'), '26.5.6');
+    const again = ensureActiveColour(db, clusterId, keyed('SHA256:new'), '26.5.7');
+    expect(again.id).toBe(first.id);
+    expect(again).toMatchObject({ role: 'active', version: '26.5.7', deployment: { source: 'cluster-file', nodes: [{ hostKey: { fingerprint: 'SHA256:new' } }] } });
+    expect(listColours(db, clusterId)).toHaveLength(1);
+  });
+
   it('activates a colour and makes the cluster record describe it, with the host keys pinned when it was built, in one transaction', () => {
     const { db, clusterId, runId } = seeded();
     const before = getCluster(db, 'acme-prod');

@@ -79,14 +79,23 @@ export function recordBuildingColour(db: Ledger, c: NewColour): ColourRecord {
 }
 
 /**
- * Records the colour that serves when a cluster has none recorded yet (its
- * first blue/green run: the cluster file's own deployment), so the switch can
- * make it the standby. Returns the active record, whichever it is.
+ * Records the colour that serves, as the cluster record describes it now
+ * (`deployment`), so the switch can make it the standby. The first
+ * blue/green run inserts it; a later one refreshes the active record from the
+ * cluster record, keeping where it came from (`source`): the cluster record
+ * is what serves, and a colour record older than it (host keys pinned again,
+ * a node replaced, a lab rebuilt) would put stale keys back on a switch back.
+ * Returns the active record.
  */
 export function ensureActiveColour(db: Ledger, clusterId: string, deployment: ColourDeployment, version: string): ColourRecord {
   return db.transaction(() => {
     const active = db.prepare(`${select} WHERE k.cluster_id = ? AND k.role = 'active'`).get(clusterId) as Row | undefined;
-    if (active) return toRecord(active);
+    if (active) {
+      const current = toRecord(active);
+      const refreshed = colourDeploymentSchema.parse({ ...deployment, colour: current.colour, source: current.deployment.source });
+      db.prepare('UPDATE cluster_colours SET deployment = ?, version = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(refreshed), version, nowIso(), current.id);
+      return toRecord(db.prepare(`${select} WHERE k.id = ?`).get(current.id) as Row);
+    }
     const id = newId();
     const now = nowIso();
     db.prepare('INSERT INTO cluster_colours (id, cluster_id, colour, role, deployment, version, run_id, clone_point, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)')
