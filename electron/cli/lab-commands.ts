@@ -98,6 +98,12 @@ export function registerLabCommands(program: Command, ctx: CliContext): void {
         if (o.json) return printJson(io, s);
         io.out(`state     ${s.state}\nurl       ${s.url}\ndns       ${s.dns.name} @ ${s.dns.server}:${s.dns.port}\nrealm     ${s.realm}  client ${s.clientId}  user ${s.username}\ncluster   size ${s.clusterSize ?? '-'}\n\n`);
         if (s.nodes.length) table(io, ['NODE', 'ADDRESS', 'VERSION', 'READY', 'JDK'], s.nodes.map((n) => [n.name, n.address, n.version, n.ready ? 'yes' : 'no', n.jdk]));
+        const c = s.colours;
+        if (c) {
+          const nodes = (ns: { name: string; address: string }[]) => ns.map((n) => `${n.name} ${n.address}`).join(', ');
+          io.out(`\nactive    ${c.active.colour} ${c.active.version}: ${nodes(c.active.nodes)}\n`);
+          io.out(c.standby ? `standby   ${c.standby.colour} ${c.standby.version} (${c.standby.role}, ${c.standby.ageSeconds} s): ${nodes(c.standby.nodes)}\n` : 'standby   none\n');
+        }
         for (const p of s.problems) io.out(`problem: ${p}\n`);
       });
     });
