@@ -6,7 +6,11 @@
  * it will do and what it costs (downtime, the writes a restore loses) before
  * anything happens; a restore needs an explicit confirmation.
  */
-import { sessionPolicySchema, type ClusterDetail, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
+import { sessionPolicySchema, type Backup, type ClusterDetail, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
+import { colourSpec } from '../../shared/domain/colour-spec.ts';
+import { liveColour } from '../ledger/colours-repo.ts';
+import { clusterConnection, clusterSchema } from '../services/database-connection.ts';
+import { lostWritesSince } from '../services/lost-writes.ts';
 import { composeRollback, predictRollbackDowntime } from '../../shared/domain/rollback-steps.ts';
 import type { StepFacts } from '../../shared/domain/strategy-steps.ts';
 import { isBlueGreenKind, stepKinds } from '../../shared/domain/step-kinds.ts';
@@ -77,7 +81,24 @@ export function createRollbackService(deps: EngineDeps) {
    * took since the switch stay on green (kept as standby), so it needs a
    * confirmation; before the switch blue never changed and green goes.
    */
-  function switchBackText(common: Omit<RollbackPlan, 'downtime' | 'lostWrites' | 'lostWriteLines' | 'needsConfirmation' | 'explanation'>, steps: PlannedRollback['planned'], undone: readonly { kind: string; status: string }[]): PlannedRollback {
+  /**
+   * What the colour traffic leaves received since the switch, counted in its
+   * own database the way a restore's lost writes are (users by name, events,
+   * sessions): blue never had them. A failed count says so.
+   */
+  async function writesSinceSwitch(detail: ClusterDetail, colour: string, at: string): Promise<{ summary: string; lines: string[] }> {
+    try {
+      const record = colour === 'blue' || colour === 'green' ? liveColour(deps.db, detail.id, colour) : null;
+      if (!record) return { summary: `Keyturn holds no record of ${colour}'s database to count them in.`, lines: [] };
+      const spec = colourSpec(detail.spec, record.deployment);
+      const l = await lostWritesSince(await clusterConnection(spec), clusterSchema(spec), { id: record.id, createdAt: at } as Backup);
+      return { summary: l.items.map((i) => i.text).join(' '), lines: [...l.items.map((i) => i.text), ...l.uncounted] };
+    } catch (err) {
+      return { summary: `Keyturn could not count them: ${(err as Error).message}`, lines: [] };
+    }
+  }
+
+  async function switchBackText(detail: ClusterDetail, common: Omit<RollbackPlan, 'downtime' | 'lostWrites' | 'lostWriteLines' | 'needsConfirmation' | 'explanation'>, steps: PlannedRollback['planned'], undone: readonly { kind: string; status: string }[]): Promise<PlannedRollback> {
     const switched = steps.some((s) => s.kind === 'traffic.switch');
     const built = String(steps[0]?.params?.serving ?? 'green');
     const back = String(steps[0]?.params?.colour ?? 'blue');
@@ -94,11 +115,12 @@ export function createRollbackService(deps: EngineDeps) {
     }
     const e = listEvents(deps.db, common.runId, -1, 100_000).filter((x) => x.kind === 'traffic.switched').pop();
     const at = e ? (typeof e.data.at === 'string' ? e.data.at : e.at) : null;
+    const counted = at ? await writesSinceSwitch(detail, built, at) : { summary: '', lines: [] };
     return {
       ...common, planned: steps,
       downtime: `None: ${back} kept serving unchanged as the standby; clients return to it within the DNS TTL.`,
-      lostWrites: `Writes made on ${built} since the switch${at ? ` at ${at}` : ''} (new users, credentials, consents, sessions) stay in ${built}'s database, which is kept as the standby; ${back} does not have them.`,
-      lostWriteLines: [`Everything ${built} received since the switch${at ? ` (${at})` : ''} stays on ${built} only.`],
+      lostWrites: `Writes made on ${built} since the switch${at ? ` at ${at}` : ''} (new users, credentials, consents, sessions) stay in ${built}'s database, which is kept as the standby; ${back} does not have them.${counted.summary ? ` ${counted.summary}` : ''}`,
+      lostWriteLines: [`Everything ${built} received since the switch${at ? ` (${at})` : ''} stays on ${built} only.`, ...counted.lines],
       needsConfirmation: true,
       explanation: `A blue/green upgrade never changes ${back}: switching back points the traffic at it again, watches it, and records it active, with ${built} kept as standby until it is decommissioned.`,
     };
@@ -187,7 +209,7 @@ export function createRollbackService(deps: EngineDeps) {
         planned: composed.steps,
       }
       : composed.mode === 'switch-back'
-        ? switchBackText(common, composed.steps, undone)
+        ? await switchBackText(detail, common, composed.steps, undone)
         : composed.mode === 'recreate-back'
         ? {
           ...common,
