@@ -8,6 +8,7 @@
  * header, which Chromium repeats at the top of every printed page.
  */
 import type { RunReport } from '../../shared/contract/report.ts';
+import { blueGreenHtml } from './report-blue-green-html.ts';
 import { availabilitySvg } from './report-chart.ts';
 import { escapeHtml as e } from './html-escape.ts';
 
@@ -16,7 +17,7 @@ const css = `
   h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 22px 0 6px; border-bottom: 1px solid #d5dae1; padding-bottom: 2px; break-after: avoid; }
   table { border-collapse: collapse; width: 100%; } th, td { text-align: left; vertical-align: top; padding: 3px 6px; border-bottom: 1px solid #eceff3; }
   th { background: #f4f6f8; font-weight: 600; } tr { break-inside: avoid; }
-  table.kv th { width: 28%; background: none; font-weight: 600; }
+  table.kv th { width: 28%; background: none; font-weight: 600; } table.kv table th { width: auto; background: #f4f6f8; }
   table.page, table.page > * > tr > td { border: 0; padding: 0; }
   .banner { background: #b45309; color: #fff; font-weight: 700; padding: 6px 10px; margin-bottom: 10px; letter-spacing: .03em; }
   .muted { color: #5b6573; } .ok { color: #166534; } .bad { color: #b91c1c; }
@@ -110,6 +111,7 @@ function body(r: RunReport): string {
       : '<p class="muted">No backup belongs to this run.</p>',
     '<h2>Steps</h2>', steps(r),
     '<h2>Nodes</h2>', nodes(r),
+    blueGreenHtml(r.blueGreen),
     '<h2>Availability</h2>', availability(r),
     '<h2>Data safety</h2>',
     kv([row('Clone point', e(d.clonePoint ?? 'none')), row('Window', d.windowSeconds === null ? '–' : `${d.windowSeconds} s from the clone point to the restore or switch`),

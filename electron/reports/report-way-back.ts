@@ -53,6 +53,7 @@ export function wayBackOf(i: WayBackInput): RunReport['wayBack'] {
   if (latest && latest.id !== i.run.id) {
     return said(`A later upgrade (run ${latest.id}) changed the cluster since this one: a rollback undoes that one first.`, planCommand);
   }
+  if (i.run.strategy === 'blue-green') return said(blueGreenWayBack(i), planCommand);
   const backup = i.backup
     ? `backup ${i.backup.id} (taken ${i.backup.createdAt}${i.backup.verifiedAt ? `, verified ${i.backup.verifiedAt}` : ', not verified by a restore'})`
     : 'no backup (the run stopped before its backup step)';
@@ -60,4 +61,18 @@ export function wayBackOf(i: WayBackInput): RunReport['wayBack'] {
     ? 'A minor or major version migrates the schema on its first start, so expect a restore of the backup: writes since it was taken are lost, and the plan names them before you confirm.'
     : 'If the schema did not move, the previous version goes back without touching the database; if it did, the backup is restored.';
   return said(`${clientsTurnedAway}Rollback undoes this run to Keycloak ${i.run.fromVersion ?? '(previous version)'} with ${backup}. It first compares the live database's Liquibase changelog with the backup. ${expected}`, planCommand);
+}
+
+/**
+ * A blue/green upgrade never touched the serving colour: the way back is a
+ * switch back to it (after the switch) or removing the built colour (before),
+ * never a restore.
+ */
+function blueGreenWayBack(i: WayBackInput): string {
+  const from = i.run.fromVersion ?? '(previous version)';
+  const switchStep = i.steps.find((s) => s.kind === 'traffic.switch');
+  if (!switchStep || switchStep.status === 'pending') {
+    return `Traffic never left the serving colour, which still runs Keycloak ${from} unchanged: rollback removes the colour this run built (or keeps it for inspection). No client is affected and nothing is restored.`;
+  }
+  return `The colour that served before runs Keycloak ${from} unchanged as the hot standby: rollback switches traffic back to it the same way (no restore, no downtime planned). Writes the new colour received since the switch are not on the standby; the rollback plan counts them before you confirm.`;
 }

@@ -16,6 +16,7 @@ import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
 import { getRun, listEvents, listRuns, runOrigin, runStates } from '../ledger/runs-repo.ts';
 import { createRedactor, redactDeep } from '../tools/redact.ts';
 import { availabilityOf } from './report-availability.ts';
+import { blueGreenOf } from './report-blue-green.ts';
 import { wayBackOf } from './report-way-back.ts';
 
 export interface BuildReportOptions {
@@ -80,7 +81,8 @@ export function buildRunReport(db: Ledger, runId: string, opts: BuildReportOptio
   const rollbacks = cluster && run.kind === 'upgrade'
     ? listRuns(db, { clusterId: cluster.id, limit: 500 }).filter((r) => r.kind === 'rollback' && runStates(db, r.id).toState.undoes === runId).reverse()
     : [];
-  const rollbackEvents = rollbacks.flatMap((r) => allEvents(db, r.id));
+  const rollbackRuns = rollbacks.map((r) => ({ run: r, events: allEvents(db, r.id) }));
+  const rollbackEvents = rollbackRuns.flatMap((r) => r.events);
   const undoes = run.kind === 'rollback' ? str(states.toState.undoes) : null;
 
   const backupOwner = undoes ?? runId;
@@ -140,6 +142,7 @@ export function buildRunReport(db: Ledger, runId: string, opts: BuildReportOptio
       clusterVersionNow: cluster?.spec.keycloak.version ?? null,
       summary: finalSummary(run.status, run.kind, reachedVersion, run.toVersion, run.error?.message ?? null),
     },
+    blueGreen: blueGreenOf({ db, run, steps, events, cluster, backup, rollbacks: rollbackRuns }),
   };
   return runReportSchema.parse(redactDeep(report, createRedactor(opts.secrets ?? [])));
 }

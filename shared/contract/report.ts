@@ -6,6 +6,7 @@
  * `schemaVersion` changes only when a field changes meaning or goes away.
  */
 import { z } from 'zod';
+import { colourRoleSchema, colourSchema } from './colours.ts';
 import { idSchema, timestampSchema } from './common.ts';
 import { defineCall } from './define.ts';
 import { reasonSchema } from './plan.ts';
@@ -70,6 +71,103 @@ export const reportAvailabilitySchema = z.strictObject({
   slices: z.array(reportSliceSchema),
 });
 export type ReportAvailability = z.infer<typeof reportAvailabilitySchema>;
+
+/**
+ * Blue/green's own story (strategy `blue-green`, and a rollback in mode
+ * `switch-back`), for a change board: where the data came from, what was
+ * built and proven, who promoted it when, the switch and how long the old
+ * colour still received requests, the watch, and which colour serves now.
+ * Read from the run's events (electron/engine/steps/blue-green-steps.ts);
+ * null in a report of any other strategy.
+ */
+export const reportBlueGreenSchema = z.strictObject({
+  /** upgrade: the run built a colour and switched to it; switch-back: a rollback that sent traffic back (or removed the built colour before any switch). */
+  mode: z.enum(['upgrade', 'switch-back']),
+  /** The colour the run built (upgrade) or sent traffic back to (switch-back). */
+  colour: colourSchema.nullable(),
+  /** The colour that served when the run began. */
+  serving: colourSchema.nullable(),
+  /** The verified backup of the serving colour the new one was cloned from (`backup.clone-point`). */
+  clonePoint: z.strictObject({ backupId: idSchema, at: timestampSchema, verified: z.boolean(), verifiedAt: timestampSchema.nullable() }).nullable(),
+  /** The colour built (`colour.provisioned`), its nodes with the host-key fingerprints pinned when it was created (`colour.host-key`). */
+  built: z.strictObject({
+    colour: colourSchema,
+    provisionedAt: timestampSchema,
+    nodes: z.array(z.strictObject({ name: z.string(), address: z.string().nullable(), fingerprint: z.string().nullable() })),
+    /** `address:port` of its load balancer and database, from the ledger's colour record (null when it no longer has one). */
+    loadBalancer: z.string().nullable(),
+    database: z.string().nullable(),
+  }).nullable(),
+  /** The restore into the new colour's database (`colour.restored`). */
+  clone: z.strictObject({
+    changeSets: z.number().int().nonnegative().nullable(),
+    /** Discovery rows of the serving colour's members removed from the copy, so the new colour never joins it. */
+    jgroupsRowsCleared: z.number().int().nonnegative().nullable(),
+    /** False when a resumed step found the backup already restored. */
+    restored: z.boolean().nullable(),
+  }).nullable(),
+  /** Before promotion: each colour's cluster view (`colour.view`) and each smoke check (`colour.smoke`); `error` is a failed check step's error. */
+  checks: z.strictObject({
+    views: z.array(z.strictObject({ colour: colourSchema, at: timestampSchema, message: z.string() })),
+    smoke: z.array(z.strictObject({ check: z.string(), ok: z.boolean(), at: timestampSchema, message: z.string() })),
+    error: z.string().nullable(),
+  }),
+  /** The promotion gate: manual or automatic, when the gate step finished and when the next step (the switch) started: the moment of promotion. */
+  promotion: z.strictObject({
+    mode: z.enum(['manual', 'auto']).nullable(),
+    /** The run paused for an operator at the gate (`promotion.waiting`). */
+    waitedForOperator: z.boolean(),
+    gateFinishedAt: timestampSchema.nullable(),
+    /** null: not promoted (yet). */
+    promotedAt: timestampSchema.nullable(),
+    waitedSeconds: z.number().nonnegative().nullable(),
+  }).nullable(),
+  /** The one traffic switch (`traffic.switched`): the public name from the old load balancer's address to the new one. */
+  switch: z.strictObject({
+    at: timestampSchema,
+    name: z.string().nullable(),
+    toColour: colourSchema.nullable(),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    /** False when the name already pointed there (a resumed step). */
+    changed: z.boolean(),
+  }).nullable(),
+  /** The colour traffic left, read from its HAProxy counters for TTL + grace (`traffic.drained`). */
+  drain: z.strictObject({
+    fromColour: colourSchema.nullable(),
+    /** Switch to the last request the old colour received, seconds; null when it received none. */
+    lastRequestAfterSwitchSeconds: z.number().nonnegative().nullable(),
+    sessionsAfterSwitch: z.number().int().nonnegative().nullable(),
+    /** It still received requests at the end of the wait. */
+    stillReceiving: z.boolean().nullable(),
+    waitedSeconds: z.number().nonnegative().nullable(),
+  }).nullable(),
+  /** The prober on the public name after the switch (`traffic.watched`). */
+  watch: z.strictObject({
+    held: z.boolean(),
+    requests: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    failedByReason: z.record(z.string(), z.number().int().nonnegative()),
+    watchedSeconds: z.number().nonnegative().nullable(),
+    breach: z.string().nullable(),
+  }).nullable(),
+  /** Traffic went back after this upgrade: on its own when the watch failed (`traffic.switched-back`), or by a switch-back rollback run. */
+  switchBack: z.strictObject({
+    automatic: z.boolean(),
+    runId: idSchema.nullable(),
+    status: z.string().nullable(),
+    to: colourSchema.nullable(),
+    at: timestampSchema.nullable(),
+    reason: z.string().nullable(),
+  }).nullable(),
+  /** The colours as the run left them (`standby.recorded`); null when it did not get there. */
+  coloursAfter: z.strictObject({ active: colourSchema, standby: colourSchema }).nullable(),
+  /** Colours the run destroyed (`colour.destroyed`). */
+  destroyed: z.array(colourSchema),
+  /** The cluster's live colours in the ledger now (`keyturn standby list`), which later runs may have changed. */
+  coloursNow: z.array(z.strictObject({ colour: colourSchema, role: colourRoleSchema, version: z.string(), since: timestampSchema, clonePoint: timestampSchema.nullable() })),
+});
+export type ReportBlueGreen = z.infer<typeof reportBlueGreenSchema>;
 
 export const runReportSchema = z.strictObject({
   schemaVersion: z.literal(runReportSchemaVersion),
@@ -164,6 +262,12 @@ export const runReportSchema = z.strictObject({
     clusterVersionNow: z.string().nullable(),
     summary: z.string(),
   }),
+  /**
+   * Blue/green's section; null for other strategies. Added within version 1
+   * (an added field keeps the version): a version-1 document written before
+   * it has no such key and reads as null.
+   */
+  blueGreen: reportBlueGreenSchema.nullable().default(null),
 });
 export type RunReport = z.infer<typeof runReportSchema>;
 
