@@ -147,21 +147,22 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
     .requiredOption('--cluster <name>', 'registered cluster')
     .option('--plan', 'only show what the rollback would do and cost')
     .option('--confirm', 'confirm a rollback that restores the database (downtime, lost writes)')
+    .option('--keep-green', 'a blue/green run stopped before its switch: keep the colour it built for inspection instead of destroying it')
     .option('--session-policy <policy>', `what a restore does with the restored sessions: ${sessionPolicies.join(' | ')} (default drop-online: sessions logged out since the backup stay out, offline tokens stay)`)
     .option('--json', 'print JSON')
     .option('--verbose', 'print every event')
-    .action(async (o: { cluster: string; plan?: boolean; confirm?: boolean; sessionPolicy?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster: string; plan?: boolean; confirm?: boolean; keepGreen?: boolean; sessionPolicy?: string; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async (scope) => {
         const policy = parseSessionPolicy(o.sessionPolicy);
         if (o.plan) {
-          const p = await scope.services.rollbacks.plan(o.cluster, policy);
+          const p = await scope.services.rollbacks.plan(o.cluster, policy, o.keepGreen === true);
           if (o.json) return printJson(scope.io, p);
           const predicted = p.predictedDowntimeSeconds === null ? '' : `Predicted downtime: about ${p.predictedDowntimeSeconds} s (${p.predictedDowntimeBasis})\n`;
           const sessions = p.sessionPolicy ? `Sessions: ${p.sessionPolicy}\n` : policy ? 'Sessions: untouched (nothing is restored; --session-policy applies to a restore only)\n' : '';
           scope.io.out(`Rollback of ${p.cluster}: ${p.fromVersion} -> ${p.toVersion} (${p.mode})\n${p.explanation}\nDowntime: ${p.downtime}\n${predicted}Lost writes: ${p.lostWrites}\n${sessions}${p.steps.map((s) => `  - ${s}`).join('\n')}\n`);
           return;
         }
-        await follow(scope, ctx, () => scope.services.rollbacks.start(o.cluster, o.confirm ?? false, policy), o.json ?? false, o.verbose ?? false);
+        await follow(scope, ctx, () => scope.services.rollbacks.start(o.cluster, o.confirm ?? false, policy, o.keepGreen === true), o.json ?? false, o.verbose ?? false);
       });
     });
 

@@ -104,13 +104,14 @@ export function createRollbackService(deps: EngineDeps) {
     const back = String(steps[0]?.params?.colour ?? 'blue');
     if (!switched) {
       const removes = steps.some((s) => s.kind === 'green.destroy');
+      const keeps = steps.some((s) => s.kind === 'standby.record');
       return {
         ...common, planned: steps,
         downtime: `None: ${back} kept serving and was never changed.`,
         lostWrites: `None: no client reached ${built}.`,
         lostWriteLines: [],
         needsConfirmation: false,
-        explanation: `The upgrade stopped before traffic moved (${undone.filter((s) => s.status === 'succeeded').length} steps done): ${back} serves as before${removes ? `, and ${built}, built for the upgrade, is removed` : ''}.`,
+        explanation: `The upgrade stopped before traffic moved (${undone.filter((s) => s.status === 'succeeded').length} steps done): ${back} serves as before${removes ? `, and ${built}, built for the upgrade, is removed` : keeps ? `, and ${built}, built for the upgrade, is kept for inspection (keyturn standby decommission removes it)` : ''}.`,
       };
     }
     const e = listEvents(deps.db, common.runId, -1, 100_000).filter((x) => x.kind === 'traffic.switched').pop();
@@ -153,7 +154,7 @@ export function createRollbackService(deps: EngineDeps) {
     }
   }
 
-  async function plan(clusterName: string, sessionPolicy?: SessionPolicy) {
+  async function plan(clusterName: string, sessionPolicy?: SessionPolicy, keepGreen = false) {
     const detail = getCluster(deps.db, clusterName);
     const run = lastUpgrade(deps, detail.id, clusterName);
     const backup = deps.backups.list(clusterName).find((b) => b.runId === run.id) ?? null;
@@ -178,7 +179,7 @@ export function createRollbackService(deps: EngineDeps) {
     const composed = composeRollback({
       undone,
       strategy: run.strategy,
-      ...(blueGreen ? { blueGreen: { ...detail.spec.blueGreen, ...(built.colour === 'blue' || built.colour === 'green' ? { colour: built.colour } : {}), ...(built.provision === 'described' ? { provision: 'described' as const } : {}) } } : {}),
+      ...(blueGreen ? { blueGreen: { ...detail.spec.blueGreen, ...(built.colour === 'blue' || built.colour === 'green' ? { colour: built.colour } : {}), ...(built.provision === 'described' ? { provision: 'described' as const } : {}), ...(keepGreen ? { keepGreen: true } : {}) } } : {}),
       schemaChanged,
       nodesToRevert: nodes,
       facts: factsOf(detail, run),
@@ -233,16 +234,17 @@ export function createRollbackService(deps: EngineDeps) {
   }
 
   return {
-    async plan(clusterName: string, sessionPolicy?: SessionPolicy): Promise<RollbackPlan> {
-      const { planned: _p, ...p } = await plan(clusterName, sessionPolicy);
+    /** `keepGreen`: a blue/green run stopped before its switch keeps the colour it built for inspection instead of destroying it. */
+    async plan(clusterName: string, sessionPolicy?: SessionPolicy, keepGreen = false): Promise<RollbackPlan> {
+      const { planned: _p, ...p } = await plan(clusterName, sessionPolicy, keepGreen);
       return p;
     },
 
     /** `sessionPolicy` (restore only): what happens to the restored sessions; drop-online when not given. */
-    async start(clusterName: string, confirm: boolean, sessionPolicy?: SessionPolicy): Promise<Started> {
+    async start(clusterName: string, confirm: boolean, sessionPolicy?: SessionPolicy, keepGreen = false): Promise<Started> {
       const detail = getCluster(deps.db, clusterName);
       await stopForwardProgress(lastUpgrade(deps, detail.id, clusterName));
-      const p = await plan(clusterName, sessionPolicy);
+      const p = await plan(clusterName, sessionPolicy, keepGreen);
       if (p.needsConfirmation && !confirm) {
         throw new KeyturnError('invalid-input', `This rollback ${p.mode === 'restore' ? 'restores the database' : 'stops every node'}: ${p.downtime}${p.predictedDowntimeSeconds === null ? '' : ` Predicted: about ${p.predictedDowntimeSeconds} s (${p.predictedDowntimeBasis}).`} ${p.lostWrites}`, 'Confirm it explicitly (console: type the cluster name; CLI: --confirm).');
       }

@@ -21,9 +21,9 @@ export function upgradeHandlers(s: Services): Pick<Handlers, UpgradeChannels> {
       detach(done);
       return { runId };
     },
-    'rollback:plan': ({ cluster, sessionPolicy }) => s.rollbacks.plan(cluster, sessionPolicy),
-    'rollback:start': async ({ cluster, confirm, sessionPolicy }) => {
-      const { runId, done } = await s.rollbacks.start(cluster, confirm, sessionPolicy);
+    'rollback:plan': ({ cluster, sessionPolicy, keepGreen }) => s.rollbacks.plan(cluster, sessionPolicy, keepGreen === true),
+    'rollback:start': async ({ cluster, confirm, sessionPolicy, keepGreen }) => {
+      const { runId, done } = await s.rollbacks.start(cluster, confirm, sessionPolicy, keepGreen === true);
       detach(done);
       return { runId };
     },

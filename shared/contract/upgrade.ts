@@ -91,7 +91,7 @@ export const upgradeCalls = {
   'rollback:plan': defineCall({
     summary: "What a rollback of the cluster's last upgrade would do and cost, before doing it.",
     /** `sessionPolicy`: the one the operator means to start with, so the cost shown names it. */
-    input: z.strictObject({ cluster: nameSchema, sessionPolicy: sessionPolicySchema.optional() }),
+    input: z.strictObject({ cluster: nameSchema, sessionPolicy: sessionPolicySchema.optional(), keepGreen: z.boolean().optional() }),
     output: rollbackPlanSchema,
     errors: ['not-found'],
   }),
@@ -102,6 +102,8 @@ export const upgradeCalls = {
       confirm: z.boolean().default(false),
       /** For a restore: what happens to the restored sessions (default drop-online: logged-out sessions must not come back). */
       sessionPolicy: sessionPolicySchema.optional(),
+      /** A blue/green run stopped before its switch: keep the colour it built for inspection (default: destroy it). */
+      keepGreen: z.boolean().optional(),
     }),
     output: started,
     errors: ['not-found', 'locked', 'invalid-input'],
