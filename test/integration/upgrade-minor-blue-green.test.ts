@@ -118,6 +118,10 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     const smoke = eventsOfKind(home, runId, 'colour.smoke').map((e) => e.data);
     expect(smoke.length).toBeGreaterThanOrEqual(3);
     expect(smoke.filter((c) => c.ok !== true)).toEqual([]);
+    // what blue took since the clone point, counted before the decision
+    const lost = eventsOfKind(home, runId, 'promotion.lost-writes').map((e) => e.data);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.message).toMatch(/^Since the clone point .* blue took what green lacks: /);
     // blue: untouched, still serving the public name
     expect(await publicAddress()).toBe('127.0.10.100');
     expect(await labVersions(home)).toEqual({ n1: from, n2: from });

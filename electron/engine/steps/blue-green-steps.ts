@@ -184,8 +184,29 @@ export const smokeColour: StepImpl = async (ctx) => {
   }
 };
 
-/** With manual promotion the run pauses here (the CLI exits 8) until the operator resumes it; automatic promotion goes on. */
+/**
+ * What the serving colour took since the clone point and the new colour
+ * lacks, counted in the serving database before the decision (users by name,
+ * events, sessions): recorded with the run and shown at the gate. A failed
+ * count is said, never hidden and never fatal: the decision stays the
+ * operator's.
+ */
+async function recordWritesSinceClone(ctx: StepContext): Promise<void> {
+  const serving = param(ctx, 'serving');
+  const colour = param(ctx, 'colour');
+  try {
+    const b = runBackup(ctx);
+    const l = await ctx.deps.backups.lostWritesSince(b.id, { signal: ctx.signal });
+    const said = l.items.map((i) => i.text).join(' ');
+    ctx.rec.event('engine', 'promotion.lost-writes', 'info', { message: `Since the clone point (${b.createdAt}) ${serving} took what ${colour} lacks: ${said}${l.uncounted.length ? ` Not counted: ${l.uncounted.join('; ')}` : ''}`, clonePoint: b.createdAt, users: l.users, events: l.events, adminEvents: l.adminEvents, sessions: l.sessions, uncounted: l.uncounted });
+  } catch (err) {
+    ctx.rec.event('engine', 'promotion.lost-writes', 'warn', { message: `Keyturn could not count what ${serving} took since the clone point: ${(err as Error).message}` });
+  }
+}
+
+/** With manual promotion the run pauses here (the CLI exits 8) until the operator resumes it; automatic promotion goes on. Either way it first counts what green lacks. */
 export const promotionGate: StepImpl = async (ctx) => {
+  await recordWritesSinceClone(ctx);
   if (ctx.params.promote !== 'manual') return;
   requestControl(ctx.deps.db, ctx.runId, 'pause');
   ctx.rec.event('engine', 'promotion.waiting', 'info', { message: `${param(ctx, 'colour')} passed its checks; promote it with keyturn runs resume ${ctx.runId} (or "Promote" in the console)` });
