@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createElement, type ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createElement } from 'react';
 import { planSchema, type Plan } from '../../../../shared/contract/index.ts';
 import { explain } from '../../../../shared/domain/compatibility.ts';
 import { planStrategies } from '../../../../shared/domain/strategy.ts';
@@ -13,6 +11,7 @@ import { plannedPromote, promoteMatchesPlan } from './PromotionChoice.tsx';
 import { StrategyStep } from './StrategyStep.tsx';
 import { emptyWizardDraft, type WizardDraft } from './wizard-store.ts';
 import { blueCluster, minorUpgradePlan } from './fixtures/minor-upgrade.ts';
+import { byTestId, render, text } from './fixtures/static-render.ts';
 
 /** The minor upgrade's plan with the strategies main's planner computes for a cluster with Terraform (blue/green executable). */
 function blueGreenPlan(promote?: 'manual' | 'auto'): Plan {
@@ -23,17 +22,6 @@ function blueGreenPlan(promote?: 'manual' | 'auto'): Plan {
   return planSchema.parse({ ...minorUpgradePlan(), ...s });
 }
 
-function render(el: ReactElement, seed: (qc: QueryClient) => void = () => {}): string {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
-  seed(qc);
-  return renderToStaticMarkup(createElement(QueryClientProvider, { client: qc }, el));
-}
-function byTestId(html: string, id: string): string | null {
-  const i = html.indexOf(`data-testid="${id}"`);
-  if (i < 0) return null;
-  return html.slice(html.lastIndexOf('<', i), html.indexOf('</', i));
-}
-const text = (html: string | null) => (html ?? '').replace(/<[^>]*>/g, '').replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
 describe('the strategy comes from the plan, blue/green included', () => {
   it('starts whatever executable strategy the plan offers, by the contract\'s names', () => {

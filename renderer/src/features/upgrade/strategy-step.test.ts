@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createElement, type ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createElement } from 'react';
+import type { QueryClient } from '@tanstack/react-query';
 import { queryKeys } from '../../api/query-keys.ts';
 import { BackupStep } from './BackupStep.tsx';
 import { CanaryToggle, canaryBlockedWhy } from './CanaryToggle.tsx';
@@ -9,21 +8,8 @@ import { StrategyCard, canStart } from './StrategyCard.tsx';
 import { StrategyStep } from './StrategyStep.tsx';
 import { emptyWizardDraft, type WizardDraft } from './wizard-store.ts';
 import { blueCluster, minorUpgradePlan } from './fixtures/minor-upgrade.ts';
+import { byTestId, render, text } from './fixtures/static-render.ts';
 
-/** Renders with a query cache holding what main already answered (no call leaves the test). */
-function render(el: ReactElement, seed: (qc: QueryClient) => void = () => {}): string {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
-  seed(qc);
-  return renderToStaticMarkup(createElement(QueryClientProvider, { client: qc }, el));
-}
-/** The element carrying `data-testid="id"`, as markup up to its first closing tag (enough to read its attributes and text). */
-function byTestId(html: string, id: string): string | null {
-  const i = html.indexOf(`data-testid="${id}"`);
-  if (i < 0) return null;
-  const open = html.lastIndexOf('<', i);
-  return html.slice(open, html.indexOf('</', i));
-}
-const text = (html: string | null) => (html ?? '').replace(/<[^>]*>/g, '').replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
 
 describe('recreate strategy card', () => {
   it('leads with the predicted downtime and where the prediction comes from', () => {
