@@ -49,6 +49,8 @@ export interface BlueGreenState {
   atGate: boolean;
   /** The plan's promotion: manual (pauses at the gate) or auto. */
   promote: 'manual' | 'auto' | null;
+  /** What the serving colour took since the clone point, as the gate counted it (promotion.lost-writes): its message. */
+  lostWrites: string | null;
 }
 
 const colourOf = (v: unknown): Colour | null => (v === 'blue' || v === 'green' ? v : null);
@@ -92,7 +94,7 @@ export function foldBlueGreen({ run, steps, events, plan = null, records = [] }:
   const kind = run.kind === 'rollback' || run.strategy === 'switch-back' ? 'switch-back' : 'upgrade';
   let target: Colour | null = plan?.target ?? null;
   let source: Colour | null = plan?.source ?? null;
-  const s: BlueGreenState = { kind, target, source, clonePoint: null, switched: null, switchedBack: null, drainedAfterSeconds: null, watched: null, recorded: null, destroyed: [], smoke: [], atGate: false, promote: plan?.promote ?? null };
+  const s: BlueGreenState = { kind, target, source, clonePoint: null, switched: null, switchedBack: null, drainedAfterSeconds: null, watched: null, recorded: null, destroyed: [], smoke: [], atGate: false, promote: plan?.promote ?? null, lostWrites: null };
   const smoke = new Map<string, boolean>();
   for (const e of events) {
     const d = e.data;
@@ -102,6 +104,9 @@ export function foldBlueGreen({ run, steps, events, plan = null, records = [] }:
         break;
       case 'colour.provisioned':
         if (kind === 'upgrade') target ??= colourOf(d.colour);
+        break;
+      case 'promotion.lost-writes':
+        s.lostWrites = str(d.message) ?? s.lostWrites;
         break;
       case 'colour.smoke':
         if (str(d.check)) smoke.set(String(d.check), d.ok === true);

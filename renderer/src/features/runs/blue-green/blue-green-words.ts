@@ -31,7 +31,7 @@ export function promoteWords(s: BlueGreenState, steps: readonly Pick<Step, 'kind
   const since = s.clonePoint ? ` since the clone point (${clock(s.clonePoint)})` : ' since the clone point';
   return {
     label: `Promote ${target}`,
-    explain: `Promote ${target}: ${does}. Cost: no outage planned; writes ${source} took${since} are not on ${target}.`,
+    explain: `Promote ${target}: ${does}. Cost: no outage planned; writes ${source} took${since} are not on ${target}.${s.lostWrites ? ` ${stripDot(s.lostWrites)}.` : ''}`,
   };
 }
 

@@ -99,6 +99,11 @@ describe('what the buttons say', () => {
     expect(w.label).toBe('Promote green');
     expect(w.explain).toMatch(/^Promote green: switch sso\.lab\.test to green's load balancer \(RFC 2136 DNS update, TTL 1 s\), then watch sso\.lab\.test with the prober for 60 s; above 2% failed requests, switch back to blue automatically\. Cost: no outage planned; writes blue took since the clone point \(\d\d:\d\d:\d\d\) are not on green\.$/);
   });
+  it('Promote: what the gate counted on the serving colour since the clone point, when it did', () => {
+    const counted = [...gateEvents, { ...gateEvents[gateEvents.length - 1]!, kind: 'promotion.lost-writes', data: { message: 'Since the clone point (2026-12-01T20:36:00.000Z) blue took what green lacks: 1 user created since the backup: alice.' } }];
+    const w = promoteWords(foldBlueGreen({ run: run('paused'), steps: steps('promotion.gate'), events: counted, plan: planColours(planSteps) }), steps('promotion.gate'));
+    expect(w.explain).toMatch(/are not on green\. Since the clone point \(2026-12-01T20:36:00\.000Z\) blue took what green lacks: 1 user created since the backup: alice\.$/);
+  });
   it('Switch back and Decommission name the colour and the cost', () => {
     expect(switchBackWords(s, 'sso.lab.test').label).toBe('Switch back to blue…');
     expect(switchBackWords(s, 'sso.lab.test').explain).toContain('Cost: writes green took since the switch are not on blue');
