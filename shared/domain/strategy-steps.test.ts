@@ -97,7 +97,7 @@ describe('blueGreenSteps', () => {
     const by = (k: string) => steps.find((s) => s.kind === k)!;
     expect(by('backup.verify').title).toMatch(/scratch database.*clone point/);
     expect(by('green.provision').title).toMatch(/2 hosts.*Terraform workspace "green"/);
-    expect(by('green.restore').title).toMatch(/JGROUPS_PING.*own cache cluster name.*never joins blue/);
+    expect(by('green.restore').title).toMatch(/empty database and empty its JGROUPS_PING.*never joins blue/);
     expect(by('green.install').title).toMatch(/Keycloak 26\.7\.3.*first start migrates/);
     expect(by('green.verify').title).toMatch(/one cluster of 2; green's view holds exactly green's nodes and blue's still exactly blue's/);
     expect(by('green.smoke').title).toMatch(/preview path as sso\.lab\.test: client credentials, password login, refresh, userinfo, admin API read$/);

@@ -200,7 +200,7 @@ export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep
     s('green.provision', provision === 'terraform'
       ? `Create ${colour}: ${n} hosts, a database and a load balancer (Terraform workspace "${colour}")`
       : `Take the described standby into use as ${colour}: ${n} hosts, a database and a load balancer`, { provision }),
-    s('green.restore', `Restore the verified backup into ${colour}'s database; empty JGROUPS_PING and give ${colour} its own cache cluster name where the version supports it, so ${colour} never joins ${serving}`),
+    s('green.restore', `Restore the verified backup into ${colour}'s empty database and empty its JGROUPS_PING (the copy carries ${serving}'s members), so ${colour} never joins ${serving}`),
     s('green.install', `Install Keycloak ${f.change.to} with the target options on ${colour} (Ansible)${minorOrMajor(f) ? `; its first start migrates ${colour}'s copy of the schema` : ''}`),
     s('green.verify', `Verify ${colour}: every node ready, one cluster of ${n}; ${colour}'s view holds exactly ${colour}'s nodes and ${serving}'s still exactly ${serving}'s`),
     s('green.smoke', `Smoke test ${colour} through the preview path as ${f.traffic.name}: client credentials, password login, refresh, userinfo, admin API read${smokeChecks.length ? `, then the cluster file's ${smokeChecks.length} own check${smokeChecks.length === 1 ? '' : 's'}` : ''}`, { host: f.traffic.name, smokeChecks }),
