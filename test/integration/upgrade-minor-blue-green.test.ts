@@ -118,6 +118,8 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     const smoke = eventsOfKind(home, runId, 'colour.smoke').map((e) => e.data);
     expect(smoke.length).toBeGreaterThanOrEqual(3);
     expect(smoke.filter((c) => c.ok !== true)).toEqual([]);
+    // the preflight found the Terraform that built green before the backup was taken
+    expect(eventsOfKind(home, runId, 'preflight.terraform').map((e) => String(e.data.message))).toEqual([expect.stringMatching(/^Terraform ready for the new colour: .*terraform, module in .*, 1 secret variable\(s\) resolved$/)]);
     // what blue took since the clone point, counted before the decision
     const lost = eventsOfKind(home, runId, 'promotion.lost-writes').map((e) => e.data);
     expect(lost).toHaveLength(1);

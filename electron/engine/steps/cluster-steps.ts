@@ -3,9 +3,12 @@
  * anything changes), the backup every upgrade takes first, and the final
  * verification that records the new version.
  */
+import { existsSync } from 'node:fs';
 import { clusterSpecSchema } from '../../../shared/contract/index.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import { updateCluster } from '../../ledger/clusters-repo.ts';
+import { colourTerraform } from '../../services/colour-terraform.ts';
+import { findExecutable } from '../../tools/executable.ts';
 import { showServers } from '../../tools/haproxy.ts';
 import { assessCheckTolerance } from '../../tools/haproxy-checks.ts';
 import { checkHealth, clusterSize } from '../../tools/health.ts';
@@ -56,9 +59,26 @@ export const preflight: StepImpl = async (ctx) => {
       if (report.summary) ctx.rec.event('engine', 'preflight.lb-check', 'info', { message: report.summary });
     }
   }
+  if (ctx.params.strategy === 'blue-green') await checkColourTerraform(ctx);
   const artifact = await ctx.deps.artifacts.ensure(param(ctx, 'to'), { signal: ctx.signal });
   ctx.rec.event('engine', 'preflight.ok', 'info', { message: `All ${cluster.spec.nodes.length} nodes reachable and ready; Keycloak ${artifact.version} verified (sha256 ${artifact.sha256.slice(0, 12)}…)` });
 };
+
+/**
+ * Blue/green builds the new colour with the cluster's Terraform: its
+ * directory, the terraform program and every secret variable it references
+ * must be there before the backup is taken, not found missing after it.
+ */
+async function checkColourTerraform(ctx: Parameters<StepImpl>[0]): Promise<void> {
+  const tf = await colourTerraform(ctx.cluster.spec, 'build the new colour');
+  ctx.rec.addSecrets(...tf.secrets);
+  if (!existsSync(tf.dir)) throw new KeyturnError('invalid-input', `terraform.dir ${tf.dir} of cluster '${ctx.cluster.name}' does not exist.`, 'Point terraform.dir at the directory holding the module that built the cluster (docs/blue-green-terraform.md), then start again.');
+  const missing = tf.varFiles.filter((f) => !existsSync(f));
+  if (missing.length) throw new KeyturnError('invalid-input', `terraform.varFile ${missing.join(', ')} of cluster '${ctx.cluster.name}' does not exist.`, 'Fix terraform.varFile in the cluster file, then start again.');
+  const program = await findExecutable('terraform', ['/usr/local/bin']);
+  if (!program) throw new KeyturnError('tool-missing', 'terraform is not installed on this machine: blue/green builds the new colour with it.', 'Install Terraform (keyturn toolchain lists what is missing), then start again.');
+  ctx.rec.event('engine', 'preflight.terraform', 'info', { message: `Terraform ready for the new colour: ${program}, module in ${tf.dir}${Object.keys(tf.secretVars).length ? `, ${Object.keys(tf.secretVars).length} secret variable(s) resolved` : ''}` });
+}
 
 /**
  * The probe client gets a token through the public name before anything
