@@ -6,7 +6,7 @@
  * it will do and what it costs (downtime, the writes a restore loses) before
  * anything happens; a restore needs an explicit confirmation.
  */
-import { sessionPolicySchema, type Backup, type ClusterDetail, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
+import { sessionPolicySchema, type ClusterDetail, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
 import { colourSpec } from '../../shared/domain/colour-spec.ts';
 import { liveColour } from '../ledger/colours-repo.ts';
 import { clusterConnection, clusterSchema } from '../services/database-connection.ts';
@@ -17,7 +17,8 @@ import { isBlueGreenKind, stepKinds } from '../../shared/domain/step-kinds.ts';
 import { classifyChange } from '../../shared/domain/versions.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
-import { getRun, lastUpgradeRow, listEvents, markRunInterrupted, stepDurations, stepParams } from '../ledger/runs-repo.ts';
+import { getRun, lastUpgradeRow, markRunInterrupted, stepDurations, stepParams } from '../ledger/runs-repo.ts';
+import { switchedAtOf } from './traffic-switch.ts';
 import { isOwnerAlive } from '../runs/process-owner.ts';
 import { requestControl } from '../runs/run-control.ts';
 import { beginRun } from '../runs/run-recorder.ts';
@@ -76,12 +77,6 @@ type PlannedRollback = RollbackPlan & { planned: ReturnType<typeof composeRollba
 
 export function createRollbackService(deps: EngineDeps) {
   /**
-   * A blue/green run's way back, said before it is taken: after the switch,
-   * traffic returns to the colour that kept serving and the writes green
-   * took since the switch stay on green (kept as standby), so it needs a
-   * confirmation; before the switch blue never changed and green goes.
-   */
-  /**
    * What the colour traffic leaves received since the switch, counted in its
    * own database the way a restore's lost writes are (users by name, events,
    * sessions): blue never had them. A failed count says so.
@@ -91,13 +86,19 @@ export function createRollbackService(deps: EngineDeps) {
       const record = colour === 'blue' || colour === 'green' ? liveColour(deps.db, detail.id, colour) : null;
       if (!record) return { summary: `Keyturn holds no record of ${colour}'s database to count them in.`, lines: [] };
       const spec = colourSpec(detail.spec, record.deployment);
-      const l = await lostWritesSince(await clusterConnection(spec), clusterSchema(spec), { id: record.id, createdAt: at } as Backup);
+      const l = await lostWritesSince(await clusterConnection(spec), clusterSchema(spec), { id: record.id, createdAt: at });
       return { summary: l.items.map((i) => i.text).join(' '), lines: [...l.items.map((i) => i.text), ...l.uncounted] };
     } catch (err) {
       return { summary: `Keyturn could not count them: ${(err as Error).message}`, lines: [] };
     }
   }
 
+  /**
+   * A blue/green run's way back, said before it is taken: after the switch,
+   * traffic returns to the colour that kept serving and the writes green
+   * took since the switch stay on green (kept as standby), so it needs a
+   * confirmation; before the switch blue never changed and green goes.
+   */
   async function switchBackText(detail: ClusterDetail, common: Omit<RollbackPlan, 'downtime' | 'lostWrites' | 'lostWriteLines' | 'needsConfirmation' | 'explanation'>, steps: PlannedRollback['planned'], undone: readonly { kind: string; status: string }[]): Promise<PlannedRollback> {
     const switched = steps.some((s) => s.kind === 'traffic.switch');
     const built = String(steps[0]?.params?.serving ?? 'green');
@@ -114,8 +115,7 @@ export function createRollbackService(deps: EngineDeps) {
         explanation: `The upgrade stopped before traffic moved (${undone.filter((s) => s.status === 'succeeded').length} steps done): ${back} serves as before${removes ? `, and ${built}, built for the upgrade, is removed` : keeps ? `, and ${built}, built for the upgrade, is kept for inspection (keyturn standby decommission removes it)` : ''}.`,
       };
     }
-    const e = listEvents(deps.db, common.runId, -1, 100_000).filter((x) => x.kind === 'traffic.switched').pop();
-    const at = e ? (typeof e.data.at === 'string' ? e.data.at : e.at) : null;
+    const at = switchedAtOf(deps.db, common.runId);
     const counted = at ? await writesSinceSwitch(detail, built, at) : { summary: '', lines: [] };
     return {
       ...common, planned: steps,
@@ -167,11 +167,9 @@ export function createRollbackService(deps: EngineDeps) {
       if (v !== run.from) nodes.push(n.name);
     }
     let schemaChanged = false;
-    if (blueGreen) {
-      schemaChanged = false;
-    } else if (backup) {
+    if (!blueGreen && backup) {
       schemaChanged = (await deps.backups.compareWithLive(backup.id)).relation !== 'same';
-    } else if (nodes.length) {
+    } else if (!blueGreen && nodes.length) {
       throw new KeyturnError('not-found', `Upgrade ${run.id} has no backup, so Keyturn cannot tell whether the schema changed.`, 'The upgrade failed before its backup step; nothing should have changed. Check the nodes, then start a new run.');
     }
     const provision = undone.find((s) => s.kind === 'green.provision');

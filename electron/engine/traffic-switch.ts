@@ -13,6 +13,8 @@
  */
 import type { ClusterSpec } from '../../shared/contract/index.ts';
 import { KeyturnError } from '../../shared/errors.ts';
+import type { Ledger } from '../ledger/open-ledger.ts';
+import { lastEventOfKind } from '../ledger/runs-repo.ts';
 import { resolve, tsigAlgorithms, updateRecord, type TsigAlgorithm, type TsigKey } from '../tools/dns.ts';
 import { readMapEntry, switchMapEntry } from '../tools/haproxy-switch.ts';
 import { resolveSecretRef } from '../services/secret-refs.ts';
@@ -72,6 +74,13 @@ function mapOf(t: HaproxyTraffic): string {
 }
 
 /** Where the public name sends clients now: the A record's address on the cluster's DNS server, or the front HAProxy's backend for the host. */
+/** When run `runId` switched traffic (its last `traffic.switched` event: the switch's own time, else the event's), or null. */
+export function switchedAtOf(db: Ledger, runId: string): string | null {
+  const e = lastEventOfKind(db, runId, 'traffic.switched');
+  if (!e) return null;
+  return typeof e.data.at === 'string' ? e.data.at : e.at;
+}
+
 export async function readTraffic(spec: ClusterSpec, opts: { signal?: AbortSignal } = {}): Promise<string | null> {
   const t = spec.traffic;
   if (t.kind === 'dns') {

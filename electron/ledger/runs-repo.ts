@@ -152,6 +152,18 @@ export function listEvents(db: Ledger, runId: string, afterSeq = -1, limit = 100
   return rows.map((r) => ({ runId: r.run_id, seq: r.seq, at: r.at, source: r.source, node: r.node, level: r.level, kind: r.kind, data: JSON.parse(r.data_json) as Record<string, unknown> }));
 }
 
+/**
+ * The newest event of one kind in a run, read by the database (a run holds
+ * thousands of probe ticks; a step asking "when did we switch" must not
+ * read them all), or null.
+ */
+export function lastEventOfKind(db: Ledger, runId: string, kind: string): RunEvent | null {
+  const r = db.prepare('SELECT * FROM events WHERE run_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1').get(runId, kind) as {
+    run_id: string; seq: number; at: string; source: RunEvent['source']; node: string | null; level: RunEvent['level']; kind: string; data_json: string;
+  } | undefined;
+  return r ? { runId: r.run_id, seq: r.seq, at: r.at, source: r.source, node: r.node, level: r.level, kind: r.kind, data: JSON.parse(r.data_json) as Record<string, unknown> } : null;
+}
+
 /** Runs left `running` by a process that died: the next start marks them `interrupted` for Resume/Rollback. */
 export function markInterrupted(db: Ledger, isOwnerAlive: (owner: string) => boolean): string[] {
   const rows = db.prepare(`SELECT id, owner FROM runs WHERE status IN ('running','pending','paused')`).all() as { id: string; owner: string | null }[];

@@ -95,7 +95,7 @@ async function lostSessions(x: Ctx): Promise<{ sessions: LostWrites['sessions'];
 }
 
 /** Counts, in the live database `c`, the writes a restore of backup `b` would lose. */
-export async function lostWritesSince(c: PgConnection, schema: string | undefined, b: Backup, opts: PgCallOptions = {}): Promise<LostWrites> {
+export async function lostWritesSince(c: PgConnection, schema: string | undefined, b: Pick<Backup, 'id' | 'createdAt'>, opts: PgCallOptions = {}): Promise<LostWrites> {
   const x: Ctx = { c, schema, opts, sinceMs: Date.parse(b.createdAt) };
   const uncounted: string[] = [];
   const users = await lostUsers(x);

@@ -19,7 +19,6 @@ import { KeyturnError } from '../../../shared/errors.ts';
 import { listBackups } from '../../ledger/backups-repo.ts';
 import { activateColour, ensureActiveColour, liveColour, recordBuildingColour, setColourRole } from '../../ledger/colours-repo.ts';
 import { colourDatabaseOptions, colourSpec } from '../../../shared/domain/colour-spec.ts';
-import { listEvents } from '../../ledger/runs-repo.ts';
 import { requestControl } from '../../runs/run-control.ts';
 import { colourTerraform } from '../../services/colour-terraform.ts';
 import { clusterConnection } from '../../services/database-connection.ts';
@@ -32,7 +31,7 @@ import { applyColour, destroyColour } from '../../tools/terraform-colour.ts';
 import { colourCluster, servingDeployment } from '../colour-cluster.ts';
 import { nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
 import { drainOldColour } from '../traffic-drain.ts';
-import { pointTraffic, readTraffic } from '../traffic-switch.ts';
+import { pointTraffic, readTraffic, switchedAtOf } from '../traffic-switch.ts';
 import { watchAfterSwitch } from '../traffic-watch.ts';
 import { targetOptionsOf } from './install-options.ts';
 import { installNode, waitNodeReady } from './node-steps.ts';
@@ -214,8 +213,7 @@ export const promotionGate: StepImpl = async (ctx) => {
 
 /** When this run switched traffic (the event traffic.switch recorded), or null. */
 function switchedAt(ctx: StepContext): Date | null {
-  const e = listEvents(ctx.deps.db, ctx.runId, -1, 100_000).filter((x) => x.kind === 'traffic.switched').pop();
-  const at = (e?.data as { at?: string } | undefined)?.at;
+  const at = switchedAtOf(ctx.deps.db, ctx.runId);
   return at ? new Date(at) : null;
 }
 
