@@ -2,30 +2,38 @@
  * Issue 12 on the real lab: the minor upgrade 26.5.6 -> 26.7.3 (the check
  * says 3) the blue/green way. Green is built with the lab's own Terraform
  * (workspace "green", 127.0.20.x), cloned from a verified backup of blue,
- * upgraded with Ansible, proven, and promoted by the operator at the gate;
- * the public name moves by an RFC 2136 update on the lab's BIND. The prober
- * resolves sso.lab.test through that BIND on every request, so "0 failed"
- * covers the clone, the switch and the watch window.
+ * upgraded with Ansible, proven, and promoted; the public name moves by an
+ * RFC 2136 update on the lab's BIND. The prober resolves sso.lab.test
+ * through that BIND on every request, so "0 failed" covers the clone, the
+ * switch and the watch window.
  *
- * One green build proves most of it (the suite has one lab and little
- * time): the engine is killed (-9) during the clone and resumed; the run
- * pauses at the manual promotion gate (exit 8) with blue untouched; resume
- * switches; blue stays as the standby and still answers directly; the
- * switch back is the rollback, again with 0 failures; decommission removes
- * green. Blue's database is never written: its changelog is the same at
- * the end as at the start.
+ * Three green builds, each ending a different way (the suite has one lab and
+ * little time, so each build proves as much as it can):
+ * 1. The engine is killed (-9) during the clone and resumed; a fault on
+ *    green only (the smoke user disabled in green's copy of the database)
+ *    fails its smoke test: no switch, 0 failures, blue untouched. The
+ *    rollback is then the abort before the switch: green is destroyed.
+ * 2. The run pauses at the manual promotion gate (exit 8) with green proven;
+ *    resume switches with 0 failures; blue stays as the standby and still
+ *    answers directly; the switch back is the rollback, again with 0
+ *    failures; decommission removes green.
+ * 3. Automatic promotion, and green stopped right after the switch: the watch
+ *    switches back to blue on its own, with the failed requests counted and
+ *    bounded to the moments green was down.
+ * Blue's database is never written: its changelog is the same throughout.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolve } from '../../electron/tools/dns.ts';
 import { checkColourView } from '../../electron/tools/green-view.ts';
 import { changelogState } from '../../electron/tools/postgres-changelog.ts';
-import type { PgConnection } from '../../electron/tools/postgres.ts';
+import { psqlQuery, type PgConnection } from '../../electron/tools/postgres.ts';
 import { ensureLabUp, keyturn, labSockets } from './lab-harness.ts';
-import { labVersions, rebuildLabAt, recordedVersion, startUpgrade, waitForRun } from './lab-cluster.ts';
-import { eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, runStatus, stepsOf } from './lab-ledger.ts';
+import { labVersions, rebuildLabAt, recordedVersion, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
+import { eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
 
 const lab = inject('lab');
 const home = lab.home;
@@ -33,7 +41,7 @@ const from = '26.5.6';
 const to = '26.7.3';
 const dns = { server: '127.0.53.1', port: 53 };
 
-interface Creds { dbPassword: string; clientId: string; clientSecret: string }
+interface Creds { dbPassword: string; clientId: string; clientSecret: string; username: string }
 const creds = (): Creds => JSON.parse(readFileSync(join(home, 'lab', 'credentials.json'), 'utf8')) as Creds;
 const blueDb = (): PgConnection => ({ host: '127.0.10.50', port: 5432, database: 'keycloak', user: 'keycloak', password: creds().dbPassword });
 const greenDb = (): PgConnection => ({ host: '127.0.20.50', port: 5432, database: 'keycloak', user: 'keycloak', password: creds().dbPassword });
@@ -69,6 +77,51 @@ async function recordNodes(): Promise<string[]> {
   return (JSON.parse(show.stdout) as { spec: { nodes: { name: string }[] } }).spec.nodes.map((n) => n.name);
 }
 
+/** `keyturn ...` as a child process of its own, so the test can act while the run executes. */
+const startKeyturn = (args: string[]) => execa(process.execPath, [join(process.cwd(), 'bin', 'keyturn.js'), ...args], { env: { KEYTURN_HOME: home }, reject: false });
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, child: { exitCode: number | null }, timeoutMs = 30 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (child.exitCode !== null) throw new Error(`keyturn ended (exit ${child.exitCode}) before ${what}`);
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The probe samples of a run that failed, with when they were taken. */
+const failedSamples = (runId: string): { atMs: number; reason: string | null }[] =>
+  withLedger(home, (db) => (db.prepare('SELECT at_ms AS atMs, reason FROM probe_samples WHERE run_id = ? AND ok = 0 ORDER BY at_ms').all(runId) as { atMs: number; reason: string | null }[]));
+
+/** Green's Keycloak stopped the way its supervisor stops it, on every green node at once. */
+async function stopGreen(): Promise<void> {
+  await Promise.all(['g1', 'g2'].map(async (g) => {
+    const supervisor = join(stateDirOf(home), 'green', 'nodes', g, 'usr', 'local', 'bin', 'kc-supervisor');
+    expect(existsSync(supervisor), supervisor).toBe(true);
+    const r = await execa(supervisor, ['stop'], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+  }));
+}
+
+async function planBlueGreen(promote: 'manual' | 'auto'): Promise<string> {
+  const r = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--promote', promote, '--json'], { timeoutMs: 15 * 60_000 });
+  expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
+  const p = JSON.parse(r.stdout) as { runId: string; check: { exitCode: number }; strategies: { name: string; executable: boolean; steps: { kind: string; params?: Record<string, unknown> }[] }[] };
+  expect(p.check.exitCode).toBe(3);
+  const bg = p.strategies.find((s) => s.name === 'blue-green')!;
+  expect(bg.executable).toBe(true);
+  expect(bg.steps.find((s) => s.kind === 'promotion.gate')?.params?.promote).toBe(promote);
+  return p.runId;
+}
+
+/** Blue as it was before any build: both nodes on the old version, its changelog unchanged, the public name on its load balancer. */
+async function expectBlueUntouched(): Promise<void> {
+  expect(await publicAddress()).toBe('127.0.10.100');
+  expect(await labVersions(home)).toEqual({ n1: from, n2: from });
+  expect((await changelogState(blueDb())).digest).toBe(blueChangelog);
+  expect(await tokenFrom('127.0.10.100')).toBe(true);
+}
+
 let blueChangelog = '';
 
 beforeAll(async () => {
@@ -79,25 +132,17 @@ beforeAll(async () => {
 }, 60 * 60_000);
 
 describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
-  let planId = '';
   let runId = '';
 
-  it('plans blue/green as executable with a manual promotion gate when asked, because the check answers 3', async () => {
-    const r = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--promote', 'manual', '--json'], { timeoutMs: 15 * 60_000 });
-    expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
-    const p = JSON.parse(r.stdout) as { runId: string; check: { exitCode: number }; strategies: { name: string; executable: boolean; steps: { kind: string; params?: Record<string, unknown> }[] }[] };
-    expect(p.check.exitCode).toBe(3);
-    const bg = p.strategies.find((s) => s.name === 'blue-green')!;
-    expect(bg.executable).toBe(true);
-    expect(bg.steps.find((s) => s.kind === 'promotion.gate')?.params?.promote).toBe('manual');
-    planId = p.runId;
-
+  it('plans blue/green as executable with a manual promotion gate when asked, because the check answers 3; a bad --promote is refused', async () => {
+    const planId = await planBlueGreen('manual');
     const typo = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--strategy', 'blue-green', '--promote', 'later', '--plan', planId, '--yes', '--json']);
     expect(typo.exitCode).toBe(2);
     expect(typo.stdout).toMatch(/--promote: 'later' is not a promotion mode/);
   });
 
-  it('survives kill -9 during the clone, then pauses at the gate (exit 8) with green proven and blue untouched', async () => {
+  it('survives kill -9 during the clone; green failing its smoke test (a fault on green only) is never switched to: 0 failed, blue untouched', async () => {
+    const planId = await planBlueGreen('manual');
     const previous = latestRun(home, 'upgrade')?.id;
     const child = startUpgrade(home, ['--to', to, '--strategy', 'blue-green', '--plan', planId, '--yes']);
     runId = await waitForRun(home, child, previous, (r) => stepsOf(home, r.id).some((s) => s.kind === 'green.provision' && s.status === 'succeeded'));
@@ -105,29 +150,65 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     await child;
     expect(stepsOf(home, runId).find((s) => s.kind === 'traffic.switch')?.status).toBe('pending');
 
-    const paused = await keyturn(home, ['runs', 'resume', runId, '--json'], { timeoutMs: 40 * 60_000 });
+    const resumed = startKeyturn(['runs', 'resume', runId, '--json']);
+    // The fault: once green's database holds the clone (and before green's Keycloak first reads it), the smoke user is disabled there, and only there.
+    await until('green restored', () => stepsOf(home, runId).some((s) => s.kind === 'green.restore' && s.status === 'succeeded'), resumed);
+    await psqlQuery(greenDb(), "UPDATE user_entity SET enabled = false WHERE username = :'u' AND realm_id = (SELECT id FROM realm WHERE name = 'lab')", { vars: { u: creds().username } });
+    const r = await resumed;
+    expect(r.exitCode, String(r.stderr).slice(-4000)).toBe(7);
+    expect(runStatus(home, runId)).toBe('failed');
+    expect(stepsOf(home, runId).find((s) => s.kind === 'green.smoke')?.status).toBe('failed');
+    expect(stepsOf(home, runId).find((s) => s.kind === 'traffic.switch')?.status).toBe('pending');
+    const smoke = eventsOfKind(home, runId, 'colour.smoke').map((e) => e.data);
+    expect(smoke.filter((c) => c.ok !== true).map((c) => c.check)).toContain('password-login');
+    expect(String(r.stderr)).toMatch(/green failed \d+ smoke checks?: .*No traffic was switched/);
+    // green was built and proven otherwise: its own two nodes on the target, one cluster of its own
+    const view = await checkColourView(greenDb(), [{ name: 'g1', address: '127.0.20.1', managementPort: 9000 }, { name: 'g2', address: '127.0.20.2', managementPort: 9000 }]);
+    expect(view.problems).toEqual([]);
+    const blueView = await checkColourView(blueDb(), [{ name: 'n1', address: '127.0.10.1', managementPort: 9000 }, { name: 'n2', address: '127.0.10.2', managementPort: 9000 }]);
+    expect(blueView.ok, blueView.problems.join('; ')).toBe(true);
+    // the preflight found the Terraform that built green before the backup was taken
+    expect(eventsOfKind(home, runId, 'preflight.terraform').map((e) => String(e.data.message))).toEqual([expect.stringMatching(/^Terraform ready for the new colour: .*terraform, module in .*, 1 secret variable\(s\) resolved$/)]);
+    // across both engine processes: not one failed request, and blue as it was
+    expectZeroFailed(home, runId);
+    await expectBlueUntouched();
+    expect(await roles()).toEqual({ green: `building ${to}`, blue: `active ${from}` });
+  });
+
+  it('aborts before the switch: the rollback removes green and leaves blue untouched, with 0 failed requests', async () => {
+    const plan = await keyturn(home, ['rollback', '--cluster', 'lab', '--plan', '--json']);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    const p = JSON.parse(plan.stdout) as { mode: string; needsConfirmation: boolean; steps: string[] };
+    expect(p).toMatchObject({ mode: 'switch-back', needsConfirmation: false });
+    expect(p.steps.join('\n')).toMatch(/green/i);
+    const r = await keyturn(home, ['rollback', '--cluster', 'lab', '--json'], { timeoutMs: 15 * 60_000 });
+    expect(r.exitCode, r.stderr.slice(-4000)).toBe(0);
+    const back = latestRun(home, 'rollback')!.id;
+    expect(eventsOfKind(home, back, 'colour.destroyed').map((e) => e.data.colour)).toEqual(['green']);
+    expectZeroFailed(home, back);
+    expect((await colours()).map((c) => c.colour)).toEqual(['blue']);
+    expect((await labSockets()).filter((s) => s.startsWith('127.0.20.'))).toEqual([]);
+    expect(await recordNodes()).toEqual(['n1', 'n2']);
+    await expectBlueUntouched();
+  });
+
+  it('builds green again and pauses at the manual gate (exit 8) with green proven, what blue took since the clone counted, and blue untouched', async () => {
+    const planId = await planBlueGreen('manual');
+    const paused = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--strategy', 'blue-green', '--plan', planId, '--yes', '--json'], { timeoutMs: 40 * 60_000 });
     expect(paused.exitCode, paused.stderr.slice(-4000)).toBe(8);
+    runId = latestRun(home, 'upgrade')!.id;
     expect(runStatus(home, runId)).toBe('paused');
     expect(stepsOf(home, runId).filter((s) => s.status === 'succeeded').map((s) => s.kind).pop()).toBe('promotion.gate');
-    // green: its own two nodes on the target, one cluster of its own, its smoke checks passed
     const view = await checkColourView(greenDb(), [{ name: 'g1', address: '127.0.20.1', managementPort: 9000 }, { name: 'g2', address: '127.0.20.2', managementPort: 9000 }]);
     expect(view.problems).toEqual([]);
     expect(view.ok).toBe(true);
-    const blueView = await checkColourView(blueDb(), [{ name: 'n1', address: '127.0.10.1', managementPort: 9000 }, { name: 'n2', address: '127.0.10.2', managementPort: 9000 }]);
-    expect(blueView.ok, blueView.problems.join('; ')).toBe(true);
     const smoke = eventsOfKind(home, runId, 'colour.smoke').map((e) => e.data);
     expect(smoke.length).toBeGreaterThanOrEqual(3);
     expect(smoke.filter((c) => c.ok !== true)).toEqual([]);
-    // the preflight found the Terraform that built green before the backup was taken
-    expect(eventsOfKind(home, runId, 'preflight.terraform').map((e) => String(e.data.message))).toEqual([expect.stringMatching(/^Terraform ready for the new colour: .*terraform, module in .*, 1 secret variable\(s\) resolved$/)]);
-    // what blue took since the clone point, counted before the decision
     const lost = eventsOfKind(home, runId, 'promotion.lost-writes').map((e) => e.data);
     expect(lost).toHaveLength(1);
     expect(lost[0]!.message).toMatch(/^Since the clone point .* blue took what green lacks: /);
-    // blue: untouched, still serving the public name
-    expect(await publicAddress()).toBe('127.0.10.100');
-    expect(await labVersions(home)).toEqual({ n1: from, n2: from });
-    expect((await changelogState(blueDb())).digest).toBe(blueChangelog);
+    await expectBlueUntouched();
     expect(await roles()).toEqual({ green: `building ${to}`, blue: `active ${from}` });
   });
 
@@ -176,5 +257,44 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect((await colours()).map((c) => c.colour)).toEqual(['blue']);
     expect((await labSockets()).filter((s) => s.startsWith('127.0.20.'))).toEqual([]);
     expect(await tokenFrom('127.0.10.100')).toBe(true);
+  });
+
+  it('green stopped right after an automatic promotion: Keyturn switches back to blue on its own, the failed requests counted and bounded to green\'s outage', async () => {
+    const planId = await planBlueGreen('auto');
+    const previous = latestRun(home, 'upgrade')?.id;
+    const child = startUpgrade(home, ['--to', to, '--strategy', 'blue-green', '--plan', planId, '--yes', '--json']);
+    runId = await waitForRun(home, child, previous, (run) => eventsOfKind(home, run.id, 'traffic.switched').length > 0, 40 * 60_000);
+    const stoppedFrom = Date.now();
+    await stopGreen();
+    const r = await child;
+    expect(r.exitCode, String(r.stderr).slice(-4000)).toBe(7);
+    expect(runStatus(home, runId)).toBe('failed');
+    expect(stepsOf(home, runId).find((s) => s.kind === 'traffic.watch')?.status).toBe('failed');
+    const back = eventsOfKind(home, runId, 'traffic.switched-back').map((e) => e.data);
+    expect(back).toHaveLength(1);
+    expect(back[0]!.message).toMatch(/^Switched sso\.lab\.test back to blue \(127\.0\.10\.100\) on its own: /);
+    expect(await publicAddress()).toBe('127.0.10.100');
+    // Counted: the watch says how many failed. Bounded: every failure lies between green's stop and the switch back (plus the 1 s TTL).
+    const watched = eventsOfKind(home, runId, 'traffic.watched')[0]!.data;
+    expect(watched.held).toBe(false);
+    const failed = failedSamples(runId);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(Number(watched.failed)).toBeGreaterThan(0);
+    const switchedBackAt = Date.parse(String(back[0]!.at));
+    expect(failed[0]!.atMs).toBeGreaterThanOrEqual(stoppedFrom - 1000);
+    expect(failed.at(-1)!.atMs).toBeLessThanOrEqual(switchedBackAt + 2000);
+    expect((switchedBackAt - stoppedFrom) / 1000).toBeLessThan(30);
+    await expectBlueUntouched();
+    expect(recordedVersion(home)).toBe(from);
+
+    // The way out afterwards: the rollback records blue active and green as the standby (traffic is already on blue), then the decommission removes green.
+    const rb = await keyturn(home, ['rollback', '--cluster', 'lab', '--confirm', '--json'], { timeoutMs: 15 * 60_000 });
+    expect(rb.exitCode, rb.stderr.slice(-3000)).toBe(0);
+    expect(await roles()).toEqual({ blue: `active ${from}`, green: `standby ${to}` });
+    const d = await keyturn(home, ['standby', 'decommission', '--cluster', 'lab', '--yes', '--json'], { timeoutMs: 15 * 60_000 });
+    expect(d.exitCode, d.stderr.slice(-3000)).toBe(0);
+    expect((await colours()).map((c) => c.colour)).toEqual(['blue']);
+    expect((await labSockets()).filter((s) => s.startsWith('127.0.20.'))).toEqual([]);
+    await expectBlueUntouched();
   });
 });

@@ -35,6 +35,7 @@ import { pointTraffic, readTraffic, switchedAtOf } from '../traffic-switch.ts';
 import { watchAfterSwitch } from '../traffic-watch.ts';
 import { targetOptionsOf } from './install-options.ts';
 import { installNode, waitNodeReady } from './node-steps.ts';
+import { prepareCluster } from './prepare-steps.ts';
 
 const colourOf = (ctx: StepContext, key: 'colour' | 'serving' | 'toColour' | 'fromColour' | 'active' | 'standby' | 'destroy'): Colour => {
   const v = param(ctx, key);
@@ -151,9 +152,12 @@ export const installColour: StepImpl = async (ctx) => {
   const green = colourCluster(ctx.cluster, record);
   const planned = targetOptionsOf(ctx.params) ?? ctx.cluster.spec.keycloak.options;
   const options = optionsForColour(planned, record, liveColour(ctx.deps.db, ctx.cluster.id, colourOf(ctx, 'serving')));
+  // A phased playbook copies, unpacks and builds on every node of the colour at once; only the starts are one after another.
+  const phased = green.spec.ansible?.phased === true;
+  if (phased) await prepareCluster(on(ctx, green, null, { options, nodes: green.spec.nodes.map((n) => n.name) }));
   for (const [i, n] of green.spec.nodes.entries()) {
     // The first node starts alone (and migrates the copy): nobody to join yet; the next ones join it, which the playbook waits for.
-    await installNode(on(ctx, green, n.name, { phased: false, joinCheck: i > 0, options }));
+    await installNode(on(ctx, green, n.name, { phased, joinCheck: i > 0, options }));
     await waitNodeReady(on(ctx, green, n.name));
   }
 };
@@ -265,6 +269,9 @@ export const recordStandby: StepImpl = async (ctx) => {
   const record = recordOf(ctx, active);
   const derived = colourSpec(ctx.cluster.spec, record.deployment);
   activateColour(ctx.deps.db, ctx.cluster.name, active, { ...derived, keycloak: { ...derived.keycloak, version: record.version } }, ctx.runId);
+  // After a watch that switched back on its own, the active colour never changed and the other one is still "building": it is the standby now.
+  const kept = liveColour(ctx.deps.db, ctx.cluster.id, standby);
+  if (kept && kept.role !== 'standby') setColourRole(ctx.deps.db, kept.id, 'standby', ctx.runId);
   ctx.rec.event('engine', 'standby.recorded', 'info', { message: `${active} is active (Keycloak ${record.version}; the cluster record now describes its nodes, database and load balancer); ${standby} is kept as standby (keyturn standby list --cluster ${ctx.cluster.name})`, active, standby });
 };
 
