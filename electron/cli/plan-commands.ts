@@ -70,6 +70,12 @@ export function parsePromote(value: string): 'manual' | 'auto' {
   throw new KeyturnError('invalid-input', `--promote: '${value}' is not a promotion mode.`, 'Use --promote manual (the run waits at the promotion gate until keyturn runs resume) or --promote auto (it switches once green passed its checks).');
 }
 
+/** `--freeze`, checked before any work: a typo must not silently run without the write freeze. */
+export function parseFreeze(value: string): 'on' | 'off' {
+  if (value === 'on' || value === 'off') return value;
+  throw new KeyturnError('invalid-input', `--freeze: '${value}' is not on or off.`, 'Use --freeze on (blue\'s load balancer refuses writes that would be lost, from the clone point to the switch) or --freeze off (they are counted and named at the gate instead).');
+}
+
 export function registerPlanCommands(program: Command, ctx: CliContext): void {
   const plan = program
     .command('plan')
@@ -82,9 +88,10 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
     .option('--features-disabled <list>', "the target's complete --features-disabled list ('' removes it)")
     .option('--refresh-metadata', 'take fresh metadata from a node even if the ledger has it')
     .option('--promote <mode>', 'blue/green promotion: manual (the run waits at the gate) or auto; default manual for production, auto elsewhere')
+    .option('--freeze <on|off>', 'blue/green write freeze on the old side from the clone point to the switch; default on for production when its load balancer can freeze')
     .option('--json', 'print the plan as JSON')
     .option('--verbose', 'print every run event')
-    .action(async (o: { cluster?: string; to?: string; set: string[]; unset: string[]; features?: string; featuresDisabled?: string; refreshMetadata?: boolean; promote?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster?: string; to?: string; set: string[]; unset: string[]; features?: string; featuresDisabled?: string; refreshMetadata?: boolean; promote?: string; freeze?: string; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async ({ services, handlers, io }) => {
         if (!o.cluster || !o.to) throw new KeyturnError('invalid-input', 'keyturn plan needs --cluster and --to.', 'Example: keyturn plan --cluster lab --to 26.7.3 (list targets with: keyturn plan versions --cluster lab).');
         const input = {
@@ -96,6 +103,7 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
           ...(o.featuresDisabled !== undefined ? { featuresDisabled: list(o.featuresDisabled) } : {}),
           ...(o.refreshMetadata ? { refreshMetadata: true } : {}),
           ...(o.promote !== undefined ? { promote: parsePromote(o.promote) } : {}),
+          ...(o.freeze !== undefined ? { freeze: parseFreeze(o.freeze) } : {}),
         };
         const stop = followRun(services.bus, io, o.verbose ?? false, o.json ?? false);
         let p: Plan;

@@ -1,7 +1,7 @@
 /** `keyturn upgrade`, `keyturn rollback` and `keyturn runs pause|abort|resume`. */
 import type { Command } from 'commander';
 import { planCalls } from '../../shared/contract/plan.ts';
-import { parsePromote } from './plan-commands.ts';
+import { parseFreeze, parsePromote } from './plan-commands.ts';
 import { sessionPolicySchema, type SessionPolicy } from '../../shared/contract/backups.ts';
 import { upgradeCalls } from '../../shared/contract/upgrade.ts';
 import { KeyturnError, toErrorShape, type KeyturnErrorShape } from '../../shared/errors.ts';
@@ -102,20 +102,22 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
     .requiredOption('--to <version>', 'target Keycloak version')
     .option('--strategy <strategy>', 'rolling | blue-green | recreate | auto (auto: the recommended strategy, when Keyturn can run it)', 'auto')
     .option('--promote <mode>', 'blue/green: manual (the run pauses at the promotion gate; exit 8, then keyturn runs resume) or auto; default manual for production')
+    .option('--freeze <on|off>', 'blue/green: refuse writes on the old side from the clone point to the switch (on), or count them (off); default on for production when its load balancer can freeze')
     .option('--plan <id>', 'run this approved plan (from keyturn plan) instead of planning again; refused when stale')
     .option('--canary', 'pause after the first node (rolling)')
     .option('--yes', 'confirm: required, this changes the cluster')
     .option('--json', 'print the run as JSON at the end')
     .option('--verbose', 'print every event')
-    .action(async (o: { cluster: string; to: string; strategy: string; plan?: string; promote?: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster: string; to: string; strategy: string; plan?: string; promote?: string; freeze?: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async (scope) => {
         if (!o.yes) throw new KeyturnError('invalid-input', `Upgrading '${o.cluster}' to ${o.to} changes the cluster.`, `Look at the plan first (keyturn plan --cluster ${o.cluster} --to ${o.to}), then add --yes.`);
         if (!['rolling', 'recreate', 'blue-green', 'auto'].includes(o.strategy)) {
           throw new KeyturnError('invalid-input', `--strategy: '${o.strategy}' is not a strategy Keyturn runs.`, 'Use --strategy rolling, blue-green, recreate or auto.');
         }
         const promote = o.promote === undefined ? undefined : parsePromote(o.promote);
+        const freeze = o.freeze === undefined ? undefined : parseFreeze(o.freeze);
         // Validate the flags with the console's own schemas before any work (planning runs kc.sh for a minute).
-        const probe = planCalls['plan:compute'].input.safeParse({ cluster: o.cluster, to: o.to, ...(promote ? { promote } : {}) });
+        const probe = planCalls['plan:compute'].input.safeParse({ cluster: o.cluster, to: o.to, ...(promote ? { promote } : {}), ...(freeze ? { freeze } : {}) });
         if (!probe.success) {
           const i = probe.error.issues[0];
           throw new KeyturnError('invalid-input', `--${String(i?.path[0] ?? 'input')}: ${i?.message ?? 'invalid'}.`, 'Check the flags: --cluster NAME --to X.Y.Z --strategy rolling|recreate|auto.');
@@ -129,6 +131,10 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
         const planned = plan.strategies.find((s) => s.name === 'blue-green')?.steps.find((s) => s.kind === 'promotion.gate')?.params?.promote;
         if (promote && o.plan && planned !== promote) {
           throw new KeyturnError('invalid-input', `Plan ${o.plan} promotes ${String(planned)}, not ${promote}: the run does what the approved plan says.`, `Plan again with the promotion you want: keyturn plan --cluster ${o.cluster} --to ${o.to} --promote ${promote}.`);
+        }
+        const froze = plan.strategies.find((s) => s.name === 'blue-green')?.steps.some((s) => s.kind === 'lb.freeze') ?? false;
+        if (freeze && o.plan && froze !== (freeze === 'on')) {
+          throw new KeyturnError('invalid-input', `Plan ${o.plan} ${froze ? 'freezes' : 'does not freeze'} writes, not --freeze ${freeze}: the run does what the approved plan says.`, `Plan again with the freeze you want: keyturn plan --cluster ${o.cluster} --to ${o.to} --freeze ${freeze}.`);
         }
         const strategy = o.strategy === 'auto' ? plan.recommended : o.strategy;
         const chosen = plan.strategies.find((s) => s.name === strategy);

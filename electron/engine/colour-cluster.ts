@@ -52,7 +52,7 @@ export function servingDeployment(cluster: ClusterDetail, colour: Colour, lb: { 
       hostKey: cluster.nodes.find((v) => v.name === n.name)?.hostKey ?? null,
     })),
     database: { address: cluster.spec.database.host, port: cluster.spec.database.port, name: cluster.spec.database.name, user: cluster.spec.database.user },
-    loadBalancer: { address: lb.address, port: lb.port, runtimeApi, backend },
+    loadBalancer: { address: lb.address, port: lb.port, runtimeApi, backend, ...(cluster.spec.loadBalancer?.freeze ? { freezeAclFile: cluster.spec.loadBalancer.freeze.aclFile } : {}) },
     inventory,
     ...(cluster.spec.nodes[0]?.keyPath ? { keyPath: cluster.spec.nodes[0].keyPath } : {}),
   };

@@ -6,7 +6,7 @@
  * it will do and what it costs (downtime, the writes a restore loses) before
  * anything happens; a restore needs an explicit confirmation.
  */
-import { sessionPolicySchema, type ClusterDetail, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
+import { sessionPolicySchema, type ClusterDetail, type LostWrites, type RollbackPlan, type SessionPolicy } from '../../shared/contract/index.ts';
 import { colourSpec } from '../../shared/domain/colour-spec.ts';
 import { liveColour } from '../ledger/colours-repo.ts';
 import { clusterConnection, clusterSchema } from '../services/database-connection.ts';
@@ -75,6 +75,11 @@ function factsOf(detail: ClusterDetail, run: LastUpgrade): StepFacts {
 
 type PlannedRollback = RollbackPlan & { planned: ReturnType<typeof composeRollback>['steps'] };
 
+/** The counts, each write by name and time, and what cannot be counted: the lines shown before the confirmation. */
+export function lostWriteLines(l: LostWrites): string[] {
+  return [...l.items.map((i) => i.text), ...l.changes.map((c) => c.text), ...(l.changesNotListed ? [`and ${l.changesNotListed} more change(s) not listed`] : []), ...l.uncounted];
+}
+
 export function createRollbackService(deps: EngineDeps) {
   /**
    * What the colour traffic leaves received since the switch, counted in its
@@ -87,7 +92,7 @@ export function createRollbackService(deps: EngineDeps) {
       if (!record) return { summary: `Keyturn holds no record of ${colour}'s database to count them in.`, lines: [] };
       const spec = colourSpec(detail.spec, record.deployment);
       const l = await lostWritesSince(await clusterConnection(spec), clusterSchema(spec), { id: record.id, createdAt: at });
-      return { summary: l.items.map((i) => i.text).join(' '), lines: [...l.items.map((i) => i.text), ...l.uncounted] };
+      return { summary: l.items.map((i) => i.text).join(' '), lines: lostWriteLines(l) };
     } catch (err) {
       return { summary: `Keyturn could not count them: ${(err as Error).message}`, lines: [] };
     }
@@ -148,7 +153,7 @@ export function createRollbackService(deps: EngineDeps) {
   async function lostWriteText(backupId: string): Promise<{ summary: string; lines: string[] }> {
     try {
       const l = await deps.backups.lostWritesSince(backupId);
-      return { summary: l.items.map((i) => i.text).join(' '), lines: [...l.items.map((i) => i.text), ...l.uncounted] };
+      return { summary: l.items.map((i) => i.text).join(' '), lines: lostWriteLines(l) };
     } catch (err) {
       return { summary: `Keyturn could not count them: ${(err as Error).message}`, lines: [] };
     }

@@ -12,6 +12,7 @@ import { backup, preflight, verifyCluster } from './steps/cluster-steps.ts';
 import { drainNode, enableNode, installNode, verifyNodeJoined, waitNodeReady, warmUpNode } from './steps/node-steps.ts';
 import { endMaintenanceStep, enterMaintenanceStep, restoreDatabaseStep, stopClusterStep } from './steps/outage-steps.ts';
 import { prepareCluster } from './steps/prepare-steps.ts';
+import { freezeStep, thawStep } from './steps/freeze-steps.ts';
 
 export const stepImpls: Record<StepKind, StepImpl> = {
   preflight,
@@ -28,6 +29,7 @@ export const stepImpls: Record<StepKind, StepImpl> = {
   'db.restore': restoreDatabaseStep,
   'lb.end-maintenance': endMaintenanceStep,
   verify: verifyCluster,
+  'lb.freeze': freezeStep,
   'backup.verify': backupAndVerify,
   'green.provision': provisionColour,
   'green.restore': restoreIntoColour,
@@ -37,6 +39,7 @@ export const stepImpls: Record<StepKind, StepImpl> = {
   'promotion.gate': promotionGate,
   'traffic.switch': switchTraffic,
   'traffic.drain': drainTraffic,
+  'lb.thaw': thawStep,
   'traffic.watch': watchTraffic,
   'standby.record': recordStandby,
   'green.destroy': destroyColourStep,

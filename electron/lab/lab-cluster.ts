@@ -63,7 +63,7 @@ export function labClusterSpec(paths: LabPaths, out: LabOutputs, creds: LabCrede
     })),
     database: { host: out.postgres.host, port: out.postgres.port, name: out.postgres.database, user: out.postgres.username, passwordRef: { file: dbPasswordFile } },
     traffic: { kind: 'dns', name: `${out.dns.record}`, server: out.dns.server, port: out.dns.port, zone: out.dns.zone, ttl: 1, tsigKeyRef: { file: out.dns.tsig_key_file } },
-    loadBalancer: { kind: 'haproxy', runtimeApi: out.haproxy.admin_socket, backend: out.haproxy.backend },
+    loadBalancer: { kind: 'haproxy', runtimeApi: out.haproxy.admin_socket, backend: out.haproxy.backend, ...(out.haproxy.freeze_acl_file ? { freeze: { aclFile: out.haproxy.freeze_acl_file } } : {}) },
     terraform: { dir: paths.terraformDir, secretVars: { db_password: { file: dbPasswordFile } } },
     ansible: {
       inventory: paths.inventoryFile,

@@ -95,7 +95,7 @@ export interface LabOutputs {
   ansible_extra_vars: string;
   keycloak_options: Record<string, string>;
   postgres: { host: string; port: number; database: string; username: string; password: string };
-  haproxy: { address: string; port: number; url: string; admin_socket: string; backend: string; servers: string[] };
+  haproxy: { address: string; port: number; url: string; admin_socket: string; backend: string; servers: string[]; /** The write freeze's ACL file (absent in state written before it existed). */ freeze_acl_file?: string };
   dns: { server: string; port: number; zone: string; record: string; tsig_key_file: string; tsig_key_name: string };
   public_url: string;
 }

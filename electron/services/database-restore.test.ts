@@ -98,6 +98,11 @@ async function writeAfterBackup(database: string, id: string): Promise<void> {
 INSERT INTO user_entity (id, realm_id, username, created_timestamp) VALUES ('u-' || :'id', 'id-1', 'carol', ${now});
 INSERT INTO event_entity (id, realm_id, event_time, type) SELECT 'e-' || :'id' || g, 'id-0', ${now}, 'LOGIN' FROM generate_series(1, 3) g;
 INSERT INTO admin_event_entity (id, admin_event_time, realm_id, operation_type) VALUES ('a-' || :'id', ${now}, 'id-0', 'CREATE');
+INSERT INTO admin_event_entity (id, admin_event_time, realm_id, operation_type, resource_type, resource_path, auth_user_id, representation) VALUES
+  ('ap-' || :'id', ${now + 2000}, 'id-0', 'ACTION', 'USER', 'users/u1/reset-password', 'u2', '{"type":"password","value":"Pa55-w0rd-not-to-leak"}');
+INSERT INTO event_entity (id, realm_id, event_time, type, user_id, details_json) VALUES
+  ('ep-' || :'id', 'id-0', ${now + 3000}, 'UPDATE_PASSWORD', 'u1', '{"secret":"Pa55-w0rd-not-to-leak"}');
+INSERT INTO event_entity (id, realm_id, event_time, type, user_id, error) VALUES ('ef-' || :'id', 'id-0', ${now + 4000}, 'UPDATE_PASSWORD', 'u2', 'invalid_user_credentials');
 INSERT INTO offline_user_session (user_session_id, user_id, realm_id, created_on, offline_flag) VALUES ('s-' || :'id', 'u1', 'id-0', ${Math.floor(now / 1000)}, '0');
 `, { db: database, id });
 }
@@ -155,8 +160,20 @@ describe('lostWritesSince', () => {
   it('names the user created after the backup and counts events, admin events and sessions since, in the live database', async () => {
     const lost = await service.lostWritesSince(backup.id);
     expect(lost.users).toEqual({ count: 1, named: [{ username: 'carol', realm: 'acme' }] });
-    expect(lost).toMatchObject({ backupId: backup.id, since: backup.createdAt, events: 3, adminEvents: 1, sessions: { online: 1, offline: 0 } });
+    expect(lost).toMatchObject({ backupId: backup.id, since: backup.createdAt, events: 5, adminEvents: 2, sessions: { online: 1, offline: 0 } });
     expect(lost.items.map((i) => i.kind)).toEqual(['users', 'events', 'admin-events', 'sessions']);
+    // by name and time, oldest first: the user created, the admin's password reset of alice (user id shown as her name), her own password change; logins and the failed attempt are not writes
+    const hhmmss = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+    expect(lost.changes.map((c) => ({ kind: c.kind, text: c.text.replace(/^\d\d:\d\d:\d\d UTC /, '') }))).toEqual([
+      { kind: 'user-created', text: 'user carol created (realm acme)' },
+      { kind: 'admin', text: 'admin create by unknown (realm master)' },
+      { kind: 'admin', text: 'admin action user users/alice/reset-password by bob (realm master)' },
+      { kind: 'user-event', text: 'update password by alice (realm master)' },
+    ]);
+    for (const c of lost.changes) expect(c.text.startsWith(hhmmss(Date.parse(c.at)))).toBe(true);
+    expect(lost.changesNotListed).toBe(0);
+    // names, types and paths only: never a representation or event details
+    expect(JSON.stringify(lost)).not.toContain('Pa55-w0rd-not-to-leak');
     expect(lost.items[0]?.text).toBe('1 user(s) created since the backup would be lost: carol (acme).');
     expect(lost.uncounted.join('\n')).toMatch(/Admin changes in realm\(s\) acme cannot be counted: admin events are not enabled there/);
     expect(lost.uncounted.join('\n')).toMatch(/user events in realm\(s\) acme are not stored/);

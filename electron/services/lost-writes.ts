@@ -12,7 +12,7 @@
  * that cannot be counted (a table an older schema lacks, realms without
  * events) is said in words, never thrown as a raw SQL error.
  */
-import type { Backup, LostWriteItem, LostWrites } from '../../shared/contract/backups.ts';
+import type { Backup, LostWriteChange, LostWriteItem, LostWrites } from '../../shared/contract/backups.ts';
 import { findTable, hasColumn, psqlQuery, type FoundTable, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
 
 /** How many lost users are named; the rest are counted. */
@@ -94,6 +94,63 @@ async function lostSessions(x: Ctx): Promise<{ sessions: LostWrites['sessions'];
   return { sessions, item: { kind: 'sessions', count, text: `${count} session(s) started since the backup (${sessions.online} online, ${sessions.offline} offline) would be lost: those users sign in again, and offline tokens issued since stop working.` } };
 }
 
+/** How many writes are listed by name and time; the rest are counted. */
+export const LISTED_CHANGES_MAX = 50;
+
+/** User events that change stored data (a login only writes a session, counted with the sessions). */
+export const writingEventTypes = ['REGISTER', 'UPDATE_PASSWORD', 'UPDATE_CREDENTIAL', 'REMOVE_CREDENTIAL', 'UPDATE_PROFILE', 'UPDATE_EMAIL', 'VERIFY_EMAIL', 'UPDATE_TOTP', 'REMOVE_TOTP', 'DELETE_ACCOUNT', 'RESET_PASSWORD', 'GRANT_CONSENT', 'UPDATE_CONSENT', 'REVOKE_GRANT'] as const;
+
+const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v.replace(/[^A-Z_]/g, '')}'`).join(', ');
+
+/**
+ * The writes since the point, by name and time: users created, admin events
+ * (operation, resource type, path with user ids shown as user names, who)
+ * and users' own changes. Reads only names, types, paths and times: never
+ * REPRESENTATION or DETAILS, which may carry secret values.
+ */
+async function listedChanges(x: Ctx): Promise<{ changes: LostWriteChange[]; more: number }> {
+  const found: (LostWriteChange & { ms: number })[] = [];
+  let total = 0;
+  const users = await tableWith(x, 'user_entity', ['id', 'created_timestamp', 'username', 'realm_id']);
+  const realm = await tableWith(x, 'realm', ['id', 'name']);
+  const rv = { rnsp: realm?.schema ?? '', rrel: realm?.name ?? '' };
+  const realmJoin = (alias: string) => (realm ? `LEFT JOIN :"rnsp".:"rrel" r ON r.id = ${alias}.realm_id` : '');
+  const realmName = (alias: string) => (realm ? `coalesce(r.name, ${alias}.realm_id)` : `${alias}.realm_id`);
+  const since = String(x.sinceMs);
+  if (users) {
+    const rows = await psqlQuery(x.c, `SELECT u.created_timestamp, u.username, ${realmName('u')}, count(*) OVER () FROM :"nsp".:"rel" u ${realmJoin('u')}
+WHERE u.created_timestamp > :'since'::bigint ORDER BY u.created_timestamp LIMIT ${LISTED_CHANGES_MAX};
+`, { ...x.opts, vars: vars(users, { since, ...rv }) });
+    total += Number(rows[0]?.[3] ?? 0);
+    for (const r of rows) found.push({ ms: Number(r[0]), at: '', kind: 'user-created', text: `user ${r[1]} created (realm ${r[2]})` });
+  }
+  const admin = await tableWith(x, 'admin_event_entity', ['admin_event_time', 'operation_type', 'resource_type', 'resource_path', 'realm_id', 'auth_user_id']);
+  if (admin) {
+    const u = users ? { unsp: users.schema, urel: users.name } : { unsp: '', urel: '' };
+    const who = users ? 'coalesce(au.username, a.auth_user_id)' : 'a.auth_user_id';
+    const path = users ? "CASE WHEN tu.username IS NOT NULL THEN regexp_replace(a.resource_path, '^users/[^/]+', 'users/' || tu.username) ELSE a.resource_path END" : 'a.resource_path';
+    const joins = users ? `LEFT JOIN :"unsp".:"urel" au ON au.id = a.auth_user_id
+LEFT JOIN :"unsp".:"urel" tu ON a.resource_path LIKE 'users/%' AND tu.id = split_part(a.resource_path, '/', 2)` : '';
+    const rows = await psqlQuery(x.c, `SELECT a.admin_event_time, a.operation_type, a.resource_type, ${path}, ${realmName('a')}, ${who}, count(*) OVER () FROM :"nsp".:"rel" a ${realmJoin('a')} ${joins}
+WHERE a.admin_event_time > :'since'::bigint ORDER BY a.admin_event_time LIMIT ${LISTED_CHANGES_MAX};
+`, { ...x.opts, vars: vars(admin, { since, ...rv, ...u }) });
+    total += Number(rows[0]?.[6] ?? 0);
+    for (const r of rows) found.push({ ms: Number(r[0]), at: '', kind: 'admin', text: `${['admin', (r[1] ?? '').toLowerCase(), (r[2] ?? '').toLowerCase().replace(/_/g, ' '), r[3] ?? ''].filter(Boolean).join(' ')} by ${r[5] || 'unknown'} (realm ${r[4]})` });
+  }
+  const events = await tableWith(x, 'event_entity', ['event_time', 'type', 'user_id', 'realm_id', 'error']);
+  if (events) {
+    const u = users ? { unsp: users.schema, urel: users.name } : { unsp: '', urel: '' };
+    const rows = await psqlQuery(x.c, `SELECT e.event_time, e.type, ${users ? 'coalesce(eu.username, e.user_id)' : 'e.user_id'}, ${realmName('e')}, count(*) OVER () FROM :"nsp".:"rel" e ${realmJoin('e')} ${users ? 'LEFT JOIN :"unsp".:"urel" eu ON eu.id = e.user_id' : ''}
+WHERE e.event_time > :'since'::bigint AND e.error IS NULL AND e.type IN (${sqlList(writingEventTypes)}) ORDER BY e.event_time LIMIT ${LISTED_CHANGES_MAX};
+`, { ...x.opts, vars: vars(events, { since, ...rv, ...u }) });
+    total += Number(rows[0]?.[4] ?? 0);
+    for (const r of rows) found.push({ ms: Number(r[0]), at: '', kind: 'user-event', text: `${(r[1] ?? '').toLowerCase().replace(/_/g, ' ')} by ${r[2] || 'unknown user'} (realm ${r[3]})` });
+  }
+  const changes = found.sort((a, b) => a.ms - b.ms).slice(0, LISTED_CHANGES_MAX).map(({ ms, kind, text }) => ({ at: new Date(ms).toISOString(), kind, text: `${clock(ms)} ${text}` }));
+  return { changes, more: Math.max(0, total - changes.length) };
+}
+
 /** Counts, in the live database `c`, the writes a restore of backup `b` would lose. */
 export async function lostWritesSince(c: PgConnection, schema: string | undefined, b: Pick<Backup, 'id' | 'createdAt'>, opts: PgCallOptions = {}): Promise<LostWrites> {
   const x: Ctx = { c, schema, opts, sinceMs: Date.parse(b.createdAt) };
@@ -102,6 +159,7 @@ export async function lostWritesSince(c: PgConnection, schema: string | undefine
   const events = await lostEvents(x, uncounted);
   const admin = await lostAdminEvents(x, uncounted);
   const sessions = await lostSessions(x);
+  const listed = await listedChanges(x);
   return {
     backupId: b.id,
     since: b.createdAt,
@@ -110,6 +168,8 @@ export async function lostWritesSince(c: PgConnection, schema: string | undefine
     adminEvents: admin.count,
     sessions: sessions.sessions,
     items: [users.item, events.item, admin.item, sessions.item],
+    changes: listed.changes,
+    changesNotListed: listed.more,
     uncounted,
   };
 }

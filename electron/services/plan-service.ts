@@ -72,7 +72,7 @@ export function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): Cl
   };
 }
 
-function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>, promote?: 'manual' | 'auto'): ClusterFacts {
+function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>, promote?: 'manual' | 'auto', freeze?: 'on' | 'off'): ClusterFacts {
   const t = detail.spec.traffic;
   const history = clusterHistory(db, detail.id);
   const colours = listColours(db, detail.id);
@@ -96,6 +96,8 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
     ...(detail.spec.blueGreen ? { blueGreen: detail.spec.blueGreen } : {}),
     colours: { active, others: colours.filter((c) => c.role !== 'active').map((c) => ({ colour: c.colour, role: c.role })) },
     ...(promote ? { promote } : {}),
+    canFreeze: detail.spec.loadBalancer?.freeze !== undefined,
+    ...(freeze ? { freeze } : {}),
     // A stop measured without a start (or the reverse) is no history: the prediction would mix measured and default.
     ...(history && history.startSeconds !== null ? { history: history.stopSeconds === null ? { ...history, stopSeconds: null } : history } : {}),
   };
@@ -103,7 +105,7 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
 
 /** The option edits of a plan input, as recorded in its basis (what the run applies). */
 function editsOf(input: PlanInput): Record<string, unknown> {
-  return { set: input.set ?? {}, unset: input.unset ?? [], ...(input.features ? { features: input.features } : {}), ...(input.featuresDisabled ? { featuresDisabled: input.featuresDisabled } : {}), ...(input.promote ? { promote: input.promote } : {}) };
+  return { set: input.set ?? {}, unset: input.unset ?? [], ...(input.features ? { features: input.features } : {}), ...(input.featuresDisabled ? { featuresDisabled: input.featuresDisabled } : {}), ...(input.promote ? { promote: input.promote } : {}), ...(input.freeze ? { freeze: input.freeze } : {}) };
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -164,7 +166,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     return rec.step(2, async () => {
       const change = classifyChange(from, input.to);
       const reasons = explain({ from, to: input.to, fromOptions: spec.keycloak.options, toOptions, exitCode: check.exitCode, output: check.output });
-      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(deps.db, detail, toOptions, input.promote) });
+      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(deps.db, detail, toOptions, input.promote, input.freeze) });
       const artifact = await deps.artifacts.ensure(input.to, signal ? { signal } : {});
       const plan: Plan = {
         runId: rec.runId,
@@ -193,6 +195,10 @@ export function createPlanService(deps: PlanServiceDeps) {
     /** Starts a plan run; `done` resolves with the plan (also stored for `get`). */
     async start(input: PlanInput, signal?: AbortSignal): Promise<{ runId: string; done: Promise<Plan> }> {
       const { detail, secrets } = await prepare(input.cluster);
+      if (input.freeze === 'on' && !detail.spec.loadBalancer?.freeze) {
+        throw new KeyturnError('invalid-input', `--freeze on: cluster '${detail.name}' has no write freeze on its load balancer (loadBalancer.freeze.aclFile), so writes on the old side cannot be refused.`,
+          'Add the freeze lines to its HAProxy frontend and loadBalancer.freeze: { aclFile } to the cluster file (docs/write-freeze.md), or plan with --freeze off: writes after the clone point are then counted and named at the gate.');
+      }
       const rec = startRun(detail, 'plan', { version: input.to, set: input.set ?? {}, unset: input.unset ?? [], features: input.features ?? null, featuresDisabled: input.featuresDisabled ?? null }, planSteps(detail.spec.keycloak.version, input.to), secrets.values);
       const ctx: CaptureContext = { detail, secretEnv: secrets.env, rec, ...(signal ? { signal } : {}) };
       const done = execute(rec, ctx, input, signal).then(

@@ -28,7 +28,7 @@ export interface ColourOutputs {
   workspace: string;
   nodes: { name: string; address: string; sshPort: number; keycloakHome?: string }[];
   database: { address: string; port: number; name: string; user: string };
-  loadBalancer: { address: string; port: number; runtimeApi: string; backend: string };
+  loadBalancer: { address: string; port: number; runtimeApi: string; backend: string; freezeAclFile?: string };
   /** YAML or INI text, ready for `ansible-playbook -i`. */
   ansibleInventory: string;
   /** The SSH key the inventory gives every host (ansible_ssh_private_key_file), so Keyturn's own SSH uses what Ansible uses; absent when the hosts name none or different ones. */
@@ -54,8 +54,8 @@ const outputContract = {
     example: 'output "postgres" { value = { host = ..., port = 5432, database = "keycloak", username = "keycloak" } }',
   },
   haproxy: {
-    schema: z.object({ address: text, port, admin_socket: text, backend: text }),
-    example: 'output "haproxy" { value = { address = ..., port = 443, admin_socket = "/run/haproxy/admin.sock" (or "host:port"), backend = "keycloak" } }',
+    schema: z.object({ address: text, port, admin_socket: text, backend: text, freeze_acl_file: z.string().regex(/^\/[A-Za-z0-9_./-]+$/, 'must be the write freeze ACL file as haproxy.cfg names it (an absolute path)').optional() }),
+    example: 'output "haproxy" { value = { address = ..., port = 443, admin_socket = "/run/haproxy/admin.sock" (or "host:port"), backend = "keycloak", freeze_acl_file = "/etc/haproxy/keyturn-freeze.acl" (optional: the write freeze) } }',
   },
   ansible_inventory: { schema: text, example: 'output "ansible_inventory" { value = yamlencode({ all = { children = { keycloak = { hosts = ... } } } }) }' },
 } as const;
@@ -148,7 +148,7 @@ export function parseColourOutputs(raw: Record<string, TerraformOutputValue>, co
     workspace: colour,
     nodes: value('nodes').map((n) => ({ name: n.name, address: n.address, sshPort: n.ssh_port, ...(n.keycloak_home ? { keycloakHome: n.keycloak_home } : {}) })),
     database: { address: db.host, port: db.port, name: db.database, user: db.username },
-    loadBalancer: { address: lb.address, port: lb.port, runtimeApi: lb.admin_socket, backend: lb.backend },
+    loadBalancer: { address: lb.address, port: lb.port, runtimeApi: lb.admin_socket, backend: lb.backend, ...(lb.freeze_acl_file ? { freezeAclFile: lb.freeze_acl_file } : {}) },
     ansibleInventory: inventory,
     ...(keyPath ? { keyPath } : {}),
   };

@@ -112,6 +112,19 @@ export const lostWriteItemSchema = z.strictObject({
 });
 export type LostWriteItem = z.infer<typeof lostWriteItemSchema>;
 
+/**
+ * One write a copy lacks, as a readable line with its time: a user created,
+ * an admin change (operation, resource, who), a user's own change (password,
+ * profile, registration). Names and paths only: never a representation, a
+ * hash or a secret value.
+ */
+export const lostWriteChangeSchema = z.strictObject({
+  at: timestampSchema,
+  kind: z.enum(['user-created', 'admin', 'user-event']),
+  text: z.string(),
+});
+export type LostWriteChange = z.infer<typeof lostWriteChangeSchema>;
+
 /** What restoring a backup would lose: the writes to the live database since it was taken. */
 export const lostWritesSchema = z.strictObject({
   backupId: idSchema,
@@ -125,6 +138,9 @@ export const lostWritesSchema = z.strictObject({
   adminEvents: z.number().int().nonnegative().nullable(),
   sessions: z.strictObject({ online: z.number().int().nonnegative(), offline: z.number().int().nonnegative() }).nullable(),
   items: z.array(lostWriteItemSchema),
+  /** The writes by name and time, oldest first (at most 50; `changesNotListed` says how many more). */
+  changes: z.array(lostWriteChangeSchema),
+  changesNotListed: z.number().int().nonnegative(),
   /** What cannot be counted at all, in plain words (e.g. admin changes in realms without admin events). */
   uncounted: z.array(z.string()),
 });

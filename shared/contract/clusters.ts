@@ -62,6 +62,9 @@ export const databaseSpecSchema = z.strictObject({
 });
 
 /** How clients are steered between clusters (blue/green switch). */
+/** An ACL file as haproxy.cfg references it: an absolute path HAProxy's runtime API can be given (no spaces, no `;`). */
+export const freezeAclFileSchema = z.string().min(2).max(4000).regex(/^\/[A-Za-z0-9_./-]+$/, 'must be the ACL file exactly as haproxy.cfg names it after path_reg -f (an absolute path of letters, digits, ".", "_", "/" and "-")');
+
 export const trafficSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('dns'),
@@ -90,6 +93,12 @@ export const loadBalancerSpecSchema = z.strictObject({
   kind: z.literal('haproxy'),
   runtimeApi: z.string().min(1).max(4096),
   backend: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an HAProxy backend name'),
+  /**
+   * The write freeze (docs/write-freeze.md): the ACL file the frontend's
+   * freeze lines load (`path_reg -f <file>`), empty unless Keyturn fills it.
+   * Without it the load balancer cannot freeze, and the plan says so.
+   */
+  freeze: z.strictObject({ aclFile: freezeAclFileSchema }).optional(),
 });
 
 export const keycloakSpecSchema = z.strictObject({

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { hostSchema, idSchema, nameSchema, pathSchema, portSchema, timestampSchema } from './common.ts';
-import { hostKeySchema } from './clusters.ts';
+import { freezeAclFileSchema, hostKeySchema } from './clusters.ts';
 import { defineCall } from './define.ts';
 
 export const colourSchema = z.enum(['blue', 'green']);
@@ -44,7 +44,11 @@ export const colourDeploymentSchema = z.strictObject({
     .min(1)
     .max(64),
   database: z.strictObject({ address: hostSchema, port: portSchema, name: z.string().min(1).max(63), user: z.string().min(1).max(63) }),
-  loadBalancer: z.strictObject({ address: hostSchema, port: portSchema, runtimeApi: z.string().min(1).max(4096), backend: z.string().min(1).max(128) }),
+  loadBalancer: z.strictObject({
+    address: hostSchema, port: portSchema, runtimeApi: z.string().min(1).max(4096), backend: z.string().min(1).max(128),
+    /** The write freeze's ACL file on this colour's HAProxy, when it has one (docs/write-freeze.md). */
+    freezeAclFile: freezeAclFileSchema.optional(),
+  }),
   /** The Ansible inventory Keyturn wrote for this colour (a file under its home). */
   inventory: pathSchema,
   /** SSH private key for the colour's nodes when it differs from the cluster's. */

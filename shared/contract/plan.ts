@@ -39,6 +39,8 @@ export const planInputSchema = z.strictObject({
   refreshMetadata: z.boolean().optional(),
   /** Blue/green's promotion gate: manual (the run waits for the operator) or auto; default manual for production, auto elsewhere. */
   promote: z.enum(['manual', 'auto']).optional(),
+  /** Blue/green's write freeze on the serving side from the clone point to the switch: on or off; default on for production when its load balancer can freeze. */
+  freeze: z.enum(['on', 'off']).optional(),
 });
 export type PlanInput = z.infer<typeof planInputSchema>;
 

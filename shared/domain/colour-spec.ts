@@ -62,7 +62,7 @@ export function colourSpec(serving: ClusterSpec, d: ColourDeployment): ClusterSp
       keycloakHome: n.keycloakHome ?? template.keycloakHome,
     })),
     database: { ...serving.database, host: d.database.address, port: d.database.port, name: d.database.name, user: d.database.user },
-    loadBalancer: { kind: 'haproxy', runtimeApi: d.loadBalancer.runtimeApi, backend: d.loadBalancer.backend },
+    loadBalancer: { kind: 'haproxy', runtimeApi: d.loadBalancer.runtimeApi, backend: d.loadBalancer.backend, ...(d.loadBalancer.freezeAclFile ? { freeze: { aclFile: d.loadBalancer.freezeAclFile } } : {}) },
     ...(serving.ansible ? { ansible: { ...serving.ansible, inventory: d.inventory } } : {}),
   };
 }

@@ -126,6 +126,22 @@ describe('composeRollback switch-back (blue/green)', () => {
     expect(described.steps[0]!.title).toBe("Stop Keycloak on green's described standby hosts; blue is untouched");
   });
 
+  it('a run that froze writes ends the freeze on blue first, before the switch back or the removal of green', () => {
+    const frozen = (upTo: string, status = 'succeeded'): UndoneStep[] => {
+      const steps = blueGreenSteps(up, { freeze: true });
+      const at = steps.findIndex((s) => s.kind === upTo);
+      return steps.map((s, i) => ({ kind: s.kind, node: s.node, status: i < at ? 'succeeded' : i === at ? status : 'pending' }));
+    };
+    const before = compose(frozen('green.smoke', 'failed'));
+    expect(kinds(before)).toEqual(['lb.thaw', 'green.destroy', 'verify']);
+    expect(before.steps[0]!.params).toMatchObject({ freezeColour: 'blue' });
+    expect(before.steps[0]!.title).toBe('End the write freeze on blue: it serves with writes accepted, as before the run');
+    expect(before.inverses.some((l) => l.startsWith('lb.freeze: thaw'))).toBe(true);
+    expect(kinds(compose(frozen('standby.record')))).toEqual(['lb.thaw', 'traffic.switch', 'traffic.drain', 'traffic.watch', 'standby.record']);
+    // a freeze that failed half-way is ended too (harmless when nothing was added)
+    expect(kinds(compose(frozen('lb.freeze', 'failed')))).toEqual(['lb.thaw', 'verify']);
+  });
+
   it('a run that never built green has nothing to remove: blue is verified only', () => {
     const r = compose(run('backup.verify', 'failed'));
     expect(kinds(r)).toEqual(['verify']);

@@ -58,7 +58,7 @@ export function composeRollback(input: {
     .map((s) => `${s.kind}${s.node ? ` (${s.node})` : ''}: ${rule(s).inverse}, because ${rule(s).why.charAt(0).toLowerCase()}${rule(s).why.slice(1)}`);
   if (input.strategy === 'blue-green' || input.undone.some((s) => isBlueGreenKind(s.kind))) {
     // Blue's database is never written by a blue/green run: the schema question does not arise.
-    const steps = switchBackSteps(input.facts, { ...input.blueGreen, switched: needs.has('switch-back'), greenExists: needs.has('destroy-green') });
+    const steps = switchBackSteps(input.facts, { ...input.blueGreen, switched: needs.has('switch-back'), greenExists: needs.has('destroy-green'), froze: needs.has('thaw') });
     return { mode: 'switch-back', inverses, steps };
   }
   const stoppedAll = done.some((s) => s.kind === 'cluster.stop');

@@ -22,6 +22,8 @@ export type StepInverse =
   | 'destroy-green'
   /** Clients reach green (or the ledger says green is active): point the traffic back at blue, which kept serving unchanged, and record blue active again. */
   | 'switch-back'
+  /** The serving colour's load balancer refuses writes (the write freeze): end the freeze. */
+  | 'thaw'
   /** Nothing to undo (read-only, additive, or kept for forensics); `why` says which. */
   | 'none';
 
@@ -47,6 +49,7 @@ export interface StepKindRule {
  * watch is what switches back on its own when green fails.
  */
 const blueGreenRules = {
+  'lb.freeze': { pauseAfter: false, inverse: 'thaw', why: "Blue's load balancer refuses the writes a copy would lose (503 with a message); sign-in and tokens keep working. Ending the freeze accepts them again." },
   'backup.verify': { pauseAfter: false, inverse: 'none', why: "Reads blue only: a fresh pg_dump, restored into a scratch database to prove it; its time is the clone point." },
   'green.provision': { pauseAfter: false, inverse: 'destroy-green', why: "Green's hosts, database and load balancer exist (a Terraform workspace for the colour, or the described standby taken into use) until they are destroyed." },
   'green.restore': { pauseAfter: false, inverse: 'destroy-green', why: "Green's database holds blue's data as of the clone point, its JGROUPS_PING emptied; blue's database was only read." },
@@ -56,6 +59,7 @@ const blueGreenRules = {
   'promotion.gate': { pauseAfter: true, inverse: 'none', why: 'A decision, no change: with manual promotion the run waits here until the operator promotes green.' },
   'traffic.switch': { pauseAfter: false, inverse: 'switch-back', why: 'Clients are sent to the other colour (an RFC 2136 DNS update, or one atomic change on the front HAProxy).' },
   'traffic.drain': { pauseAfter: false, inverse: 'none', why: "Waits while the colour traffic left keeps serving (TTL + grace) and reads its counters; nothing changes." },
+  'lb.thaw': { pauseAfter: false, inverse: 'none', why: 'Writes are accepted again, as before the run.' },
   'traffic.watch': { pauseAfter: true, inverse: 'none', why: 'The prober watches the public name; above the failure threshold it switches back on its own.' },
   'standby.record': { pauseAfter: true, inverse: 'switch-back', why: 'The ledger records which colour is active and which is kept as standby; switching back records it the other way round.' },
   'green.destroy': { pauseAfter: true, inverse: 'none', why: 'Removes green only; blue never changed. Building green again is a new run.' },

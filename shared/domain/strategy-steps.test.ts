@@ -160,6 +160,40 @@ describe('blueGreenSteps', () => {
     expect(steps.slice(sw, watch).map((s) => pausesAfter(s.kind))).toEqual([false, false]);
   });
 
+  it('with the write freeze: blue refuses lost writes from before the clone point until the traffic left it, then accepts them again before the watch', () => {
+    const steps = blueGreenSteps(minor(), { freeze: true });
+    expect(shape(steps)).toEqual([
+      'preflight', 'lb.freeze', 'backup.verify', 'green.provision', 'green.restore', 'green.install', 'green.verify', 'green.smoke',
+      'promotion.gate', 'traffic.switch', 'traffic.drain', 'lb.thaw', 'traffic.watch', 'standby.record',
+    ]);
+    const by = (k: string) => steps.find((s) => s.kind === k)!;
+    expect(by('lb.freeze').title).toMatch(/^Freeze writes on blue's load balancer until the switch: admin REST writes, .*password reset, .* get 503 \(POST\/PUT\/PATCH\/DELETE\); sign-in, tokens, refresh, userinfo and logout keep working$/);
+    expect(by('lb.freeze').params).toMatchObject({ freezeColour: 'blue' });
+    expect(by('lb.thaw').params).toMatchObject({ freezeColour: 'blue' });
+    expect(by('promotion.gate').params).toMatchObject({ freeze: true });
+    expect(stepKinds['lb.freeze'].inverse).toBe('thaw');
+    // no pause while blue is frozen and the clone point ages, but at the gate
+    expect(pausesAfter('lb.freeze')).toBe(false);
+    // without it: the plan has neither step
+    expect(shape(blueGreenSteps(minor())).filter((k) => k.startsWith('lb.'))).toEqual([]);
+  });
+
+  it('freezes by default in production when the load balancer can, never when it cannot, and the operator decides either way', () => {
+    const bg = (cluster: Partial<Parameters<typeof planStrategies>[0]['cluster']>) => planStrategies({ change: classifyChange('26.5.6', '26.7.3'), exitCode: 3, verdict: 'recreate', reasons: [], cluster: { nodes: ['n1', 'n2'], loadBalancer: true, traffic: { kind: 'dns', name: 'sso.lab.test', ttl: 1 }, terraform: true, ...cluster } })
+      .strategies.find((s) => s.name === 'blue-green')!;
+    const freezes = (c: Partial<Parameters<typeof planStrategies>[0]['cluster']>) => bg(c).steps.some((s) => s.kind === 'lb.freeze');
+    expect(freezes({ environment: 'production', canFreeze: true })).toBe(true);
+    expect(freezes({ canFreeze: true })).toBe(true);
+    expect(freezes({ environment: 'lab', canFreeze: true })).toBe(false);
+    expect(freezes({ environment: 'lab', canFreeze: true, freeze: 'on' })).toBe(true);
+    expect(freezes({ environment: 'production', canFreeze: true, freeze: 'off' })).toBe(false);
+    expect(freezes({ environment: 'production', canFreeze: false })).toBe(false);
+    // the plan says which, and why
+    expect(bg({ environment: 'production', canFreeze: true }).downtime.text).toMatch(/are refused with 503 from the clone point to the switch; sign-in and tokens keep working/);
+    expect(bg({ environment: 'production', canFreeze: false }).downtime.text).toMatch(/cannot freeze writes \(no loadBalancer\.freeze\): changes written to blue after the clone point are counted and named at the promotion gate, not prevented/);
+    expect(bg({ environment: 'lab', canFreeze: true }).downtime.text).toMatch(/^No outage: .*Write freeze off: /);
+  });
+
   it('declares an inverse for every kind that changes something, and says why for every kind', () => {
     const inverse = (k: keyof typeof stepKinds) => stepKinds[k].inverse;
     expect(['green.provision', 'green.restore', 'green.install'].map((k) => inverse(k as keyof typeof stepKinds))).toEqual(['destroy-green', 'destroy-green', 'destroy-green']);

@@ -6,6 +6,7 @@
  * (step-kinds.ts); `params` is what the step needs and nothing else.
  */
 import type { ClusterSpec } from '../contract/clusters.ts';
+import { freezeSummary } from './write-freeze.ts';
 import type { PlanStep } from '../contract/plan.ts';
 import type { VersionChange } from './versions.ts';
 
@@ -163,6 +164,8 @@ export interface BlueGreenOptions {
   provision?: 'terraform' | 'described';
   /** The cluster file's own smoke checks (commands or URLs), run after the built-in ones. */
   smokeChecks?: readonly string[];
+  /** The write freeze on the serving colour's load balancer from the clone point to the switch (write-freeze.ts); off unless asked for. */
+  freeze?: boolean;
 }
 
 /** Manual promotion for production (and when the environment is not known: the cluster file defaults to production); automatic for lab, test, staging, development. */
@@ -194,8 +197,10 @@ export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep
   const p = commonParams(f, 'blue-green', { phased: false, colour, serving });
   const n = f.nodes.length;
   const s = (kind: string, title: string, extra: Params = {}) => step(kind, title, null, { ...p, ...extra });
+  const freeze = o.freeze === true;
   return [
-    s('preflight', `Preflight: ${serving}'s nodes reachable over SSH and ready; the target verified; ${provision === 'terraform' ? 'Terraform' : 'the described standby'} ready for ${colour}`),
+    s('preflight', `Preflight: ${serving}'s nodes reachable over SSH and ready; the target verified; ${provision === 'terraform' ? 'Terraform' : 'the described standby'} ready for ${colour}${freeze ? `; ${serving}'s load balancer can freeze writes` : ''}`),
+    ...(freeze ? [s('lb.freeze', `Freeze writes on ${serving}'s load balancer until the switch: ${freezeSummary()}`, { freezeColour: serving })] : []),
     s('backup.verify', `Back up ${serving}'s database (pg_dump) and prove the dump by a restore into a scratch database; its time is the clone point`),
     s('green.provision', provision === 'terraform'
       ? `Create ${colour}: ${n} hosts, a database and a load balancer (Terraform workspace "${colour}")`
@@ -206,9 +211,11 @@ export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep
     s('green.smoke', `Smoke test ${colour} through the preview path as ${f.traffic.name}: client credentials, password login, refresh, userinfo, admin API read${smokeChecks.length ? `, then the cluster file's ${smokeChecks.length} own check${smokeChecks.length === 1 ? '' : 's'}` : ''}`, { host: f.traffic.name, smokeChecks }),
     s('promotion.gate', promote === 'manual'
       ? `Promotion gate: the run pauses until the operator promotes ${colour} ("Promote ${colour}" or keyturn runs resume)`
-      : `Promotion gate: promote ${colour} automatically once its checks passed`, { promote }),
+      : `Promotion gate: promote ${colour} automatically once its checks passed`, { promote, freeze }),
     s('traffic.switch', switchTitle(f, colour, false), { toColour: colour, ttl: ttlOf(f) }),
     s('traffic.drain', drainTitle(f, serving, graceSeconds), { fromColour: serving, ttl: ttlOf(f), graceSeconds }),
+    // Blue accepts writes again before the watch: if the watch switches back, blue serves as before.
+    ...(freeze ? [s('lb.thaw', `End the write freeze on ${serving}: no client reaches it any more`, { freezeColour: serving })] : []),
     s('traffic.watch', `Watch ${f.traffic.name} with the prober for ${watchSeconds} s; above ${Math.round(failureThreshold * 1000) / 10}% failed requests, switch back to ${serving} automatically`, { watchSeconds, failureThreshold, switchBackTo: serving }),
     s('standby.record', `Record ${colour} as active and ${serving} as its hot standby (kept running, unchanged, as the way back)`, { active: colour, standby: serving, standbyRole: 'hot-standby' }),
   ];
@@ -226,6 +233,8 @@ export interface SwitchBackOptions {
   provision?: 'terraform' | 'described';
   watchSeconds?: number;
   graceSeconds?: number;
+  /** The undone run froze writes on blue and may not have ended the freeze: end it first (idempotent). */
+  froze?: boolean;
 }
 
 /**
@@ -246,8 +255,11 @@ export function switchBackSteps(f: StepFacts, o: SwitchBackOptions): PlanStep[] 
   // As in blueGreenSteps: `colour` is where the traffic goes, `serving` where it is now.
   const p = commonParams(f, 'switch-back', { phased: false, requireReady: true, colour: blue, serving: built });
   const s = (kind: string, title: string, extra: Params = {}) => step(kind, title, null, { ...p, ...extra });
+  // Blue accepts writes again before anything else: it is (or is about to be) what clients reach.
+  const thaw = o.froze ? [s('lb.thaw', `End the write freeze on ${blue}: it serves with writes accepted, as before the run`, { freezeColour: blue })] : [];
   if (o.switched) {
     return [
+      ...thaw,
       s('traffic.switch', switchTitle(f, blue, true), { toColour: blue, ttl: ttlOf(f) }),
       s('traffic.drain', drainTitle(f, built, graceSeconds), { fromColour: built, ttl: ttlOf(f), graceSeconds }),
       // No automatic switch the other way: the operator chose blue.
@@ -255,7 +267,7 @@ export function switchBackSteps(f: StepFacts, o: SwitchBackOptions): PlanStep[] 
       s('standby.record', `Record ${blue} as active again and ${built} as standby: it holds the writes made since the switch, until it is decommissioned`, { active: blue, standby: built, standbyRole: 'after-switch-back' }),
     ];
   }
-  const steps: PlanStep[] = [];
+  const steps: PlanStep[] = [...thaw];
   if (o.greenExists) {
     steps.push(o.keepGreen
       ? s('standby.record', `Record ${built} as kept for inspection, never promoted; ${blue} stays active`, { active: blue, standby: built, standbyRole: 'inspection' })

@@ -40,6 +40,10 @@ export interface ClusterFacts extends Omit<StepFacts, 'change'> {
   blueGreen?: { watchSeconds?: number; graceSeconds?: number };
   /** Blue/green's promotion, when the operator chose it (else from the environment). */
   promote?: 'manual' | 'auto';
+  /** The serving load balancer declares a write freeze (loadBalancer.freeze). */
+  canFreeze?: boolean;
+  /** Blue/green's write freeze, when the operator chose it (else on for production when the load balancer can freeze). */
+  freeze?: 'on' | 'off';
   /** What this cluster's earlier runs measured (median seconds), for the recreate prediction; null without history. */
   history?: { stopSeconds: number | null; startSeconds: number | null; samples: number };
 }
@@ -114,8 +118,19 @@ function rolling(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommende
   };
 }
 
-/** The colour to build is the one not serving; the operator's promotion choice, when given. */
-const blueGreenOptions = (c: ClusterFacts) => ({ colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const, ...(c.promote ? { promote: c.promote } : {}), ...c.blueGreen });
+/** Whether blue/green freezes writes: the operator's choice, else on for production when the load balancer can. */
+export const freezesWrites = (c: Pick<ClusterFacts, 'freeze' | 'canFreeze' | 'environment'>): boolean =>
+  c.freeze === 'on' || (c.freeze === undefined && c.canFreeze === true && (c.environment === undefined || c.environment === 'production'));
+
+/** The colour to build is the one not serving; the operator's promotion and freeze choices, when given. */
+const blueGreenOptions = (c: ClusterFacts) => ({ colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const, ...(c.promote ? { promote: c.promote } : {}), ...c.blueGreen, freeze: freezesWrites(c) });
+
+/** What happens to writes on the serving side between the clone point and the switch. */
+function writesText(c: ClusterFacts): string {
+  if (freezesWrites(c)) return "Writes that would not reach green (admin changes, the account console, registration, password reset, required actions) are refused with 503 from the clone point to the switch; sign-in and tokens keep working, and the sessions they create are named at the gate.";
+  const counted = 'are counted and named at the promotion gate, not prevented';
+  return c.canFreeze ? `Write freeze off: changes written to blue after the clone point ${counted}.` : `This cluster's load balancer cannot freeze writes (no loadBalancer.freeze): changes written to blue after the clone point ${counted}.`;
+}
 
 function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit<Strategy, 'recommended' | 'executable' | 'executableWhy'> {
   const { verdict, exitCode } = input;
@@ -129,7 +144,7 @@ function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit
   const switchText = f.traffic.kind === 'dns' ? `within the DNS TTL (${ttl} s)` : 'at once (HAProxy backend switch)';
   return {
     name: 'blue-green', available, why,
-    downtime: { seconds: ttl, text: `No outage: clients move to green ${switchText}. Changes written to blue after the database clone (new users, consents, sessions) do not reach green unless writes are paused for the switch.` },
+    downtime: { seconds: ttl, text: `No outage: clients move to green ${switchText}. ${writesText(input.cluster)}` },
     steps: blueGreenSteps(f, blueGreenOptions(input.cluster)),
     backup: { required: true, kind: 'database-clone', what: "A fresh pg_dump of blue, proven by a restore into a scratch database, then restored into green's database (its time is the clone point).", why: "Green starts from a copy; blue's database is never touched, so blue itself is the way back." },
     rollback: {

@@ -29,6 +29,8 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolve } from '../../electron/tools/dns.ts';
 import { checkColourView } from '../../electron/tools/green-view.ts';
+import { freezeState } from '../../electron/tools/haproxy-freeze.ts';
+import { freezeMessage, freezeRetryAfterSeconds } from '../../shared/domain/write-freeze.ts';
 import { changelogState } from '../../electron/tools/postgres-changelog.ts';
 import { psqlQuery, type PgConnection } from '../../electron/tools/postgres.ts';
 import { ensureLabUp, keyturn, labSockets } from './lab-harness.ts';
@@ -41,7 +43,7 @@ const from = '26.5.6';
 const to = '26.7.3';
 const dns = { server: '127.0.53.1', port: 53 };
 
-interface Creds { dbPassword: string; clientId: string; clientSecret: string; username: string }
+interface Creds { dbPassword: string; clientId: string; clientSecret: string; username: string; userPassword: string; adminUser: string; adminPassword: string }
 const creds = (): Creds => JSON.parse(readFileSync(join(home, 'lab', 'credentials.json'), 'utf8')) as Creds;
 const blueDb = (): PgConnection => ({ host: '127.0.10.50', port: 5432, database: 'keycloak', user: 'keycloak', password: creds().dbPassword });
 const greenDb = (): PgConnection => ({ host: '127.0.20.50', port: 5432, database: 'keycloak', user: 'keycloak', password: creds().dbPassword });
@@ -77,6 +79,32 @@ async function recordNodes(): Promise<string[]> {
   return (JSON.parse(show.stdout) as { spec: { nodes: { name: string }[] } }).spec.nodes.map((n) => n.name);
 }
 
+interface Answer { status: number; body: string; retryAfter: string | undefined }
+/** One request through the public name as clients send it (resolved through the lab's BIND now). */
+async function viaPublicName(method: string, path: string, o: { form?: Record<string, string>; json?: unknown; token?: string } = {}): Promise<Answer> {
+  const address = await publicAddress();
+  const body = o.form ? new URLSearchParams(o.form).toString() : o.json !== undefined ? JSON.stringify(o.json) : '';
+  return new Promise((done, fail) => {
+    const req = request({ host: address, port: 8080, method, path, timeout: 15_000,
+      headers: { host: 'sso.lab.test:8080', 'content-type': o.form ? 'application/x-www-form-urlencoded' : 'application/json', 'content-length': Buffer.byteLength(body), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body: text, retryAfter: res.headers['retry-after'] as string | undefined }));
+    });
+    req.on('error', fail);
+    req.on('timeout', () => req.destroy(new Error('no answer within 15 s')));
+    req.end(body);
+  });
+}
+const tokenOf = (a: Answer): string => (JSON.parse(a.body) as { access_token: string }).access_token;
+const adminToken = async () => tokenOf(await viaPublicName('POST', '/realms/master/protocol/openid-connect/token', { form: { grant_type: 'password', client_id: 'admin-cli', username: creds().adminUser, password: creds().adminPassword } }));
+const passwordLogin = () => viaPublicName('POST', '/realms/lab/protocol/openid-connect/token', { form: { grant_type: 'password', client_id: creds().clientId, client_secret: creds().clientSecret, username: creds().username, password: creds().userPassword, scope: 'openid' } });
+
+/** Every text the ledger holds, for "never written there" checks. */
+const ledgerText = (): string => withLedger(home, (db) => (db.prepare("SELECT group_concat(coalesce(data_json, ''), char(10)) AS t FROM events").get() as { t: string }).t
+  + (db.prepare("SELECT group_concat(coalesce(params_json, '') || coalesce(error, ''), char(10)) AS t FROM steps").get() as { t: string }).t
+  + (db.prepare("SELECT group_concat(coalesce(plan_json, ''), char(10)) AS t FROM plans").get() as { t: string }).t);
+
 /** `keyturn ...` as a child process of its own, so the test can act while the run executes. */
 const startKeyturn = (args: string[]) => execa(process.execPath, [join(process.cwd(), 'bin', 'keyturn.js'), ...args], { env: { KEYTURN_HOME: home }, reject: false });
 
@@ -103,14 +131,16 @@ async function stopGreen(): Promise<void> {
   }));
 }
 
-async function planBlueGreen(promote: 'manual' | 'auto'): Promise<string> {
-  const r = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--promote', promote, '--json'], { timeoutMs: 15 * 60_000 });
+async function planBlueGreen(promote: 'manual' | 'auto', freeze?: 'on' | 'off'): Promise<string> {
+  const r = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--promote', promote, ...(freeze ? ['--freeze', freeze] : []), '--json'], { timeoutMs: 15 * 60_000 });
   expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
   const p = JSON.parse(r.stdout) as { runId: string; check: { exitCode: number }; strategies: { name: string; executable: boolean; steps: { kind: string; params?: Record<string, unknown> }[] }[] };
   expect(p.check.exitCode).toBe(3);
   const bg = p.strategies.find((s) => s.name === 'blue-green')!;
   expect(bg.executable).toBe(true);
   expect(bg.steps.find((s) => s.kind === 'promotion.gate')?.params?.promote).toBe(promote);
+  // the lab is not production: no freeze unless asked for
+  expect(bg.steps.some((s) => s.kind === 'lb.freeze')).toBe(freeze === 'on');
   return p.runId;
 }
 
@@ -192,8 +222,8 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     await expectBlueUntouched();
   });
 
-  it('builds green again and pauses at the manual gate (exit 8) with green proven, what blue took since the clone counted, and blue untouched', async () => {
-    const planId = await planBlueGreen('manual');
+  it('builds green again with the write freeze and pauses at the manual gate (exit 8): green proven, blue refuses the writes green would lack, sign-in and tokens work', async () => {
+    const planId = await planBlueGreen('manual', 'on');
     const paused = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--strategy', 'blue-green', '--plan', planId, '--yes', '--json'], { timeoutMs: 40 * 60_000 });
     expect(paused.exitCode, paused.stderr.slice(-4000)).toBe(8);
     runId = latestRun(home, 'upgrade')!.id;
@@ -208,6 +238,17 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     const lost = eventsOfKind(home, runId, 'promotion.lost-writes').map((e) => e.data);
     expect(lost).toHaveLength(1);
     expect(lost[0]!.message).toMatch(/^Since the clone point .* blue took what green lacks: /);
+    expect(eventsOfKind(home, runId, 'freeze.on').map((e) => e.data.colour)).toEqual(['blue']);
+    expect(eventsOfKind(home, runId, 'freeze.checked').map((e) => e.data.held)).toEqual([true]);
+    // frozen: an admin write through the public name is refused with the maintenance message, and nothing is lost
+    const admin = await adminToken();
+    const refused = await viaPublicName('POST', '/admin/realms/lab/users', { token: admin, json: { username: 'frozen-write', enabled: true } });
+    expect(refused).toEqual({ status: 503, body: freezeMessage, retryAfter: String(freezeRetryAfterSeconds) });
+    expect(await psqlQuery(blueDb(), "SELECT count(*) FROM user_entity WHERE username = 'frozen-write'")).toEqual([['0']]);
+    // reads, sign-in and tokens still work
+    expect((await viaPublicName('GET', '/admin/realms/lab/users?briefRepresentation=true&max=1', { token: admin })).status).toBe(200);
+    expect((await passwordLogin()).status).toBe(200);
+    expect(await tokenFrom('127.0.10.100')).toBe(true);
     await expectBlueUntouched();
     expect(await roles()).toEqual({ green: `building ${to}`, blue: `active ${from}` });
   });
@@ -225,9 +266,11 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     // the cluster record now describes what serves: every later plan, backup and upgrade acts on green
     expect(await recordNodes()).toEqual(['g1', 'g2']);
     expect(recordedVersion(home)).toBe(to);
-    // blue as standby: unchanged, answering on its own load balancer
+    // blue as standby: unchanged, answering on its own load balancer, its writes accepted again once no client reached it
     expect(await tokenFrom('127.0.10.100')).toBe(true);
     expect((await changelogState(blueDb())).digest).toBe(blueChangelog);
+    expect(eventsOfKind(home, runId, 'freeze.off').map((e) => e.data.colour)).toEqual(['blue']);
+    expect(await freezeState(join(stateDirOf(home), 'haproxy', 'admin.sock'), join(stateDirOf(home), 'haproxy', 'freeze.acl'))).toEqual([]);
   });
 
   it('switches back to blue as the rollback, saying first what green keeps, with 0 failed requests', async () => {
@@ -263,7 +306,16 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     const planId = await planBlueGreen('auto');
     const previous = latestRun(home, 'upgrade')?.id;
     const child = startUpgrade(home, ['--to', to, '--strategy', 'blue-green', '--plan', planId, '--yes', '--json']);
-    runId = await waitForRun(home, child, previous, (run) => eventsOfKind(home, run.id, 'traffic.switched').length > 0, 40 * 60_000);
+    // No freeze (the lab's default): a user created and a password set on blue after the clone point are named, with their times, before the promotion
+    runId = await waitForRun(home, child, previous, (run) => stepsOf(home, run.id).some((s) => s.kind === 'backup.verify' && s.status === 'succeeded'), 40 * 60_000);
+    const admin = await adminToken();
+    const created = await viaPublicName('POST', '/admin/realms/lab/users', { token: admin, json: { username: 'lw-alice', enabled: true } });
+    expect(created.status, created.body).toBe(201);
+    const [[aliceId]] = await psqlQuery(blueDb(), "SELECT u.id FROM user_entity u JOIN realm r ON r.id = u.realm_id WHERE r.name = 'lab' AND u.username = 'lw-alice'") as [[string]];
+    const secret = `Lw-${Date.now()}-not-to-leak`;
+    const reset = await viaPublicName('PUT', `/admin/realms/lab/users/${aliceId}/reset-password`, { token: admin, json: { type: 'password', value: secret, temporary: false } });
+    expect(reset.status, reset.body).toBe(204);
+    await waitForRun(home, child, previous, (run) => eventsOfKind(home, run.id, 'traffic.switched').length > 0, 40 * 60_000);
     const stoppedFrom = Date.now();
     await stopGreen();
     const r = await child;
@@ -284,6 +336,15 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(failed[0]!.atMs).toBeGreaterThanOrEqual(stoppedFrom - 1000);
     expect(failed.at(-1)!.atMs).toBeLessThanOrEqual(switchedBackAt + 2000);
     expect((switchedBackAt - stoppedFrom) / 1000).toBeLessThan(30);
+    const lost = eventsOfKind(home, runId, 'promotion.lost-writes')[0]!.data as { message: string; changes: { at: string; kind: string; text: string }[] };
+    expect(lost.changes.map((c) => c.text.replace(/^\d\d:\d\d:\d\d UTC /, ''))).toEqual(expect.arrayContaining([
+      'user lw-alice created (realm lab)',
+      `admin create user users/lw-alice by ${creds().adminUser} (realm lab)`,
+      `admin action user users/lw-alice/reset-password by ${creds().adminUser} (realm lab)`,
+    ]));
+    expect(lost.message).toMatch(/On blue: .*user lw-alice created \(realm lab\)/);
+    expect(ledgerText()).not.toContain(secret);
+    expect(`${String(r.stdout)}${String(r.stderr)}`).not.toContain(secret);
     await expectBlueUntouched();
     expect(recordedVersion(home)).toBe(from);
 

@@ -36,6 +36,7 @@ import { watchAfterSwitch } from '../traffic-watch.ts';
 import { targetOptionsOf } from './install-options.ts';
 import { installNode, waitNodeReady } from './node-steps.ts';
 import { prepareCluster } from './prepare-steps.ts';
+import { recordFreezeHolds } from './freeze-steps.ts';
 
 const colourOf = (ctx: StepContext, key: 'colour' | 'serving' | 'toColour' | 'fromColour' | 'active' | 'standby' | 'destroy'): Colour => {
   const v = param(ctx, key);
@@ -201,7 +202,8 @@ async function recordWritesSinceClone(ctx: StepContext): Promise<void> {
     const b = runBackup(ctx);
     const l = await ctx.deps.backups.lostWritesSince(b.id, { signal: ctx.signal });
     const said = l.items.map((i) => i.text).join(' ');
-    ctx.rec.event('engine', 'promotion.lost-writes', 'info', { message: `Since the clone point (${b.createdAt}) ${serving} took what ${colour} lacks: ${said}${l.uncounted.length ? ` Not counted: ${l.uncounted.join('; ')}` : ''}`, clonePoint: b.createdAt, users: l.users, events: l.events, adminEvents: l.adminEvents, sessions: l.sessions, uncounted: l.uncounted });
+    const listed = l.changes.length ? ` On ${serving}: ${l.changes.map((c) => c.text).join('; ')}${l.changesNotListed ? `; and ${l.changesNotListed} more` : ''}.` : '';
+    ctx.rec.event('engine', 'promotion.lost-writes', 'info', { message: `Since the clone point (${b.createdAt}) ${serving} took what ${colour} lacks: ${said}${listed}${l.uncounted.length ? ` Not counted: ${l.uncounted.join(' ')}` : ''}`, clonePoint: b.createdAt, users: l.users, events: l.events, adminEvents: l.adminEvents, sessions: l.sessions, changes: l.changes, changesNotListed: l.changesNotListed, uncounted: l.uncounted });
   } catch (err) {
     ctx.rec.event('engine', 'promotion.lost-writes', 'warn', { message: `Keyturn could not count what ${serving} took since the clone point: ${(err as Error).message}` });
   }
@@ -209,6 +211,7 @@ async function recordWritesSinceClone(ctx: StepContext): Promise<void> {
 
 /** With manual promotion the run pauses here (the CLI exits 8) until the operator resumes it; automatic promotion goes on. Either way it first counts what green lacks. */
 export const promotionGate: StepImpl = async (ctx) => {
+  if (ctx.params.freeze === true) await recordFreezeHolds(ctx, colourOf(ctx, 'serving'));
   await recordWritesSinceClone(ctx);
   if (ctx.params.promote !== 'manual') return;
   requestControl(ctx.deps.db, ctx.runId, 'pause');

@@ -29,6 +29,8 @@ dir="$LAB_STATE_DIR/haproxy"
 cfg="$dir/haproxy.cfg"
 pidfile="$dir/haproxy.pid"
 sock="$dir/admin.sock"
+# Write freeze (Keyturn): path patterns of refused writes; empty = no freeze.
+freeze_acl="$dir/freeze.acl"
 
 haproxy_pid() {
   local pid
@@ -75,6 +77,13 @@ frontend sso
   option forwardfor
   http-request set-header X-Forwarded-Proto http
   http-request set-header X-Forwarded-Port $HAPROXY_PORT
+  # Write freeze: while an upgrade copies the data, Keyturn adds path
+  # patterns to $freeze_acl through the runtime API (add acl) and clears
+  # them after (clear acl); writes to those paths get 503 and a message,
+  # logins and tokens pass. Empty at start, so a reload ends any freeze.
+  acl keyturn_write method POST PUT PATCH DELETE
+  acl keyturn_frozen path_reg -f $freeze_acl
+  http-request return status 503 content-type text/plain string "Keycloak is being upgraded: changes are not accepted until the upgrade completes (sign-in and tokens still work). Please retry later." hdr Retry-After 120 hdr Cache-Control no-store if keyturn_write keyturn_frozen
   default_backend keycloak
 
 backend keycloak
@@ -115,6 +124,7 @@ up() {
   require_socket_path "$sock"
   local changed=false pid
   write_config && changed=true
+  [[ -f "$freeze_acl" ]] || : >"$freeze_acl"
   haproxy -c -q -f "$cfg" || die "haproxy rejected $cfg (see message above)"
   if pid="$(haproxy_pid)"; then
     if $changed; then
@@ -191,6 +201,7 @@ config() {
   server_lines >/dev/null   # a bad entry stops here: set -e is off inside `write_config || true`
   write_config || true
   [[ -f "$dir/server-state" ]] || echo 1 >"$dir/server-state"
+  [[ -f "$freeze_acl" ]] || : >"$freeze_acl"
   haproxy -c -q -f "$cfg" || die "haproxy rejected $cfg (see message above)"
   printf '%s\n' "$cfg"
 }

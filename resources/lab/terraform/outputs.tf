@@ -82,12 +82,13 @@ output "postgres" {
 
 output "haproxy" {
   value = {
-    address      = local.haproxy_address
-    port         = var.haproxy_port
-    url          = "http://${local.haproxy_address}:${var.haproxy_port}"
-    admin_socket = "${local.state_dir}/haproxy/admin.sock"
-    backend      = "keycloak"
-    servers      = [for n in local.nodes : n.name]
+    address         = local.haproxy_address
+    port            = var.haproxy_port
+    url             = "http://${local.haproxy_address}:${var.haproxy_port}"
+    admin_socket    = "${local.state_dir}/haproxy/admin.sock"
+    freeze_acl_file = "${local.state_dir}/haproxy/freeze.acl"
+    backend         = "keycloak"
+    servers         = [for n in local.nodes : n.name]
   }
 }
 
