@@ -43,7 +43,8 @@ export async function main(args: string[]): Promise<number> {
       log(`generating ${users} users, ${users} admin events and ${2 * users} user events in realm lab (${after} of each after the point)`);
       // One statement per table; ids are generated, times spread over the week before the point, then `after` rows after it.
       await psqlQuery(db, `
-WITH r AS (SELECT id FROM realm WHERE name = 'lab'), a AS (SELECT u.id FROM user_entity u JOIN realm m ON m.id = u.realm_id WHERE m.name = 'master' LIMIT 1)
+CREATE TEMP TABLE r AS SELECT id FROM realm WHERE name = 'lab';
+CREATE TEMP TABLE a AS SELECT u.id FROM user_entity u JOIN realm m ON m.id = u.realm_id WHERE m.name = 'master' LIMIT 1;
 INSERT INTO user_entity (id, realm_id, username, created_timestamp, enabled, email_verified, not_before)
 SELECT 'bench-u-' || g, (SELECT id FROM r), 'bench-user-' || g, CASE WHEN g <= ${after} THEN ${point} + g ELSE ${point} - g * 6 END, true, false, 0 FROM generate_series(1, ${users}) g;
 INSERT INTO admin_event_entity (id, admin_event_time, realm_id, operation_type, resource_type, resource_path, auth_user_id)
