@@ -164,6 +164,15 @@ export function lastEventOfKind(db: Ledger, runId: string, kind: string): RunEve
   return r ? { runId: r.run_id, seq: r.seq, at: r.at, source: r.source, node: r.node, level: r.level, kind: r.kind, data: JSON.parse(r.data_json) as Record<string, unknown> } : null;
 }
 
+/** A run's events of the given kinds only, in order: a reader that needs a few facts never loads thousands of probe ticks. */
+export function eventsOfKinds(db: Ledger, runId: string, kinds: readonly string[]): RunEvent[] {
+  if (kinds.length === 0) return [];
+  const rows = db.prepare(`SELECT * FROM events WHERE run_id = ? AND kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY seq`).all(runId, ...kinds) as {
+    run_id: string; seq: number; at: string; source: RunEvent['source']; node: string | null; level: RunEvent['level']; kind: string; data_json: string;
+  }[];
+  return rows.map((r) => ({ runId: r.run_id, seq: r.seq, at: r.at, source: r.source, node: r.node, level: r.level, kind: r.kind, data: JSON.parse(r.data_json) as Record<string, unknown> }));
+}
+
 /** Runs left `running` by a process that died: the next start marks them `interrupted` for Resume/Rollback. */
 export function markInterrupted(db: Ledger, isOwnerAlive: (owner: string) => boolean): string[] {
   const rows = db.prepare(`SELECT id, owner FROM runs WHERE status IN ('running','pending','paused')`).all() as { id: string; owner: string | null }[];

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { defineCall } from './define.ts';
 import { idSchema, nameSchema, timestampSchema } from './common.ts';
+import { lostWriteChangeSchema } from './backups.ts';
 
 export const eventSourceSchema = z.enum(['engine', 'terraform', 'ansible', 'ssh', 'kcsh', 'probe']);
 export type EventSource = z.infer<typeof eventSourceSchema>;
@@ -60,6 +61,34 @@ export const stepSchema = z.strictObject({
 });
 export type Step = z.infer<typeof stepSchema>;
 
+
+/**
+ * What a data-moving run (blue/green, switch back, restore) did about
+ * writes: the clone point, the window until the switch (or until now while
+ * it runs), the write freeze, and what the copy lacks, counted and named.
+ */
+export const dataSafetySchema = z.strictObject({
+  clonePoint: timestampSchema.nullable(),
+  switchedAt: timestampSchema.nullable(),
+  windowMs: z.number().int().nonnegative().nullable(),
+  freeze: z.strictObject({ on: z.boolean(), from: timestampSchema.nullable(), until: timestampSchema.nullable() }),
+  lostWrites: z.strictObject({
+    /** False when the count itself failed (the text says why). */
+    counted: z.boolean(),
+    text: z.string(),
+    users: z.number().int().nonnegative().nullable(),
+    adminEvents: z.number().int().nonnegative().nullable(),
+    events: z.number().int().nonnegative().nullable(),
+    changes: z.array(lostWriteChangeSchema),
+    changesNotListed: z.number().int().nonnegative(),
+    uncounted: z.array(z.string()),
+    /** A rollback's lines as it said them before the confirmation. */
+    lines: z.array(z.string()).optional(),
+  }).nullable(),
+  sessions: z.strictObject({ online: z.number().int().nonnegative(), offline: z.number().int().nonnegative() }).nullable(),
+});
+export type DataSafety = z.infer<typeof dataSafetySchema>;
+
 export const runCalls = {
   'runs:list': defineCall({
     summary: 'Run history, newest first, optionally for one cluster.',
@@ -68,9 +97,9 @@ export const runCalls = {
     errors: ['not-found'],
   }),
   'runs:get': defineCall({
-    summary: 'One run with its steps.',
+    summary: 'One run with its steps, and its data safety when it moved data across a copy.',
     input: z.strictObject({ id: idSchema }),
-    output: z.strictObject({ run: runSummarySchema, steps: z.array(stepSchema) }),
+    output: z.strictObject({ run: runSummarySchema, steps: z.array(stepSchema), dataSafety: dataSafetySchema.nullable() }),
     errors: ['not-found'],
   }),
   'runs:events': defineCall({

@@ -1,0 +1,43 @@
+/**
+ * `keyturn runs show ID --json` carries `dataSafety` (issue 13): read back
+ * from the run's own events in a real ledger, for the blue/green upgrade and
+ * its switch back recorded the way the engine records them; null for a run
+ * that moved no data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataSafetySchema } from '../../shared/contract/index.ts';
+import { keyturnIn, tempDirs } from '../../test/unit/cli-harness.ts';
+import { recordBlueGreen, type RecordedBlueGreen } from '../reports/test-support/recorded-blue-green.ts';
+import { recordRuns, type RecordedRuns } from '../reports/test-support/recorded-runs.ts';
+import { ledgerPathIn } from '../services/paths.ts';
+
+const dirs = tempDirs('keyturn-runs-show-ds-');
+const home = dirs.make();
+let rec: RecordedRuns;
+let bg: RecordedBlueGreen;
+beforeAll(async () => {
+  rec = await recordRuns(ledgerPathIn(home));
+  bg = await recordBlueGreen(rec.db);
+  rec.db.close();
+});
+afterAll(() => dirs.cleanup());
+
+const show = async (id: string) => {
+  const r = await keyturnIn(home, ['runs', 'show', id, '--json']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { dataSafety: unknown };
+};
+
+describe('keyturn runs show --json: dataSafety', () => {
+  it('a blue/green upgrade: its clone point, the window until the switch, and the freeze (off here)', async () => {
+    const ds = dataSafetySchema.parse((await show(bg.upgradeRunId)).dataSafety);
+    expect(ds.switchedAt).toBe(bg.switchedAt);
+    expect(ds.clonePoint).not.toBeNull();
+    expect(ds.windowMs).toBe(Date.parse(bg.switchedAt) - Date.parse(ds.clonePoint!));
+    expect(ds.freeze).toEqual({ on: false, from: null, until: null });
+  });
+
+  it('a rolling upgrade has none', async () => {
+    expect((await show(rec.upgradeRunId)).dataSafety).toBeNull();
+  });
+});
