@@ -51,6 +51,8 @@ export interface BlueGreenState {
   promote: 'manual' | 'auto' | null;
   /** What the serving colour took since the clone point, as the gate counted it (promotion.lost-writes): its message. */
   lostWrites: string | null;
+  /** The write freeze on the serving colour (freeze.on / freeze.off): since when, and until when once ended. */
+  freeze: { since: string; until: string | null } | null;
 }
 
 const colourOf = (v: unknown): Colour | null => (v === 'blue' || v === 'green' ? v : null);
@@ -94,7 +96,7 @@ export function foldBlueGreen({ run, steps, events, plan = null, records = [] }:
   const kind = run.kind === 'rollback' || run.strategy === 'switch-back' ? 'switch-back' : 'upgrade';
   let target: Colour | null = plan?.target ?? null;
   let source: Colour | null = plan?.source ?? null;
-  const s: BlueGreenState = { kind, target, source, clonePoint: null, switched: null, switchedBack: null, drainedAfterSeconds: null, watched: null, recorded: null, destroyed: [], smoke: [], atGate: false, promote: plan?.promote ?? null, lostWrites: null };
+  const s: BlueGreenState = { kind, target, source, clonePoint: null, switched: null, switchedBack: null, drainedAfterSeconds: null, watched: null, recorded: null, destroyed: [], smoke: [], atGate: false, promote: plan?.promote ?? null, lostWrites: null, freeze: null };
   const smoke = new Map<string, boolean>();
   for (const e of events) {
     const d = e.data;
@@ -107,6 +109,12 @@ export function foldBlueGreen({ run, steps, events, plan = null, records = [] }:
         break;
       case 'promotion.lost-writes':
         s.lostWrites = str(d.message) ?? s.lostWrites;
+        break;
+      case 'freeze.on':
+        s.freeze = { since: s.freeze?.since ?? str(d.at) ?? e.at, until: null };
+        break;
+      case 'freeze.off':
+        if (s.freeze) s.freeze = { ...s.freeze, until: str(d.at) ?? e.at };
         break;
       case 'colour.smoke':
         if (str(d.check)) smoke.set(String(d.check), d.ok === true);

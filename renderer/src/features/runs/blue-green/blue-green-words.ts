@@ -29,9 +29,11 @@ export function promoteWords(s: BlueGreenState, steps: readonly Pick<Step, 'kind
   const watch = steps.find((x) => x.kind === 'traffic.watch')?.title;
   const does = sw ? `${lowerFirst(stripDot(sw))}${watch ? `, then ${lowerFirst(stripDot(watch))}` : ''}` : `switch traffic to ${target}`;
   const since = s.clonePoint ? ` since the clone point (${clock(s.clonePoint)})` : ' since the clone point';
+  // Frozen: the writes that would be lost were refused; what is left to name is what got through (sessions from sign-ins).
+  const frozen = s.freeze && !s.freeze.until ? ` Writes on ${source} are frozen since ${clock(s.freeze.since)} (admin, account, registration, password reset and required actions get 503; sign-in and tokens work); promoting ends the freeze once no client reaches ${source}.` : '';
   return {
     label: `Promote ${target}`,
-    explain: `Promote ${target}: ${does}. Cost: no outage planned; writes ${source} took${since} are not on ${target}.${s.lostWrites ? ` ${stripDot(s.lostWrites)}.` : ''}`,
+    explain: `Promote ${target}: ${does}. Cost: no outage planned; writes ${source} took${since} are not on ${target}.${frozen}${s.lostWrites ? ` ${stripDot(s.lostWrites)}.` : ''}`,
   };
 }
 

@@ -104,6 +104,14 @@ describe('what the buttons say', () => {
     const w = promoteWords(foldBlueGreen({ run: run('paused'), steps: steps('promotion.gate'), events: counted, plan: planColours(planSteps) }), steps('promotion.gate'));
     expect(w.explain).toMatch(/are not on green\. Since the clone point \(2026-12-01T20:36:00\.000Z\) blue took what green lacks: 1 user created since the backup: alice\.$/);
   });
+  it('Promote: while blue is frozen it says so, with since when and what still works; once thawed it does not', () => {
+    const frozen = [...gateEvents, ev('freeze.on', { colour: 'blue', at: '2025-01-01T00:00:30.000Z' })];
+    const w = promoteWords(foldBlueGreen({ run: run('paused'), steps: steps('promotion.gate'), events: frozen, plan: planColours(planSteps) }), steps('promotion.gate'));
+    expect(w.explain).toMatch(/are not on green\. Writes on blue are frozen since \d\d:\d\d:\d\d \(admin, account, registration, password reset and required actions get 503; sign-in and tokens work\); promoting ends the freeze once no client reaches blue\.$/);
+    const thawed = foldBlueGreen({ run: run('paused'), steps: steps('promotion.gate'), events: [...frozen, ev('freeze.off', { colour: 'blue', at: '2025-01-01T00:03:00.000Z' })], plan: planColours(planSteps) });
+    expect(thawed.freeze).toEqual({ since: '2025-01-01T00:00:30.000Z', until: '2025-01-01T00:03:00.000Z' });
+    expect(promoteWords(thawed, steps('promotion.gate')).explain).not.toContain('frozen');
+  });
   it('Switch back and Decommission name the colour and the cost', () => {
     expect(switchBackWords(s, 'sso.lab.test').label).toBe('Switch back to blue…');
     expect(switchBackWords(s, 'sso.lab.test').explain).toContain('Cost: writes green took since the switch are not on blue');
