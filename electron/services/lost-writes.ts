@@ -13,7 +13,7 @@
  * events) is said in words, never thrown as a raw SQL error.
  */
 import type { Backup, LostWriteChange, LostWriteItem, LostWrites } from '../../shared/contract/backups.ts';
-import { findTable, hasColumn, psqlQuery, type FoundTable, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { psqlQuery, type FoundTable, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
 
 /** How many lost users are named; the rest are counted. */
 export const NAMED_USERS_MAX = 20;
@@ -23,16 +23,41 @@ interface Ctx {
   schema: string | undefined;
   opts: PgCallOptions;
   sinceMs: number;
+  /** The tables this module reads and their columns, asked once per count (one psql call instead of one per table and column). */
+  catalog?: Promise<Map<string, { table: FoundTable; columns: Set<string> }>>;
+}
+
+/** Keycloak's tables read here, lower-case (Liquibase creates them unquoted). */
+const readTables = ['user_entity', 'realm', 'event_entity', 'admin_event_entity', 'offline_user_session'];
+
+/**
+ * The catalog of `readTables` in the schema (or the current one), matched
+ * case-insensitively as findTable does, an exact lower-case name first.
+ */
+async function loadCatalog(x: Ctx): Promise<Map<string, { table: FoundTable; columns: Set<string> }>> {
+  const rows = await psqlQuery(x.c, `SELECT n.nspname, c.relname, lower(a.attname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relkind IN ('r', 'p') AND n.nspname = coalesce(nullif(:'schema', ''), current_schema()) AND lower(c.relname) IN (${readTables.map((t) => `'${t}'`).join(', ')})
+ORDER BY c.relname = lower(c.relname) DESC, c.relname;
+`, { ...x.opts, vars: { schema: x.schema ?? '' } });
+  const catalog = new Map<string, { table: FoundTable; columns: Set<string> }>();
+  for (const [nsp = '', rel = '', col = ''] of rows) {
+    const key = rel.toLowerCase();
+    const known = catalog.get(key);
+    if (known && known.table.name !== rel) continue; // a second spelling of the same name: the first (lower-case) wins
+    if (!known) catalog.set(key, { table: { schema: nsp, name: rel }, columns: new Set([col]) });
+    else known.columns.add(col);
+  }
+  return catalog;
 }
 
 const vars = (t: FoundTable, extra: Record<string, string> = {}) => ({ nsp: t.schema, rel: t.name, ...extra });
 
 /** The table when it exists with all `columns`, else null. */
 async function tableWith(x: Ctx, name: string, columns: string[]): Promise<FoundTable | null> {
-  const t = await findTable(x.c, name, { ...x.opts, schema: x.schema });
-  if (!t) return null;
-  for (const col of columns) if (!(await hasColumn(x.c, t, col, x.opts))) return null;
-  return t;
+  x.catalog ??= loadCatalog(x);
+  const t = (await x.catalog).get(name);
+  return t && columns.every((col) => t.columns.has(col)) ? t.table : null;
 }
 
 async function countSince(x: Ctx, t: FoundTable, column: string, since: number): Promise<number> {
