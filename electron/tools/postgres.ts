@@ -272,13 +272,6 @@ ORDER BY c.relname = lower(:'name') DESC LIMIT 1;
   return t ? { schema: t[0] ?? '', name: t[1] ?? '' } : null;
 }
 
-/** Whether `table` has column `column` (lower-case, as Liquibase creates them on PostgreSQL). */
-export async function hasColumn(c: PgConnection, table: FoundTable, column: string, opts: PgCallOptions = {}): Promise<boolean> {
-  const rows = await psqlQuery(c, `SELECT 1 FROM information_schema.columns WHERE table_schema = :'nsp' AND table_name = :'rel' AND lower(column_name) = lower(:'col');\n`,
-    { ...opts, vars: { nsp: table.schema, rel: table.name, col: column } });
-  return rows.length > 0;
-}
-
 /**
  * Rows in table `name` (matched case-insensitively, in `schema` or the
  * current schema), or null when there is no such table: for sanity checks of
