@@ -61,7 +61,8 @@ export async function recordFreezeHolds(ctx: StepContext, colour: Colour): Promi
   try {
     const t = freezeTarget({ ...ctx, params: { ...ctx.params, freezeColour: colour } });
     if (!t.aclFile) return;
-    const held = (await freezeState(t.runtimeApi, t.aclFile, { signal: ctx.signal })).length === patterns.length;
+    const active = await freezeState(t.runtimeApi, t.aclFile, { signal: ctx.signal });
+    const held = patterns.every((p) => active.includes(p));
     ctx.rec.event('engine', 'freeze.checked', held ? 'info' : 'warn', { message: held ? `The write freeze on ${colour} holds` : `The write freeze on ${colour} no longer holds (HAProxy reloaded or restarted?): writes were accepted since, counted below`, colour, held });
   } catch (err) {
     ctx.rec.event('engine', 'freeze.checked', 'warn', { message: `Keyturn could not read the write freeze on ${colour}: ${(err as Error).message}`, colour, held: null });
