@@ -55,7 +55,7 @@ function contextOn(cluster: string): StepContext {
   return { deps, rec, runId: rec.runId, cluster: detail, params: { freezeColour: 'blue' }, node: null, signal: new AbortController().signal, nodeState: () => undefined };
 }
 
-const events = (ctx: StepContext, kind: string) => listEvents(db, ctx.runId, -1, 1000).filter((e) => e.kind === kind).map((e) => ({ level: e.level, ...e.data }));
+const events = (ctx: StepContext, kind: string): Record<string, unknown>[] => listEvents(db, ctx.runId, -1, 1000).filter((e) => e.kind === kind).map((e) => ({ level: e.level, ...e.data }));
 
 function adminWrite(): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
