@@ -76,6 +76,13 @@ export function parseFreeze(value: string): 'on' | 'off' {
   throw new KeyturnError('invalid-input', `--freeze: '${value}' is not on or off.`, 'Use --freeze on (blue\'s load balancer refuses writes that would be lost, from the clone point to the switch) or --freeze off (they are counted and named at the gate instead).');
 }
 
+/** `--sessions` for blue/green's copy: keep (keep-all), drop-online or drop-all, checked before any work. */
+export function parseSessions(value: string): 'keep-all' | 'drop-online' | 'drop-all' {
+  if (value === 'keep' || value === 'keep-all') return 'keep-all';
+  if (value === 'drop-online' || value === 'drop-all') return value;
+  throw new KeyturnError('invalid-input', `--sessions: '${value}' is not a session policy.`, 'Use --sessions keep (users stay signed in across the switch), drop-online (online sessions from the copy are dropped, offline tokens stay) or drop-all (everyone signs in again).');
+}
+
 export function registerPlanCommands(program: Command, ctx: CliContext): void {
   const plan = program
     .command('plan')
@@ -89,9 +96,10 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
     .option('--refresh-metadata', 'take fresh metadata from a node even if the ledger has it')
     .option('--promote <mode>', 'blue/green promotion: manual (the run waits at the gate) or auto; default manual for production, auto elsewhere')
     .option('--freeze <on|off>', 'blue/green write freeze on the old side from the clone point to the switch; default on for production when its load balancer can freeze')
+    .option('--sessions <policy>', "blue/green: what the copy keeps of the sessions it carries: keep (default), drop-online or drop-all")
     .option('--json', 'print the plan as JSON')
     .option('--verbose', 'print every run event')
-    .action(async (o: { cluster?: string; to?: string; set: string[]; unset: string[]; features?: string; featuresDisabled?: string; refreshMetadata?: boolean; promote?: string; freeze?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster?: string; to?: string; set: string[]; unset: string[]; features?: string; featuresDisabled?: string; refreshMetadata?: boolean; promote?: string; freeze?: string; sessions?: string; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async ({ services, handlers, io }) => {
         if (!o.cluster || !o.to) throw new KeyturnError('invalid-input', 'keyturn plan needs --cluster and --to.', 'Example: keyturn plan --cluster lab --to 26.7.3 (list targets with: keyturn plan versions --cluster lab).');
         const input = {
@@ -104,6 +112,7 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
           ...(o.refreshMetadata ? { refreshMetadata: true } : {}),
           ...(o.promote !== undefined ? { promote: parsePromote(o.promote) } : {}),
           ...(o.freeze !== undefined ? { freeze: parseFreeze(o.freeze) } : {}),
+          ...(o.sessions !== undefined ? { sessions: parseSessions(o.sessions) } : {}),
         };
         const stop = followRun(services.bus, io, o.verbose ?? false, o.json ?? false);
         let p: Plan;

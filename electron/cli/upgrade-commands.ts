@@ -1,7 +1,7 @@
 /** `keyturn upgrade`, `keyturn rollback` and `keyturn runs pause|abort|resume`. */
 import type { Command } from 'commander';
 import { planCalls } from '../../shared/contract/plan.ts';
-import { parseFreeze, parsePromote } from './plan-commands.ts';
+import { parseFreeze, parsePromote, parseSessions } from './plan-commands.ts';
 import { sessionPolicySchema, type SessionPolicy } from '../../shared/contract/backups.ts';
 import { upgradeCalls } from '../../shared/contract/upgrade.ts';
 import { KeyturnError, toErrorShape, type KeyturnErrorShape } from '../../shared/errors.ts';
@@ -103,12 +103,13 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
     .option('--strategy <strategy>', 'rolling | blue-green | recreate | auto (auto: the recommended strategy, when Keyturn can run it)', 'auto')
     .option('--promote <mode>', 'blue/green: manual (the run pauses at the promotion gate; exit 8, then keyturn runs resume) or auto; default manual for production')
     .option('--freeze <on|off>', 'blue/green: refuse writes on the old side from the clone point to the switch (on), or count them (off); default on for production when its load balancer can freeze')
+    .option('--sessions <policy>', "blue/green: what the copy keeps of the sessions it carries: keep (default), drop-online or drop-all")
     .option('--plan <id>', 'run this approved plan (from keyturn plan) instead of planning again; refused when stale')
     .option('--canary', 'pause after the first node (rolling)')
     .option('--yes', 'confirm: required, this changes the cluster')
     .option('--json', 'print the run as JSON at the end')
     .option('--verbose', 'print every event')
-    .action(async (o: { cluster: string; to: string; strategy: string; plan?: string; promote?: string; freeze?: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster: string; to: string; strategy: string; plan?: string; promote?: string; freeze?: string; sessions?: string; canary?: boolean; yes?: boolean; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async (scope) => {
         if (!o.yes) throw new KeyturnError('invalid-input', `Upgrading '${o.cluster}' to ${o.to} changes the cluster.`, `Look at the plan first (keyturn plan --cluster ${o.cluster} --to ${o.to}), then add --yes.`);
         if (!['rolling', 'recreate', 'blue-green', 'auto'].includes(o.strategy)) {
@@ -116,8 +117,9 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
         }
         const promote = o.promote === undefined ? undefined : parsePromote(o.promote);
         const freeze = o.freeze === undefined ? undefined : parseFreeze(o.freeze);
+        const sessions = o.sessions === undefined ? undefined : parseSessions(o.sessions);
         // Validate the flags with the console's own schemas before any work (planning runs kc.sh for a minute).
-        const probe = planCalls['plan:compute'].input.safeParse({ cluster: o.cluster, to: o.to, ...(promote ? { promote } : {}), ...(freeze ? { freeze } : {}) });
+        const probe = planCalls['plan:compute'].input.safeParse({ cluster: o.cluster, to: o.to, ...(promote ? { promote } : {}), ...(freeze ? { freeze } : {}), ...(sessions ? { sessions } : {}) });
         if (!probe.success) {
           const i = probe.error.issues[0];
           throw new KeyturnError('invalid-input', `--${String(i?.path[0] ?? 'input')}: ${i?.message ?? 'invalid'}.`, 'Check the flags: --cluster NAME --to X.Y.Z --strategy rolling|recreate|auto.');
@@ -135,6 +137,10 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
         const froze = plan.strategies.find((s) => s.name === 'blue-green')?.steps.some((s) => s.kind === 'lb.freeze') ?? false;
         if (freeze && o.plan && froze !== (freeze === 'on')) {
           throw new KeyturnError('invalid-input', `Plan ${o.plan} ${froze ? 'freezes' : 'does not freeze'} writes, not --freeze ${freeze}: the run does what the approved plan says.`, `Plan again with the freeze you want: keyturn plan --cluster ${o.cluster} --to ${o.to} --freeze ${freeze}.`);
+        }
+        const plannedSessions = plan.strategies.find((s) => s.name === 'blue-green')?.steps.find((s) => s.kind === 'green.restore')?.params?.sessionPolicy;
+        if (sessions && o.plan && plannedSessions !== sessions) {
+          throw new KeyturnError('invalid-input', `Plan ${o.plan} keeps sessions ${String(plannedSessions)}, not ${sessions}: the run does what the approved plan says.`, `Plan again with the sessions you want: keyturn plan --cluster ${o.cluster} --to ${o.to} --sessions ${sessions}.`);
         }
         const strategy = o.strategy === 'auto' ? plan.recommended : o.strategy;
         const chosen = plan.strategies.find((s) => s.name === strategy);
@@ -155,11 +161,13 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
     .option('--confirm', 'confirm a rollback that restores the database (downtime, lost writes)')
     .option('--keep-green', 'a blue/green run stopped before its switch: keep the colour it built for inspection instead of destroying it')
     .option('--session-policy <policy>', `what a restore does with the restored sessions: ${sessionPolicies.join(' | ')} (default drop-online: sessions logged out since the backup stay out, offline tokens stay)`)
+    .option('--sessions <policy>', 'the same as --session-policy, with the names of keyturn upgrade: keep, drop-online or drop-all')
     .option('--json', 'print JSON')
     .option('--verbose', 'print every event')
-    .action(async (o: { cluster: string; plan?: boolean; confirm?: boolean; keepGreen?: boolean; sessionPolicy?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (o: { cluster: string; plan?: boolean; confirm?: boolean; keepGreen?: boolean; sessionPolicy?: string; sessions?: string; json?: boolean; verbose?: boolean }) => {
       await ctx.run(o.json, async (scope) => {
-        const policy = parseSessionPolicy(o.sessionPolicy);
+        if (o.sessionPolicy !== undefined && o.sessions !== undefined) throw new KeyturnError('invalid-input', '--sessions and --session-policy say the same thing; give one.', 'Keep --sessions keep|drop-online|drop-all.');
+        const policy = o.sessions !== undefined ? parseSessions(o.sessions) : parseSessionPolicy(o.sessionPolicy);
         if (o.plan) {
           const p = await scope.services.rollbacks.plan(o.cluster, policy, o.keepGreen === true);
           if (o.json) return printJson(scope.io, p);

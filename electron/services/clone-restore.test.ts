@@ -41,8 +41,15 @@ beforeAll(async () => {
   await seedKeycloakLikeSchema(pg, 'keycloak', 'kc', 7, ['master', 'acme']);
   await psqlQuery(conn('keycloak'), `CREATE TABLE jgroups_ping (address VARCHAR(200) PRIMARY KEY, name VARCHAR(200), cluster_name VARCHAR(200) NOT NULL, ip VARCHAR(200) NOT NULL, coord BOOLEAN);
 INSERT INTO jgroups_ping VALUES ('uuid-1', 'n1-1234', 'ISPN', '127.0.10.1:7800', true), ('uuid-2', 'n2-5678', 'ISPN', '127.0.10.2:7800', false);
+CREATE TABLE offline_user_session (user_session_id varchar(36) NOT NULL, user_id varchar(255) NOT NULL, realm_id varchar(36) NOT NULL, created_on integer NOT NULL,
+  offline_flag varchar(4) NOT NULL, data text, last_session_refresh integer DEFAULT 0 NOT NULL, broker_session_id varchar(1024), version integer DEFAULT 0, PRIMARY KEY (user_session_id, offline_flag));
+CREATE TABLE offline_client_session (user_session_id varchar(36) NOT NULL, client_id varchar(255) NOT NULL, offline_flag varchar(4) NOT NULL, "timestamp" integer, data text,
+  client_storage_provider varchar(36) DEFAULT 'local' NOT NULL, external_client_id varchar(255) DEFAULT 'local' NOT NULL, version integer DEFAULT 0,
+  PRIMARY KEY (user_session_id, client_id, client_storage_provider, external_client_id, offline_flag));
+INSERT INTO offline_user_session (user_session_id, user_id, realm_id, created_on, offline_flag) VALUES ('s1', 'u1', 'acme', 1, '0'), ('s2', 'u2', 'acme', 1, '0'), ('s3', 'u1', 'acme', 1, '1');
+INSERT INTO offline_client_session (user_session_id, client_id, offline_flag) VALUES ('s1', 'app', '0'), ('s3', 'app', '1');
 `);
-  for (const green of ['green', 'green_full', 'green_other']) await pg.admin('CREATE DATABASE :"db" OWNER kc;\n', { db: green });
+  for (const green of ['green', 'green_full', 'green_other', 'green_drop']) await pg.admin('CREATE DATABASE :"db" OWNER kc;\n', { db: green });
   home = mkdtempSync(join(tmpdir(), 'keyturn-clone-'));
   const passwordFile = join(home, 'db-password');
   writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
@@ -62,11 +69,20 @@ describe('cloneInto', () => {
   it("restores blue's backup into green's empty database, empties JGROUPS_PING there, and leaves blue's rows alone", async () => {
     const stages: string[] = [];
     const r = await service.cloneInto(backup.id, conn('green'), { onStage: (s) => void stages.push(s) });
-    expect(r).toMatchObject({ restored: true, changeSets: 7, jgroupsRowsCleared: 2 });
+    expect(r).toMatchObject({ restored: true, changeSets: 7, jgroupsRowsCleared: 2, sessions: { policy: 'keep-all', onlineUserSessions: 0, offlineUserSessions: 0 } });
+    // by default the copy keeps every session: users stay signed in across the switch
+    expect(await psqlQuery(conn('green'), 'SELECT count(*) FROM offline_user_session;\n')).toEqual([['3']]);
     expect(stages).toEqual(['checking', 'restoring', 'verifying', 'cleaning']);
     expect((await readJgroupsPing(conn('green'))).members).toEqual([]);
     expect((await readJgroupsPing(conn('keycloak'))).members).toHaveLength(2);
     expect(await psqlQuery(conn('green'), 'SELECT name FROM realm ORDER BY name;\n')).toEqual([['acme'], ['master']]);
+  });
+
+  it('applies the run\'s session policy to the copy only: drop-online keeps offline tokens, and blue keeps everything', async () => {
+    const r = await service.cloneInto(backup.id, conn('green_drop'), { sessionPolicy: 'drop-online' });
+    expect(r.sessions).toEqual({ policy: 'drop-online', onlineUserSessions: 2, onlineClientSessions: 1, offlineUserSessions: 0, offlineClientSessions: 0 });
+    expect(await psqlQuery(conn('green_drop'), "SELECT string_agg(user_session_id || '/' || offline_flag, ',') FROM offline_user_session;\n")).toEqual([['s3/1']]);
+    expect(await psqlQuery(conn('keycloak'), 'SELECT count(*) FROM offline_user_session;\n')).toEqual([['3']]);
   });
 
   it('finds the clone done when the step runs again after a crash, and only empties JGROUPS_PING again', async () => {

@@ -12,18 +12,21 @@
  * All or nothing: pg_restore runs in one transaction, so a crash or a failure
  * half-way leaves green's database empty and the step can simply run again.
  */
-import type { Backup } from '../../shared/contract/backups.ts';
+import type { Backup, SessionPolicy, SessionsDropped } from '../../shared/contract/backups.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { changelogState } from '../tools/postgres-changelog.ts';
 import { maintenanceConnection, requireNoSessions } from '../tools/postgres-databases.ts';
 import { describeTarget, pgRestore, psqlQuery, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
 import { clearJgroupsPing } from '../tools/jgroups-ping.ts';
+import { applySessionPolicy } from './database-restore.ts';
 
 export interface CloneRestoreOptions extends PgCallOptions {
   /** Keycloak's `db-schema`, when it sets one (default public). */
   schema?: string | undefined;
   /** Awaited before each stage, for the run's events. */
   onStage?: (stage: 'checking' | 'restoring' | 'verifying' | 'cleaning', detail: string) => void | Promise<void>;
+  /** What the copy keeps of the sessions it carries (default keep-all: users stay signed in across the switch). */
+  sessionPolicy?: SessionPolicy;
 }
 
 export interface CloneRestoreResult {
@@ -32,6 +35,8 @@ export interface CloneRestoreResult {
   changeSets: number;
   /** Discovery rows of blue's members removed from the copy. */
   jgroupsRowsCleared: number;
+  /** The session policy applied to the copy, and what it dropped. */
+  sessions: SessionsDropped;
   durationMs: number;
 }
 
@@ -81,7 +86,10 @@ export async function restoreClone(target: PgConnection, b: Backup, checkFile: (
         "The dump does not hold the state it claims: do not build on it. Destroy the new colour, take a new backup and run again.");
     }
   }
-  await stage('cleaning', `JGROUPS_PING in ${where}`);
+  const policy = opts.sessionPolicy ?? 'keep-all';
+  await stage('cleaning', `JGROUPS_PING and sessions (${policy}) in ${where}`);
   const cleared = await clearJgroupsPing(target, { ...call, schema: opts.schema });
-  return { restored, changeSets: recorded.count, jgroupsRowsCleared: cleared.deleted, durationMs: Math.round(performance.now() - started) };
+  // Idempotent: a resumed step finds the rows the policy drops already gone (the colour's Keycloak has not started yet).
+  const sessions = await applySessionPolicy(target, opts.schema, policy, call);
+  return { restored, changeSets: recorded.count, jgroupsRowsCleared: cleared.deleted, sessions, durationMs: Math.round(performance.now() - started) };
 }

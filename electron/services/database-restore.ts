@@ -52,8 +52,8 @@ const policyFilter: Record<SessionPolicy, string | null> = {
   'keep-all': null,
 };
 
-/** Applies the session policy to the restored copy and counts what each table lost, by online/offline flag. */
-async function applySessionPolicy(c: PgConnection, schema: string | undefined, policy: SessionPolicy, opts: PgCallOptions): Promise<SessionsDropped> {
+/** Applies the session policy to a restored copy (a restore's, or blue/green's clone) and counts what each table lost, by online/offline flag. */
+export async function applySessionPolicy(c: PgConnection, schema: string | undefined, policy: SessionPolicy, opts: PgCallOptions): Promise<SessionsDropped> {
   const dropped: SessionsDropped = { policy, onlineUserSessions: 0, onlineClientSessions: 0, offlineUserSessions: 0, offlineClientSessions: 0 };
   const filter = policyFilter[policy];
   if (!filter) return dropped;

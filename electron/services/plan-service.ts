@@ -72,7 +72,7 @@ export function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): Cl
   };
 }
 
-function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>, promote?: 'manual' | 'auto', freeze?: 'on' | 'off'): ClusterFacts {
+function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>, promote?: 'manual' | 'auto', freeze?: 'on' | 'off', sessions?: PlanInput['sessions']): ClusterFacts {
   const t = detail.spec.traffic;
   const history = clusterHistory(db, detail.id);
   const colours = listColours(db, detail.id);
@@ -98,6 +98,7 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
     ...(promote ? { promote } : {}),
     canFreeze: detail.spec.loadBalancer?.freeze !== undefined,
     ...(freeze ? { freeze } : {}),
+    ...(sessions ? { sessions } : {}),
     // A stop measured without a start (or the reverse) is no history: the prediction would mix measured and default.
     ...(history && history.startSeconds !== null ? { history: history.stopSeconds === null ? { ...history, stopSeconds: null } : history } : {}),
   };
@@ -105,7 +106,7 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
 
 /** The option edits of a plan input, as recorded in its basis (what the run applies). */
 function editsOf(input: PlanInput): Record<string, unknown> {
-  return { set: input.set ?? {}, unset: input.unset ?? [], ...(input.features ? { features: input.features } : {}), ...(input.featuresDisabled ? { featuresDisabled: input.featuresDisabled } : {}), ...(input.promote ? { promote: input.promote } : {}), ...(input.freeze ? { freeze: input.freeze } : {}) };
+  return { set: input.set ?? {}, unset: input.unset ?? [], ...(input.features ? { features: input.features } : {}), ...(input.featuresDisabled ? { featuresDisabled: input.featuresDisabled } : {}), ...(input.promote ? { promote: input.promote } : {}), ...(input.freeze ? { freeze: input.freeze } : {}), ...(input.sessions ? { sessions: input.sessions } : {}) };
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -166,7 +167,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     return rec.step(2, async () => {
       const change = classifyChange(from, input.to);
       const reasons = explain({ from, to: input.to, fromOptions: spec.keycloak.options, toOptions, exitCode: check.exitCode, output: check.output });
-      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(deps.db, detail, toOptions, input.promote, input.freeze) });
+      const strategies = planStrategies({ change, exitCode: check.exitCode, verdict: check.verdict, reasons, cluster: clusterFacts(deps.db, detail, toOptions, input.promote, input.freeze, input.sessions) });
       const artifact = await deps.artifacts.ensure(input.to, signal ? { signal } : {});
       const plan: Plan = {
         runId: rec.runId,

@@ -41,6 +41,8 @@ export const planInputSchema = z.strictObject({
   promote: z.enum(['manual', 'auto']).optional(),
   /** Blue/green's write freeze on the serving side from the clone point to the switch: on or off; default on for production when its load balancer can freeze. */
   freeze: z.enum(['on', 'off']).optional(),
+  /** Blue/green: what the copy keeps of the sessions it carries; default keep-all. */
+  sessions: z.enum(['keep-all', 'drop-online', 'drop-all']).optional(),
 });
 export type PlanInput = z.infer<typeof planInputSchema>;
 

@@ -178,6 +178,15 @@ describe('blueGreenSteps', () => {
     expect(shape(blueGreenSteps(minor())).filter((k) => k.startsWith('lb.'))).toEqual([]);
   });
 
+  it("keeps every session in green's copy unless the operator chose to drop them, and says so in the restore step", () => {
+    const restoreOf = (o = {}) => blueGreenSteps(minor(), o).find((s) => s.kind === 'green.restore')!;
+    expect(restoreOf().params).toMatchObject({ sessionPolicy: 'keep-all' });
+    expect(restoreOf().title).not.toMatch(/session/);
+    expect(restoreOf({ sessions: 'drop-online' }).params).toMatchObject({ sessionPolicy: 'drop-online' });
+    expect(restoreOf({ sessions: 'drop-online' }).title).toMatch(/; drop the online sessions it carries \(offline tokens stay\)$/);
+    expect(restoreOf({ sessions: 'drop-all' }).title).toMatch(/everyone signs in again\)$/);
+  });
+
   it('freezes by default in production when the load balancer can, never when it cannot, and the operator decides either way', () => {
     const bg = (cluster: Partial<Parameters<typeof planStrategies>[0]['cluster']>) => planStrategies({ change: classifyChange('26.5.6', '26.7.3'), exitCode: 3, verdict: 'recreate', reasons: [], cluster: { nodes: ['n1', 'n2'], loadBalancer: true, traffic: { kind: 'dns', name: 'sso.lab.test', ttl: 1 }, terraform: true, ...cluster } })
       .strategies.find((s) => s.name === 'blue-green')!;

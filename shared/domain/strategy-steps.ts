@@ -166,7 +166,11 @@ export interface BlueGreenOptions {
   smokeChecks?: readonly string[];
   /** The write freeze on the serving colour's load balancer from the clone point to the switch (write-freeze.ts); off unless asked for. */
   freeze?: boolean;
+  /** What green's copy keeps of the sessions it carries: keep-all by default (users stay signed in across the switch). */
+  sessions?: 'keep-all' | 'drop-online' | 'drop-all';
 }
+
+const sessionWords = { 'keep-all': '', 'drop-online': '; drop the online sessions it carries (offline tokens stay)', 'drop-all': '; drop every session it carries (everyone signs in again)' } as const;
 
 /** Manual promotion for production (and when the environment is not known: the cluster file defaults to production); automatic for lab, test, staging, development. */
 export const defaultPromote = (f: Pick<StepFacts, 'environment'>): 'manual' | 'auto' => (f.environment === undefined || f.environment === 'production' ? 'manual' : 'auto');
@@ -205,7 +209,7 @@ export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep
     s('green.provision', provision === 'terraform'
       ? `Create ${colour}: ${n} hosts, a database and a load balancer (Terraform workspace "${colour}")`
       : `Take the described standby into use as ${colour}: ${n} hosts, a database and a load balancer`, { provision }),
-    s('green.restore', `Restore the verified backup into ${colour}'s empty database and empty its JGROUPS_PING (the copy carries ${serving}'s members), so ${colour} never joins ${serving}`),
+    s('green.restore', `Restore the verified backup into ${colour}'s empty database and empty its JGROUPS_PING (the copy carries ${serving}'s members), so ${colour} never joins ${serving}${sessionWords[o.sessions ?? 'keep-all']}`, { sessionPolicy: o.sessions ?? 'keep-all' }),
     s('green.install', `Install Keycloak ${f.change.to} with the target options on ${colour} (Ansible)${minorOrMajor(f) ? `; its first start migrates ${colour}'s copy of the schema` : ''}`),
     s('green.verify', `Verify ${colour}: every node ready, one cluster of ${n}; ${colour}'s view holds exactly ${colour}'s nodes and ${serving}'s still exactly ${serving}'s`),
     s('green.smoke', `Smoke test ${colour} through the preview path as ${f.traffic.name}: client credentials, password login, refresh, userinfo, admin API read${smokeChecks.length ? `, then the cluster file's ${smokeChecks.length} own check${smokeChecks.length === 1 ? '' : 's'}` : ''}`, { host: f.traffic.name, smokeChecks }),

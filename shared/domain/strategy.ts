@@ -44,6 +44,8 @@ export interface ClusterFacts extends Omit<StepFacts, 'change'> {
   canFreeze?: boolean;
   /** Blue/green's write freeze, when the operator chose it (else on for production when the load balancer can freeze). */
   freeze?: 'on' | 'off';
+  /** What blue/green's copy keeps of the sessions it carries, when the operator chose it (else keep-all). */
+  sessions?: 'keep-all' | 'drop-online' | 'drop-all';
   /** What this cluster's earlier runs measured (median seconds), for the recreate prediction; null without history. */
   history?: { stopSeconds: number | null; startSeconds: number | null; samples: number };
 }
@@ -123,7 +125,7 @@ export const freezesWrites = (c: Pick<ClusterFacts, 'freeze' | 'canFreeze' | 'en
   c.freeze === 'on' || (c.freeze === undefined && c.canFreeze === true && (c.environment === undefined || c.environment === 'production'));
 
 /** The colour to build is the one not serving; the operator's promotion and freeze choices, when given. */
-const blueGreenOptions = (c: ClusterFacts) => ({ colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const, ...(c.promote ? { promote: c.promote } : {}), ...c.blueGreen, freeze: freezesWrites(c) });
+const blueGreenOptions = (c: ClusterFacts) => ({ colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const, ...(c.promote ? { promote: c.promote } : {}), ...c.blueGreen, freeze: freezesWrites(c), ...(c.sessions ? { sessions: c.sessions } : {}) });
 
 /** What happens to writes on the serving side between the clone point and the switch. */
 function writesText(c: ClusterFacts): string {

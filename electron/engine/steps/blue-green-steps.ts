@@ -15,6 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterDetail } from '../../../shared/contract/index.ts';
 import type { Colour, ColourDeployment, ColourRecord } from '../../../shared/contract/colours.ts';
+import { sessionPolicySchema } from '../../../shared/contract/backups.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import { listBackups } from '../../ledger/backups-repo.ts';
 import { activateColour, ensureActiveColour, liveColour, recordBuildingColour, setColourRole } from '../../ledger/colours-repo.ts';
@@ -125,8 +126,11 @@ export const restoreIntoColour: StepImpl = async (ctx) => {
   const colour = colourOf(ctx, 'colour');
   const green = clusterOf(ctx, colour);
   const b = runBackup(ctx);
-  const r = await ctx.deps.backups.cloneInto(b.id, await clusterConnection(green.spec), { signal: ctx.signal });
-  ctx.rec.event('engine', 'colour.restored', 'info', { message: `${colour}'s database holds backup ${b.id.slice(0, 8)} (${r.changeSets} change sets)${r.restored ? '' : ', restored earlier'}; ${r.jgroupsRowsCleared} JGROUPS_PING rows of ${colour === 'green' ? 'blue' : 'green'}'s members removed`, ...r });
+  const policy = sessionPolicySchema.safeParse(ctx.params.sessionPolicy ?? 'keep-all');
+  if (!policy.success) throw new KeyturnError('internal', `Step parameter 'sessionPolicy' is '${String(ctx.params.sessionPolicy)}', not a session policy.`, 'Abort the run and plan again.');
+  const r = await ctx.deps.backups.cloneInto(b.id, await clusterConnection(green.spec), { signal: ctx.signal, sessionPolicy: policy.data });
+  const dropped = r.sessions.onlineUserSessions + r.sessions.offlineUserSessions;
+  ctx.rec.event('engine', 'colour.restored', 'info', { message: `${colour}'s database holds backup ${b.id.slice(0, 8)} (${r.changeSets} change sets)${r.restored ? '' : ', restored earlier'}; ${r.jgroupsRowsCleared} JGROUPS_PING rows of ${colour === 'green' ? 'blue' : 'green'}'s members removed; sessions ${policy.data}${dropped ? `: ${r.sessions.onlineUserSessions} online and ${r.sessions.offlineUserSessions} offline user sessions dropped from the copy` : ''}`, ...r });
 };
 
 /**
