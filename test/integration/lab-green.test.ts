@@ -76,7 +76,7 @@ describe('lab green through the colour workspace', () => {
         { name: 'g2', address: '127.0.20.2', sshPort: 2222, keycloakHome: join(greenState, 'nodes', 'g2', 'opt', 'keycloak') },
       ],
       database: { address: '127.0.20.50', port: 5432, name: 'keycloak', user: 'keycloak' },
-      loadBalancer: { address: '127.0.20.100', port: 8080, runtimeApi: join(greenState, 'haproxy', 'admin.sock'), backend: 'keycloak' },
+      loadBalancer: { address: '127.0.20.100', port: 8080, runtimeApi: join(greenState, 'haproxy', 'admin.sock'), backend: 'keycloak', freezeAclFile: join(greenState, 'haproxy', 'freeze.acl') },
       ansibleInventory: expect.stringContaining('"ansible_host": "127.0.20.1"'),
       keyPath: join(greenState, 'ssh', 'id_ed25519'),
     });
