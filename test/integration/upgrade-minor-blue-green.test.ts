@@ -97,6 +97,10 @@ async function viaPublicName(method: string, path: string, o: { form?: Record<st
   });
 }
 const tokenOf = (a: Answer): string => (JSON.parse(a.body) as { access_token: string }).access_token;
+const refreshOf = (a: Answer): string => (JSON.parse(a.body) as { refresh_token: string }).refresh_token;
+const refresh = (token: string) => viaPublicName('POST', '/realms/lab/protocol/openid-connect/token', { form: { grant_type: 'refresh_token', client_id: creds().clientId, client_secret: creds().clientSecret, refresh_token: token } });
+let sessionBefore = '';
+let sessionDuring = '';
 const adminToken = async () => tokenOf(await viaPublicName('POST', '/realms/master/protocol/openid-connect/token', { form: { grant_type: 'password', client_id: 'admin-cli', username: creds().adminUser, password: creds().adminPassword } }));
 const passwordLogin = () => viaPublicName('POST', '/realms/lab/protocol/openid-connect/token', { form: { grant_type: 'password', client_id: creds().clientId, client_secret: creds().clientSecret, username: creds().username, password: creds().userPassword, scope: 'openid' } });
 
@@ -224,6 +228,10 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
 
   it('builds green again with the write freeze and pauses at the manual gate (exit 8): green proven, blue refuses the writes green would lack, sign-in and tokens work', async () => {
     const planId = await planBlueGreen('manual', 'on');
+    // A session from before the clone point: green's copy holds it
+    const before = await passwordLogin();
+    expect(before.status, before.body).toBe(200);
+    sessionBefore = refreshOf(before);
     const paused = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--strategy', 'blue-green', '--plan', planId, '--yes', '--json'], { timeoutMs: 40 * 60_000 });
     expect(paused.exitCode, paused.stderr.slice(-4000)).toBe(8);
     runId = latestRun(home, 'upgrade')!.id;
@@ -247,7 +255,9 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(await psqlQuery(blueDb(), "SELECT count(*) FROM user_entity WHERE username = 'frozen-write'")).toEqual([['0']]);
     // reads, sign-in and tokens still work
     expect((await viaPublicName('GET', '/admin/realms/lab/users?briefRepresentation=true&max=1', { token: admin })).status).toBe(200);
-    expect((await passwordLogin()).status).toBe(200);
+    const during = await passwordLogin();
+    expect(during.status, during.body).toBe(200);
+    sessionDuring = refreshOf(during);
     expect(await tokenFrom('127.0.10.100')).toBe(true);
     await expectBlueUntouched();
     expect(await roles()).toEqual({ green: `building ${to}`, blue: `active ${from}` });
@@ -262,6 +272,15 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(await publicAddress()).toBe('127.0.20.100');
     const drained = eventsOfKind(home, runId, 'traffic.drained')[0]!.data;
     expect(drained.stillReceiving).toBe(false);
+    // Sessions on green: one from before the clone point refreshes, one started on blue during the window does not (the gate counted it)
+    expect((await refresh(sessionBefore)).status).toBe(200);
+    const lostSession = await refresh(sessionDuring);
+    expect(lostSession.status).toBe(400);
+    expect(lostSession.body).toMatch(/invalid_grant/);
+    // counted again at the switch: the sign-in made while the run waited at the gate is among what green lacks
+    const counts = eventsOfKind(home, runId, 'promotion.lost-writes').map((e) => e.data.sessions as { online: number; offline: number });
+    expect(counts).toHaveLength(2);
+    expect(counts[1]!.online).toBeGreaterThan(counts[0]!.online);
     expect(await roles()).toEqual({ green: `active ${to}`, blue: `standby ${from}` });
     // the cluster record now describes what serves: every later plan, backup and upgrade acts on green
     expect(await recordNodes()).toEqual(['g1', 'g2']);
@@ -273,12 +292,15 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(await freezeState(join(stateDirOf(home), 'haproxy', 'admin.sock'), join(stateDirOf(home), 'haproxy', 'freeze.acl'))).toEqual([]);
   });
 
-  it('switches back to blue as the rollback, saying first what green keeps, with 0 failed requests', async () => {
+  it('switches back to blue as the rollback, saying first what green keeps (a user created on green by name), with 0 failed requests', async () => {
+    const created = await viaPublicName('POST', '/admin/realms/lab/users', { token: await adminToken(), json: { username: 'lw-bob', enabled: true } });
+    expect(created.status, created.body).toBe(201);
     const plan = await keyturn(home, ['rollback', '--cluster', 'lab', '--plan', '--json']);
     expect(plan.exitCode, plan.stderr).toBe(0);
-    const p = JSON.parse(plan.stdout) as { mode: string; needsConfirmation: boolean; lostWrites: string; downtime: string };
+    const p = JSON.parse(plan.stdout) as { mode: string; needsConfirmation: boolean; lostWrites: string; lostWriteLines: string[]; downtime: string };
     expect(p).toMatchObject({ mode: 'switch-back', needsConfirmation: true });
     expect(p.lostWrites).toMatch(/since the switch .* stay in green's database/);
+    expect(p.lostWriteLines).toEqual(expect.arrayContaining([expect.stringMatching(/^\d\d:\d\d:\d\d UTC user lw-bob created \(realm lab\)$/)]));
     const refused = await keyturn(home, ['rollback', '--cluster', 'lab', '--json']);
     expect(refused.exitCode).not.toBe(0);
     expect(await publicAddress()).toBe('127.0.20.100');

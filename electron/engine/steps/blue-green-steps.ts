@@ -228,9 +228,15 @@ function switchedAt(ctx: StepContext): Date | null {
   return at ? new Date(at) : null;
 }
 
-/** The one switch: the public name to the colour's load balancer, read back. */
+/**
+ * The one switch: the public name to the colour's load balancer, read back.
+ * Forward, it first counts again what the copy lacks: a run that waited at a
+ * manual gate took writes and sign-ins after the gate's count, and the run
+ * records what it actually left behind at the moment it switched.
+ */
 export const switchTraffic: StepImpl = async (ctx) => {
   const to = colourOf(ctx, 'toColour');
+  if (ctx.params.strategy === 'blue-green' && !switchedAt(ctx)) await recordWritesSinceClone(ctx);
   const r = await pointTraffic(ctx.cluster.spec, { kind: 'dns', address: recordOf(ctx, to).deployment.loadBalancer.address }, { signal: ctx.signal });
   const at = r.changed ? r.at : (switchedAt(ctx)?.toISOString() ?? r.at);
   ctx.rec.event('engine', 'traffic.switched', 'warn', { message: `${ctx.cluster.spec.traffic.name} now points at ${to} (${r.now})${r.previous ? `, was ${r.previous}` : ''}`, to, previous: r.previous, now: r.now, at, changed: r.changed });
