@@ -37,6 +37,17 @@ describe('keyturn runs show --json: dataSafety', () => {
     expect(ds.freeze).toEqual({ on: false, from: null, until: null });
   });
 
+  it('upgrade --plan refuses a --freeze or --sessions the approved plan does not carry, before any work (exit 2)', async () => {
+    const decided = await keyturnIn(home, ['runs', 'list', '--json']);
+    const plans = (JSON.parse(decided.stdout) as { id: string; kind: string; clusterName: string }[]).filter((r) => r.kind === 'plan' && r.clusterName === bg.clusterName);
+    expect(plans.length, `plans of ${bg.clusterName}`).toBeGreaterThan(0);
+    for (const [flag, value, said] of [['--freeze', 'on', /does not freeze writes, not --freeze on/], ['--sessions', 'drop-all', /keeps sessions keep-all, not drop-all/]] as const) {
+      const r = await keyturnIn(home, ['upgrade', '--cluster', bg.clusterName, '--to', '26.7.3', '--strategy', 'blue-green', '--plan', plans[0]!.id, flag, value, '--yes']);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(said);
+    }
+  });
+
   it('a rolling upgrade has none', async () => {
     expect((await show(rec.upgradeRunId)).dataSafety).toBeNull();
   });

@@ -138,7 +138,8 @@ export function registerUpgradeCommands(program: Command, ctx: CliContext): void
         if (freeze && o.plan && froze !== (freeze === 'on')) {
           throw new KeyturnError('invalid-input', `Plan ${o.plan} ${froze ? 'freezes' : 'does not freeze'} writes, not --freeze ${freeze}: the run does what the approved plan says.`, `Plan again with the freeze you want: keyturn plan --cluster ${o.cluster} --to ${o.to} --freeze ${freeze}.`);
         }
-        const plannedSessions = plan.strategies.find((s) => s.name === 'blue-green')?.steps.find((s) => s.kind === 'green.restore')?.params?.sessionPolicy;
+        // A plan made before the policy existed keeps every session (its restore drops none).
+        const plannedSessions = plan.strategies.find((s) => s.name === 'blue-green')?.steps.find((s) => s.kind === 'green.restore')?.params?.sessionPolicy ?? 'keep-all';
         if (sessions && o.plan && plannedSessions !== sessions) {
           throw new KeyturnError('invalid-input', `Plan ${o.plan} keeps sessions ${String(plannedSessions)}, not ${sessions}: the run does what the approved plan says.`, `Plan again with the sessions you want: keyturn plan --cluster ${o.cluster} --to ${o.to} --sessions ${sessions}.`);
         }
