@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { terraformInit } from '../tools/terraform.ts';
 import { labPaths, type LabPaths } from './lab-paths.ts';
 import { labColourVariable, postgresDataDir, writeRootModule } from './lab-terraform.ts';
@@ -22,6 +23,12 @@ async function moduleFor(colour: string): Promise<Record<string, unknown>> {
   if (r.exitCode !== 0) throw new Error(r.stderr);
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   return JSON.parse(JSON.parse(last) as string) as Record<string, unknown>;
+}
+
+/** Each inventory host's JAVA_OPTS_APPEND, read as Ansible reads the inventory (YAML). */
+function javaOptsOf(module: Record<string, unknown>): Record<string, unknown> {
+  const inv = parseYaml(String(module['ansible_inventory'])) as { all: { children: { keycloak: { hosts: Record<string, { keycloak_java_opts?: unknown }> } } } };
+  return Object.fromEntries(Object.entries(inv.all.children.keycloak.hosts).map(([name, vars]) => [name, vars.keycloak_java_opts]));
 }
 
 beforeAll(async () => {
@@ -56,6 +63,8 @@ describe('the lab module per colour', () => {
       public_url: 'http://sso.lab.test:8080',
     });
     expect((blue['keycloak_options'] as Record<string, string>)['db-url-host']).toBe('127.0.10.50');
+    // every node of either colour starts its JVM C1-only (the lab shares a host's cores between up to four nodes)
+    expect(javaOptsOf(blue)).toEqual({ n1: '-XX:TieredStopAtLevel=1', n2: '-XX:TieredStopAtLevel=1' });
   });
 
   it('builds green on 127.0.20.x in its own state and data directories, sharing only the DNS key and public name', async () => {
@@ -77,6 +86,7 @@ describe('the lab module per colour', () => {
     });
     expect(green['keycloak_options']).toMatchObject({ 'db-url-host': '127.0.20.50', hostname: 'http://sso.lab.test:8080' });
     expect(green['ansible_inventory']).not.toContain('127.0.10.');
+    expect(javaOptsOf(green)).toEqual({ g1: '-XX:TieredStopAtLevel=1', g2: '-XX:TieredStopAtLevel=1' });
   });
 
   it('refuses a colour other than blue or green before anything is built', async () => {

@@ -93,7 +93,7 @@ describe('runPlaybook holds ssh to the pinned host keys', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it('runs the task when the host presents the pinned key, and leaves no known_hosts file behind', async () => {
+  it('runs the task when the host presents the pinned key, and leaves no known_hosts file and no SSH master connection behind', async () => {
     hostileEnvironment();
     const before = new Set((await readdir(tmpdir())).filter((n) => n.startsWith('keyturn-ssh-')));
     const marker = join(dir, 'touched-by-right-key');
@@ -101,6 +101,9 @@ describe('runPlaybook holds ssh to the pinned host keys', () => {
     expect(summary.stats['n1']).toMatchObject({ ok: 1, failures: 0, unreachable: 0 });
     expect(existsSync(marker)).toBe(true);
     expect((await readdir(tmpdir())).filter((n) => n.startsWith('keyturn-ssh-') && !before.has(n))).toEqual([]);
+    // OpenSSH titles a ControlPersist master "ssh: <ControlPath> [mux]": none of this run's may outlive it (it would hold the node's session for a minute).
+    const masters = await execa('pgrep', ['-af', `^ssh: ${tmpdir()}/keyturn-ssh-`], { reject: false });
+    expect(masters.stdout.split('\n').filter((l) => l.includes('[mux]'))).toEqual([]);
   });
 
   it('trusts no SSH host when no key is pinned for it', async () => {

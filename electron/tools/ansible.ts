@@ -15,6 +15,8 @@
  * ssh's command line (and OpenSSH keeps the first value of each option).
  */
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { execa } from 'execa';
 import { dirname, join } from 'node:path';
 import type { EventLevel } from '../../shared/contract/runs.ts';
 import { KeyturnError } from '../../shared/errors.ts';
@@ -167,7 +169,7 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
     // Extra vars win over every other source of a variable, so these hold whatever the inventory or a play says.
     const hostKeyVars = { ansible_ssh_args: sshArgs, ansible_host_key_checking: true, ansible_ssh_host_key_checking: true };
     const result = await withPrivateJsonFile({ ...options.extraVars, ...hostKeyVars }, { prefix: 'keyturn-ansible-', fileName: 'extra-vars.json' }, (varsFile) =>
-      runTool({
+      finallyAsync(() => runTool({
         tool: `ansible-playbook ${options.playbook}`,
         command: 'ansible-playbook',
         args: playbookArgs(options, varsFile!),
@@ -187,7 +189,7 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
         ...(options.cwd ? { cwd: options.cwd } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      }),
+      }), () => closeControlMasters(kh.dir)),
     );
 
     const statsEvent = [...events].reverse().find((e) => e.kind === 'ansible.stats');
@@ -208,6 +210,29 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
       { exitCode: result.exitCode, failures, stats },
     );
   });
+}
+
+/** `run()`, then `after()` whether it resolved or threw. */
+async function finallyAsync<T>(run: () => Promise<T>, after: () => Promise<void>): Promise<T> {
+  try {
+    return await run();
+  } finally {
+    await after();
+  }
+}
+
+/**
+ * Ends the SSH master connections this run opened (ControlPersist keeps each
+ * open 60 s after its last task so the tasks of one run share it). The next
+ * run uses a new ControlPath and could never reuse them: left alone they
+ * would hold a session on every node for a minute after each playbook, and
+ * an sshd being stopped would wait for them.
+ */
+async function closeControlMasters(dir: string): Promise<void> {
+  const sockets = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isSocket());
+  await Promise.all(sockets.map((e) =>
+    // The host argument is required by ssh's syntax only: with a literal ControlPath, -O talks to that socket.
+    execa('ssh', ['-o', `ControlPath=${join(dir, e.name)}`, '-O', 'exit', 'keyturn-control-master'], { reject: false, stdin: 'ignore', timeout: 10_000 })));
 }
 
 /** argv for ansible-playbook: `--opt=value` and `--` keep a value or path that starts with '-' from being read as an option. */

@@ -46,6 +46,7 @@ output "ansible_inventory" {
       ansible_ssh_common_args      = "-o UserKnownHostsFile=${local.state_dir}/ssh/known_hosts -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
       node_address                 = n.address
       node_root                    = n.root
+      keycloak_java_opts           = var.keycloak_java_opts
     } } } } }
   })
 }
