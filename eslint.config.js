@@ -8,7 +8,7 @@ import { electronLayers, forbiddenFor } from './scripts/electron-layers.js';
 const electronOnly = { name: 'electron', message: "Only electron/main, electron/preload and electron/ipc may import 'electron' (services must run in plain Node)." };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'e2e/artifacts/**', 'test-results/**', 'resources/lab/.state/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'e2e/artifacts/**', 'test-results/**', 'resources/lab/.state/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

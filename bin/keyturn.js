@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The `keyturn` command. Runs the TypeScript sources through tsx so `npx keyturn`
-// works straight after `npm install`, with no build step.
-import { register } from 'tsx/esm/api';
+// The `keyturn` command. Runs the TypeScript sources with no build step, so
+// `npx keyturn` works straight after `npm install`: from a bundle of them
+// that is rebuilt whenever a source changed, or through tsx (cli-loader.js).
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { loadCliModule } from './cli-loader.js';
 
-register();
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const { main } = await import(join(root, 'electron', 'cli', 'main.ts'));
+const { main } = await loadCliModule(root, 'electron/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
