@@ -47,7 +47,7 @@ if (electron) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   if (!forceBrowser) process.stderr.write("Electron's binary is not installed here; starting browser mode instead.\n");
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'electron', 'bridge', 'browser-mode.ts')], { cwd: root, stdio: 'inherit', env: process.env });
+  const child = spawn(process.execPath, [join(root, 'bin', 'console-server.js')], { cwd: root, stdio: 'inherit', env: process.env });
   const forward = (sig) => child.kill(sig);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

@@ -40,11 +40,16 @@ export async function runBrowserMode(env: NodeJS.ProcessEnv = process.env): Prom
   process.once('SIGTERM', stop);
 }
 
-// Run directly: `tsx electron/bridge/browser-mode.ts`
+/** The lines an operator reads when browser mode cannot start: what failed and how to fix it. */
+export function explainStartFailure(err: unknown): string {
+  const e = toErrorShape(err);
+  return `keyturn: ${e.message}\n  hint: ${e.hint}\n`;
+}
+
+// Run directly: `tsx electron/bridge/browser-mode.ts` (bin/console-server.js is the usual way in)
 if (process.argv[1] && /browser-mode\.[jt]s$/.test(process.argv[1])) {
   runBrowserMode().catch((err: unknown) => {
-    const e = toErrorShape(err);
-    process.stderr.write(`keyturn: ${e.message}\n  hint: ${e.hint}\n`);
+    process.stderr.write(explainStartFailure(err));
     process.exit(1);
   });
 }

@@ -169,10 +169,11 @@ describe('npm start without Electron\'s binary', () => {
   function appWithoutElectron(): string {
     const app = dirs.make();
     mkdirSync(join(app, 'bin'));
-    // A copy, not a link: start.js finds the app from its own (real) path.
-    copyFileSync(join(repoRoot, 'bin', 'start.js'), join(app, 'bin', 'start.js'));
+    // Copies, not links: start.js and the server it starts find the app from their own (real) path.
+    for (const f of readdirSync(join(repoRoot, 'bin'))) copyFileSync(join(repoRoot, 'bin', f), join(app, 'bin', f));
+    // .cache is the app's own (its bundle of the sources is built there on first start)
     for (const entry of readdirSync(repoRoot)) {
-      if (!['bin', 'node_modules', '.git'].includes(entry)) symlinkSync(join(repoRoot, entry), join(app, entry));
+      if (!['bin', 'node_modules', '.git', '.cache'].includes(entry)) symlinkSync(join(repoRoot, entry), join(app, entry));
     }
     const modules = join(app, 'node_modules');
     mkdirSync(modules);
