@@ -20,6 +20,10 @@ class ByFileNameSequencer extends BaseSequencer {
 export default defineConfig({
   test: {
     sequence: { sequencer: ByFileNameSequencer },
+    // Two unit files at a time even on a two-core machine (Vitest would run one): most unit files
+    // wait on the real programs they drive (sshd, PostgreSQL, HAProxy, kc.sh), not on the CPU.
+    // The integration and e2e projects still run one file at a time (fileParallelism: false).
+    maxWorkers: 2,
     projects: [
       {
         test: {
