@@ -168,29 +168,33 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
     const sshArgs = [...strictSshOptions(kh.file), '-C', '-o', 'ControlMaster=auto', '-o', 'ControlPersist=60s', '-o', `ControlPath=${kh.dir}/%C`].join(' ');
     // Extra vars win over every other source of a variable, so these hold whatever the inventory or a play says.
     const hostKeyVars = { ansible_ssh_args: sshArgs, ansible_host_key_checking: true, ansible_ssh_host_key_checking: true };
-    const result = await withPrivateJsonFile({ ...options.extraVars, ...hostKeyVars }, { prefix: 'keyturn-ansible-', fileName: 'extra-vars.json' }, (varsFile) =>
-      finallyAsync(() => runTool({
-        tool: `ansible-playbook ${options.playbook}`,
-        command: 'ansible-playbook',
-        args: playbookArgs(options, varsFile!),
-        env: {
-          ...playbookConfig(options.playbook),
-          ...options.env,
-          // The environment beats ansible.cfg; the extra vars above beat both and the inventory.
-          ANSIBLE_HOST_KEY_CHECKING: 'True',
-          ANSIBLE_SSH_HOST_KEY_CHECKING: 'True',
-          ANSIBLE_SSH_ARGS: sshArgs,
-          ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl',
-          ANSIBLE_FORCE_COLOR: '0',
-          ANSIBLE_NOCOLOR: '1',
-          ANSIBLE_RETRY_FILES_ENABLED: '0',
-        },
-        onLine,
-        ...(options.cwd ? { cwd: options.cwd } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      }), () => closeControlMasters(kh.dir)),
-    );
+    const result = await withPrivateJsonFile({ ...options.extraVars, ...hostKeyVars }, { prefix: 'keyturn-ansible-', fileName: 'extra-vars.json' }, async (varsFile) => {
+      try {
+        return await runTool({
+          tool: `ansible-playbook ${options.playbook}`,
+          command: 'ansible-playbook',
+          args: playbookArgs(options, varsFile!),
+          env: {
+            ...playbookConfig(options.playbook),
+            ...options.env,
+            // The environment beats ansible.cfg; the extra vars above beat both and the inventory.
+            ANSIBLE_HOST_KEY_CHECKING: 'True',
+            ANSIBLE_SSH_HOST_KEY_CHECKING: 'True',
+            ANSIBLE_SSH_ARGS: sshArgs,
+            ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl',
+            ANSIBLE_FORCE_COLOR: '0',
+            ANSIBLE_NOCOLOR: '1',
+            ANSIBLE_RETRY_FILES_ENABLED: '0',
+          },
+          onLine,
+          ...(options.cwd ? { cwd: options.cwd } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        });
+      } finally {
+        await closeControlMasters(kh.dir);
+      }
+    });
 
     const statsEvent = [...events].reverse().find((e) => e.kind === 'ansible.stats');
     const stats = (asRecord(statsEvent?.data['stats']) ?? {}) as Record<string, Record<string, number>>;
@@ -210,15 +214,6 @@ export async function runPlaybook(options: AnsiblePlaybookOptions): Promise<Ansi
       { exitCode: result.exitCode, failures, stats },
     );
   });
-}
-
-/** `run()`, then `after()` whether it resolved or threw. */
-async function finallyAsync<T>(run: () => Promise<T>, after: () => Promise<void>): Promise<T> {
-  try {
-    return await run();
-  } finally {
-    await after();
-  }
 }
 
 /**
