@@ -96,8 +96,10 @@ describe('steering an upgrade of the lab from another terminal', () => {
     const previous = latestRun(home, 'upgrade')?.id;
     let runId = '';
     await withUpgrade(['--to', to, '--yes'], async (child) => {
-      runId = await waitForRun(home, child, previous, (r) => r.status === 'running');
-      // Pause takes effect after the current step if that step allows it (preflight, backup and prepare do), never inside a node's or a maintenance window's steps.
+      // Requested while the target is staged (a step of seconds, so the request surely lands in it, and the prober's count
+      // proves it ran): pause takes effect after the current step if that step allows it (preflight, backup and prepare
+      // do), never inside a node's or a maintenance window's steps.
+      runId = await waitForRun(home, child, previous, (r) => stepsOf(home, r.id).some((s) => s.kind === 'cluster.prepare' && s.status === 'running'));
       const pause = await keyturn(home, ['runs', 'pause', runId]);
       expect(pause.exitCode, pause.stderr).toBe(0);
       expect(pause.stdout).toContain(`Pause requested for run ${runId}`);

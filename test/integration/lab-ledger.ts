@@ -52,14 +52,12 @@ export const executedSeconds = (home: string, runId: string): number =>
 /**
  * What the prober measured during a run, with what makes "0 failed" mean
  * something: the least number of requests it must have sent (5 a second of
- * executed steps, a quarter of its ~20/s rate, and never fewer than 10: a run
- * paused right after its sub-second preflight has sent about 16) and whether
- * it said it was off.
+ * executed steps, a quarter of its ~20/s rate) and whether it said it was off.
  */
 export function probeProof(home: string, runId: string): { total: number; failed: number; atLeast: number; disabled: string[] } {
   const { total, failed } = probeCounts(home, runId);
   const disabled = eventsOfKind(home, runId, 'probe.disabled').map((e) => String(e.data.message));
-  return { total, failed, atLeast: Math.max(10, Math.floor(5 * executedSeconds(home, runId))), disabled };
+  return { total, failed, atLeast: Math.max(20, Math.floor(5 * executedSeconds(home, runId))), disabled };
 }
 
 /** Zero failed requests, with the proof that the prober really ran throughout the run (a count, no `probe.disabled`). */
