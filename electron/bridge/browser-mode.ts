@@ -45,11 +45,3 @@ export function explainStartFailure(err: unknown): string {
   const e = toErrorShape(err);
   return `keyturn: ${e.message}\n  hint: ${e.hint}\n`;
 }
-
-// Run directly: `tsx electron/bridge/browser-mode.ts` (bin/console-server.js is the usual way in)
-if (process.argv[1] && /browser-mode\.[jt]s$/.test(process.argv[1])) {
-  runBrowserMode().catch((err: unknown) => {
-    process.stderr.write(explainStartFailure(err));
-    process.exit(1);
-  });
-}
