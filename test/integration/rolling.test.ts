@@ -16,15 +16,18 @@
  * requests (5 a second of executed steps at least) and no `probe.disabled`.
  */
 import { execa } from 'execa';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, screenshot, startConsole, type ConsoleHandle } from '../../e2e/support/console.ts';
+import { artifactsDir, launchChromium, screenshot, startConsole, type ConsoleHandle } from '../../e2e/support/console.ts';
+import { runReportSchema } from '../../shared/contract/index.ts';
+import { findPlantedSecrets } from '../support/planted-secrets.ts';
 import { showServers } from '../../electron/tools/haproxy.ts';
 import { keyturn, ensureLabUp } from './lab-harness.ts';
 import { ensureLabAt, keycloakDbPassword, labNodes, labVersions, probeClientSecret, stateDirOf, haproxyApiOf, wrongLabSecret as wrongSecret, type RefSlot } from './lab-cluster.ts';
-import { backupsOfRun, eventSeqs, eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, probeProof, runStatus, stepsOf } from './lab-ledger.ts';
+import { backupsOfRun, eventSeqs, eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, probeCounts, probeProof, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
 
 const lab = inject('lab');
 const home = lab.home;
@@ -187,6 +190,80 @@ describe('rolling upgrade on the lab', () => {
     const cluster = JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: { keycloak: { version: string } } };
     expect(cluster.spec.keycloak.version).toBe('26.7.3');
   });
+
+  it('reports that run for a change board in JSON, HTML and PDF: the figures are the ledger\'s, the HTML renders offline, the PDF renders back to PNG, no secret in any', async () => {
+    const run = latestRun(home, 'upgrade')!;
+    expect(run.status).toBe('succeeded');
+    const out = mkdtempSync(join(tmpdir(), 'keyturn-lab-report-'));
+    try {
+      const files = { json: join(out, 'report.json'), html: join(out, 'report.html'), pdf: join(out, 'report.pdf') };
+      for (const [format, file] of Object.entries(files)) {
+        const r = await keyturn(home, ['report', run.id, '--format', format, '--out', file]);
+        expect(r.exitCode, r.stderr).toBe(0);
+      }
+      const { total, failed } = probeCounts(home, run.id);
+      const steps = stepsOf(home, run.id);
+
+      // JSON: valid against its schema, and its figures are the ledger's
+      const report = runReportSchema.parse(JSON.parse(readFileSync(files.json, 'utf8')));
+      expect(report.run).toMatchObject({ id: run.id, kind: 'upgrade', status: 'succeeded' });
+      expect(report.inProgress).toBe(false);
+      expect(report.change.cluster).toBe('lab');
+      expect(report.versions).toMatchObject({ from: '26.7.0', to: '26.7.3' });
+      expect(report.strategy?.name).toBe('rolling');
+      expect(report.decision?.exitCode).toBe(0);
+      expect(report.availability).toMatchObject({ probed: true, requests: total, failed, ok: total - failed });
+      expect(failed).toBe(0);
+      expect(report.availability.slices.reduce((n, x) => n + x.ok + x.failed, 0)).toBe(total);
+      expect(report.steps.map((x) => [x.seq, x.kind, x.node, x.status])).toEqual(steps.map((x) => [x.seq, x.kind, x.node, x.status]));
+      const backupId = withLedger(home, (db) => (db.prepare('SELECT id FROM backups WHERE run_id = ?').get(run.id) as { id: string }).id);
+      expect(report.backup?.id).toBe(backupId);
+      expect(report.nodes.map((n) => n.node).sort()).toEqual(['n1', 'n2']);
+
+      // HTML: one file that renders fully with every request refused and none attempted
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext({ javaScriptEnabled: false });
+        const attempted: string[] = [];
+        context.on('request', (r) => attempted.push(r.url()));
+        await context.route('**/*', (route) => route.abort());
+        const page = await context.newPage();
+        await page.setContent(readFileSync(files.html, 'utf8'), { waitUntil: 'load' });
+        expect(await page.title()).toBe(`Keyturn run report: lab, upgrade ${run.id}`);
+        expect(await page.locator('#steps tbody tr').count()).toBe(steps.length);
+        expect(await page.locator('#nodes').innerText()).toMatch(/n1[\s\S]*n2/);
+        const chart = page.locator('svg#availability-chart');
+        expect(await chart.isVisible()).toBe(true);
+        expect(await chart.locator('rect.ok').count()).toBeGreaterThan(10);
+        expect(await chart.locator('rect.failed').count()).toBe(0);
+        expect(await page.locator('body').innerText()).toContain(`${total} (${total} ok, 0 failed)`);
+        expect(attempted).toEqual([]);
+        await context.close();
+      } finally {
+        await browser.close();
+      }
+
+      // PDF: a PDF whose text carries the same figures, and whose first page renders back to PNG (kept as an artifact)
+      expect(readFileSync(files.pdf).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      const text = (await execa('pdftotext', ['-layout', files.pdf, '-'])).stdout;
+      expect(text).toContain(run.id);
+      expect(text).toMatch(new RegExp(`${total} \\(${total} ok, 0 failed\\)`));
+      expect(text).not.toMatch(/IN PROGRESS/);
+      mkdirSync(artifactsDir, { recursive: true });
+      await execa('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', files.pdf, join(artifactsDir, 'rolling-run-report-page-1')]);
+      const png = readFileSync(join(artifactsDir, 'rolling-run-report-page-1.png'));
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(png.length).toBeGreaterThan(20_000);
+      writeFileSync(join(out, 'report.pdf.txt'), text);
+
+      // no secret of the lab (database, admin, client, user) in any of the three, nor in the PDF's text
+      const c = JSON.parse(readFileSync(join(home, 'lab', 'credentials.json'), 'utf8')) as Record<string, string>;
+      const secrets = { 'db password': c.dbPassword!, 'admin password': c.adminPassword!, 'client secret': c.clientSecret!, 'user password': c.userPassword! };
+      expect(findPlantedSecrets([...Object.values(files), join(out, 'report.pdf.txt')], secrets)).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the console on the lab (Chromium, browser mode)', () => {
@@ -239,7 +316,13 @@ describe('the console on the lab (Chromium, browser mode)', () => {
 
   it('drives a rolling upgrade through the wizard with a canary pause: target, pre-flight, strategy, backup, run, resume, verify', async () => {
     const previous = latestRun(home, 'upgrade')?.id;
+    // back on 26.7.0 after the rollback, the fleet says what to do next: the patch, and that it can roll
+    const patchAction = 'patch 26.7.0 -> 26.7.3 available: rolling';
+    const listed = JSON.parse((await keyturn(home, ['cluster', 'list', '--json'])).stdout) as { name: string; nextActions?: { text: string }[] }[];
+    expect(listed.find((c) => c.name === 'lab')?.nextActions?.map((a) => a.text)).toContain(patchAction);
     await page.goto(consoleHandle.url);
+    await expect.poll(async () => page.getByTestId('next-action-lab').innerText(), { timeout: 30_000 }).toContain(patchAction);
+    await screenshot(page, 'fleet-patch-available');
     await page.getByTestId('cluster-row-lab').click();
     await page.getByTestId('start-upgrade').click();
     await page.getByTestId('wizard-target').waitFor();
