@@ -79,6 +79,13 @@ describe('blue/green run view (browser mode, Chromium)', () => {
     expect(await page.getByTestId('run-switch-back').count()).toBe(0);
     expect(await page.locator('[data-testid^="decommission-"]').count()).toBe(0);
     expect(await text('run-rollback-explain')).toContain('blue never changed and keeps serving');
+    // the data window is open while the run waits at the gate: its clock counts from the clone point, and blue's writes are named as not in the copy
+    expect(await page.getByTestId('data-window').getAttribute('data-open')).toBe('true');
+    expect(await text('data-window-clone-point')).toMatch(/^Clone point \d{2}:\d{2}:\d{2}: the copy holds the data as it was then\.$/);
+    expect(await text('data-window-freeze')).toBe('Writes on blue: not frozen: writes on blue after the clone point are not in the copy.');
+    const first = await text('data-window-clock');
+    expect(first).toMatch(/^\d+:\d{2}(:\d{2})?$/);
+    await expect.poll(async () => text('data-window-clock'), { timeout: 5_000, interval: 250 }).not.toBe(first);
     await screenshot(page, 'blue-green-gate');
   });
 
@@ -87,6 +94,9 @@ describe('blue/green run view (browser mode, Chromium)', () => {
     expect(await page.getByTestId('colour-column-green').getAttribute('data-role')).toBe('active');
     expect(await page.getByTestId('colour-column-blue').getAttribute('data-role')).toBe('standby');
     expect(await text('colour-line-blue')).toContain('its last request came 1.4 s after the switch');
+    // the window closed at the switch and stands still
+    expect(await page.getByTestId('data-window').getAttribute('data-open')).toBe('false');
+    expect(await text('data-window-clone-point')).toMatch(/; traffic switched at \d{2}:\d{2}:\d{2}\.$/);
 
     const mark = page.getByTestId('probe-chart').locator('svg text', { hasText: 'switched to green' });
     await mark.first().waitFor({ timeout: 30_000 });

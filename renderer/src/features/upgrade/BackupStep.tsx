@@ -15,7 +15,7 @@ import { clause, sentences } from '../../lib/text.ts';
 import { formatAge, formatDateTime } from '../../lib/time.ts';
 import { useWizardStore, type WizardDraft } from './wizard-store.ts';
 import { TypedConfirmation } from '../../components/TypedConfirmation.tsx';
-import { plannedColour, plannedPromote } from './PromotionChoice.tsx';
+import { plannedColour, plannedPromote } from './BlueGreenChoices.tsx';
 
 const LAST_BACKUPS = 5;
 /** The strategy the wizard may start: one main says it can run for this plan, by the contract's own list of executable names. */

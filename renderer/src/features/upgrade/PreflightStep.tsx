@@ -14,6 +14,7 @@ import { Loading } from '../../components/Loading.tsx';
 import { StepsList } from '../runs/StepsList.tsx';
 import { KcshOutput } from './KcshOutput.tsx';
 import { PlanResult } from './PlanResult.tsx';
+import { draftChoices } from './BlueGreenChoices.tsx';
 import { editsToPlanInput, planKey } from './plan-edits.ts';
 import { useWizardStore, type WizardDraft } from './wizard-store.ts';
 
@@ -29,7 +30,7 @@ export function PreflightStep({ cluster, draft, planRunId }: { cluster: string; 
 
   const recheck = () => {
     if (!draft.to) return;
-    const { input } = editsToPlanInput(cluster, draft.to, draft.edits, draft.promote ?? null);
+    const { input } = editsToPlanInput(cluster, draft.to, draft.edits, draftChoices(draft));
     again.mutate(input, { onSuccess: ({ runId }) => update(cluster, { planRunId: runId, planKey: planKey(input), strategy: null }) });
   };
 

@@ -3,23 +3,24 @@
  * recommended one pre-selected and marked; only a strategy this Keyturn can
  * execute (main's `executable`) lets the wizard go on. Optional canary, for
  * rolling only: pause after the first node so the operator can look at it
- * before the rest follow. For blue/green, the promotion (manual or
- * automatic) instead, which goes into the plan request.
+ * before the rest follow. For blue/green instead: the promotion (manual or
+ * automatic), the write freeze and the session policy, which go into the
+ * plan request.
  */
 import type { Plan } from '../../../../shared/contract/index.ts';
 import { CanaryToggle } from './CanaryToggle.tsx';
-import { PromotionChoice, promoteMatchesPlan } from './PromotionChoice.tsx';
+import { BlueGreenChoices, choicesMatchPlan } from './BlueGreenChoices.tsx';
 import { StrategyCard, canStart } from './StrategyCard.tsx';
 import { useWizardStore, type WizardDraft } from './wizard-store.ts';
 
 /** The Strategy step for a computed plan. */
-export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: string; draft: WizardDraft; plan: Plan; nodeCount: number }) {
+export function StrategyStep({ cluster, draft, plan, nodeCount, canFreeze = false }: { cluster: string; draft: WizardDraft; plan: Plan; nodeCount: number; canFreeze?: boolean }) {
   const update = useWizardStore((s) => s.update);
   const selectedName = draft.strategy ?? plan.recommended;
   const selected = plan.strategies.find((s) => s.name === selectedName) ?? null;
   const blueGreen = selected?.name === 'blue-green';
-  // The run does what the plan says: a promotion other than the plan's needs a new plan first.
-  const promoteOk = !blueGreen || promoteMatchesPlan(draft, plan);
+  // The run does what the plan says: a promotion, freeze or session choice other than the plan's needs a new plan first.
+  const promoteOk = !blueGreen || choicesMatchPlan(draft, plan);
   const ok = selected !== null && canStart(selected) && promoteOk;
 
   return (
@@ -33,7 +34,7 @@ export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: str
       </div>
 
       {blueGreen && canStart(selected) ? (
-        <PromotionChoice cluster={cluster} draft={draft} plan={plan} />
+        <BlueGreenChoices cluster={cluster} draft={draft} plan={plan} canFreeze={canFreeze} />
       ) : (
         <CanaryToggle strategy={selected} nodeCount={nodeCount} checked={draft.canary} onChange={(on) => update(cluster, { canary: on })} />
       )}
@@ -48,7 +49,7 @@ export function StrategyStep({ cluster, draft, plan, nodeCount }: { cluster: str
             {selected === null
               ? 'Keycloak allows no strategy for this change.'
               : canStart(selected) && !promoteOk
-                ? 'Plan again with the promotion you chose first.'
+                ? 'Plan again with the choices you made first.'
                 : !selected.available
                 ? `${selected.name} is not possible for this change.`
                 : `${selected.name} cannot run: ${selected.executableWhy}`}

@@ -10,6 +10,7 @@ import { usePlanVersions, useRefreshPlanVersions, useStartPlan } from '../../api
 import { ErrorPanel, QueryError } from '../../components/ErrorPanel.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { EditRows } from './EditRows.tsx';
+import { draftChoices } from './BlueGreenChoices.tsx';
 import { editsToPlanInput, planKey } from './plan-edits.ts';
 import { useWizardStore, type WizardDraft } from './wizard-store.ts';
 
@@ -33,7 +34,7 @@ export function TargetStep({ detail, draft }: { detail: ClusterDetail; draft: Wi
   const startPlan = useStartPlan();
   const current = versions.data?.current ?? detail.spec.keycloak.version;
 
-  const { input, errors } = useMemo(() => editsToPlanInput(cluster, draft.to ?? '0.0.0', draft.edits, draft.promote ?? null), [cluster, draft.to, draft.edits, draft.promote]);
+  const { input, errors } = useMemo(() => editsToPlanInput(cluster, draft.to ?? '0.0.0', draft.edits, draftChoices(draft)), [cluster, draft.to, draft.edits, draft.promote, draft.freeze, draft.sessions]);
   const hasErrors = Object.keys(errors).length > 0;
   const canNext = draft.to !== null && draft.to !== current && !hasErrors && !startPlan.isPending;
 

@@ -144,7 +144,7 @@ export function UpgradeWizardView({ cluster }: { cluster: string }) {
         ) : plan.isError ? (
           <QueryError query={plan} title="Could not load the plan" />
         ) : step === 'strategy' ? (
-          <StrategyStep cluster={cluster} draft={draft} plan={plan.data} nodeCount={detail.data.spec.nodes.length} />
+          <StrategyStep cluster={cluster} draft={draft} plan={plan.data} nodeCount={detail.data.spec.nodes.length} canFreeze={detail.data.spec.loadBalancer?.freeze !== undefined} />
         ) : (
           <BackupStep detail={detail.data} draft={draft} plan={plan.data} />
         ))}

@@ -38,8 +38,8 @@ export function splitPasted(row: EditRow): EditRow {
  * blue/green's promotion when the operator chose one (the plan writes it into
  * the promotion gate, and the run does what the plan says).
  */
-export function editsToPlanInput(cluster: string, to: string, rows: readonly EditRow[], promote: PlanInput['promote'] | null = null): EditsResult {
-  const input: PlanInput = { cluster, to, ...(promote ? { promote } : {}) };
+export function editsToPlanInput(cluster: string, to: string, rows: readonly EditRow[], choices: Pick<PlanInput, 'promote' | 'freeze' | 'sessions'> = {}): EditsResult {
+  const input: PlanInput = { cluster, to, ...(choices.promote ? { promote: choices.promote } : {}), ...(choices.freeze ? { freeze: choices.freeze } : {}), ...(choices.sessions ? { sessions: choices.sessions } : {}) };
   const errors: Record<number, string> = {};
   const seen = new Set<string>();
   rows.forEach((raw, i) => {

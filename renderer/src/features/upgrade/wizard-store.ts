@@ -26,6 +26,10 @@ export interface WizardDraft {
   canary: boolean;
   /** Blue/green's promotion as the operator chose it (null: the plan's default for the environment); it goes into the plan request. */
   promote?: 'manual' | 'auto' | null;
+  /** Blue/green's write freeze as the operator chose it (null: the planner's default); it goes into the plan request. */
+  freeze?: 'on' | 'off' | null;
+  /** What blue/green's copy keeps of the sessions it carries, as the operator chose it (null: the planner's default, keep-all). */
+  sessions?: 'keep-all' | 'drop-online' | 'drop-all' | null;
   /** Set once `upgrade:start` answered; from then on the run, not the draft, is the truth. */
   runId: string | null;
 }
@@ -40,6 +44,8 @@ export const emptyWizardDraft: WizardDraft = Object.freeze({
   strategy: null,
   canary: false,
   promote: null,
+  freeze: null,
+  sessions: null,
   runId: null,
 }) as WizardDraft;
 

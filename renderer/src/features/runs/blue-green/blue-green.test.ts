@@ -9,6 +9,7 @@ import { chartMarks } from '../rollout/chart-marks.ts';
 import { RunControls } from '../rollout/RunControls.tsx';
 import { columnNodes, columnRole, decidedPlanRunId, foldBlueGreen, isBlueGreenRun, planColours, switchBackApplies, trafficOn } from './blue-green-state.ts';
 import { decommissionWords, promoteWords, switchBackWords } from './blue-green-words.ts';
+import { DataWindowView } from './DataWindow.tsx';
 
 const runId = '00000000-0000-4000-8000-0000000000b1';
 const planRunId = '00000000-0000-4000-8000-0000000000a1';
@@ -151,5 +152,33 @@ describe('chartMarks', () => {
       { t: Date.parse('2025-01-01T00:02:00.000Z'), label: 'switched to green', kind: 'switch' },
       { t: Date.parse('2025-01-01T00:02:40.000Z'), label: 'switched back to blue', kind: 'switch-back' },
     ]);
+  });
+});
+
+describe('the data window: clone point to switch, live', () => {
+  const at = (s: number) => new Date(Date.parse('2025-01-01T00:00:30.000Z') + s * 1000).toISOString();
+  const render = (events: RunEvent[], live: boolean, nowS: number) =>
+    renderToStaticMarkup(createElement(DataWindowView, { events, live, serving: 'blue', nowMs: Date.parse(at(nowS)) }));
+  const clone = ev('backup.clone-point', { clonePoint: at(0) });
+  it('ticks from the clone point while the run waits, and says writes on the serving side are not in the copy without a freeze', () => {
+    const html = render([clone], true, 95);
+    expect(html).toContain('data-open="true"');
+    expect(html).toMatch(/data-testid="data-window-clock">1:35</);
+    expect(html).toContain('since the clone point');
+    expect(html).toContain('Writes on blue: not frozen: writes on blue after the clone point are not in the copy.');
+    // a second later, a second longer
+    expect(render([clone], true, 96)).toMatch(/data-testid="data-window-clock">1:36</);
+  });
+  it('stands still at the switch, with the freeze and what the gate counted', () => {
+    const events = [clone, ev('freeze.on', { at: at(-1) }), ev('promotion.lost-writes', { message: 'Blue took 1 write since the clone point: user lw-alice created.' }), ev('traffic.switched', { at: at(130), to: 'green' }), ev('freeze.off', { at: at(140) })];
+    const later = render(events, true, 500);
+    expect(later).toContain('data-open="false"');
+    expect(later).toMatch(/data-testid="data-window-clock">2:10</);
+    expect(later).toContain('from the clone point to the switch');
+    expect(later).toMatch(/Writes on blue: frozen from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d\./);
+    expect(later).toContain('Counted at the gate: Blue took 1 write since the clone point: user lw-alice created.');
+  });
+  it('shows nothing for a run that moved no data', () => {
+    expect(render([ev('upgrade.decided', { planRunId, strategy: 'rolling' })], true, 10)).toBe('');
   });
 });

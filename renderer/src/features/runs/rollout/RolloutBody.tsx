@@ -20,6 +20,7 @@ import { RunControls } from './RunControls.tsx';
 import { RunProgress } from './RunProgress.tsx';
 import { isBlueGreenRun, switchBackApplies, type BlueGreenState } from '../blue-green/blue-green-state.ts';
 import { ColourColumns } from '../blue-green/ColourColumns.tsx';
+import { DataWindow } from '../blue-green/DataWindow.tsx';
 import { useBlueGreen } from '../blue-green/use-blue-green.ts';
 
 interface RolloutBodyProps {
@@ -127,6 +128,8 @@ function BlueGreenRollout({ run, steps, events, active }: RolloutBodyProps) {
     <div className="rollout rollout-blue-green" data-testid="rollout" data-run-status={run.status} data-strategy="blue-green">
       <StopBanner run={run} events={events} gate={view.state} />
       <RunControls run={run} steps={steps} blueGreen={controls} />
+      {/* an interrupted run leaves the serving side taking writes: its window stays open too */}
+      <DataWindow events={events} live={active || run.status === 'interrupted'} serving={view.state.kind === 'upgrade' ? view.state.source : null} />
       <RunProgress steps={steps} live={active} />
       <ColourColumns run={run} steps={steps} events={events} state={view.state} records={view.records} specNodes={specNodes} trafficName={trafficName} live={active} />
       <RolloutFooter run={run} steps={steps} events={events} active={active} />
