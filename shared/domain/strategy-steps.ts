@@ -87,7 +87,8 @@ export function recreateSteps(f: StepFacts): PlanStep[] {
   const [first, ...rest] = f.nodes;
   const steps: PlanStep[] = [
     step('preflight', 'Preflight: every node reachable over SSH and ready; the target verified', null, p),
-    step('backup', 'Back up the database (pg_dump) while the cluster still serves', null, p),
+    // The backup is the only way back once the first start migrated the schema: proven before anything stops.
+    step('backup', 'Back up the database (pg_dump) while the cluster still serves, and prove the dump by a restore into a scratch database: it is the way back', null, { ...p, verifyBackup: true }),
     ...stage(f, p, f.nodes),
   ];
   steps.push(...downAndFirstUp(f, p, first, minorOrMajor(f) ? ' (it migrates the database schema)' : ''));

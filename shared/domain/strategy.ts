@@ -170,7 +170,7 @@ function recreate(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommend
     name: 'recreate', available: verdict !== 'error', why,
     downtime: { seconds: outage, text: `Full outage, ${secondsText(outage)} (${predictionSource(f, history)}); clients get 503 with Retry-After meanwhile. Sessions survive only with persistent-user-sessions (on by default since 26.0).` },
     steps: recreateSteps(f),
-    backup: { required: true, kind: 'database-dump', what: 'A pg_dump of the database while the cluster still serves.', why: 'Migrations are forward-only: going back means this dump plus the old installation.' },
+    backup: { required: true, kind: 'database-dump', what: 'A pg_dump of the database while the cluster still serves, proven by a restore into a scratch database before anything stops.', why: 'Migrations are forward-only: going back means this dump plus the old installation.' },
     rollback: {
       summary: `Stop every node, reinstall Keycloak ${change.from}, restore the dump if the schema changed, start.`,
       steps: ['Stop every node', `Reinstall Keycloak ${change.from} with the previous options`, 'Compare DATABASECHANGELOG with the backup; restore the dump if they differ', 'Start the nodes and verify'],
