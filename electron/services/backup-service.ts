@@ -24,6 +24,7 @@ import { describeTarget, pgDump, pgRestore, pgServerVersion, psqlQuery, tableRow
 import { restoreClone, type CloneRestoreOptions, type CloneRestoreResult } from './clone-restore.ts';
 import { pruneRetained, restoreBeside, type RestoreBesideOptions, type RestoreTarget } from './database-restore.ts';
 import { lostWritesSince } from './lost-writes.ts';
+import { keyTableCounts } from './key-tables.ts';
 import { clusterConnection, clusterSchema } from './database-connection.ts';
 
 export const BACKUP_FORMAT = 'pg_dump-custom';
@@ -166,7 +167,7 @@ export function createBackupService(deps: BackupServiceDeps) {
         const so = { ...opts, ...(schema ? { schema } : {}) };
         const found = await withScratchDatabase(conn, verifyDatabaseName(b.id), async (scratch) => {
           await pgRestore(scratch, b.path, opts);
-          return { realms: await tableRowCount(scratch, 'realm', so), changelog: await changelogState(scratch, so) };
+          return { realms: await tableRowCount(scratch, 'realm', so), changelog: await changelogState(scratch, so), tables: await keyTableCounts(scratch, schema, opts) };
         }, opts);
         const changelogMatches = b.changelog ? b.changelog.digest === found.changelog.digest : null;
         if (changelogMatches === false) {
@@ -177,7 +178,7 @@ export function createBackupService(deps: BackupServiceDeps) {
           throw new KeyturnError('artifact-failed', `Backup ${b.id} restores, but its Keycloak database has no realms (REALM table ${found.realms === null ? 'missing' : 'empty'}).`,
             'A Keycloak database always has the master realm: this dump is not a usable Keycloak backup. Check spec.database and take a new backup.');
         }
-        const v: BackupVerification = { ok: true, at: nowIso(), realms: found.realms, changelogRows: found.changelog.count, changelogMatches, durationMs: Math.round(performance.now() - started), error: null };
+        const v: BackupVerification = { ok: true, at: nowIso(), realms: found.realms, changelogRows: found.changelog.count, changelogMatches, tables: found.tables, durationMs: Math.round(performance.now() - started), error: null };
         return recordVerification(db, b.id, v);
       } catch (err) {
         return recordFailure(b, started, err);
@@ -228,13 +229,15 @@ export function createBackupService(deps: BackupServiceDeps) {
 
     /**
      * What restoring this backup would lose, counted in the live database:
-     * users created since (named, up to 20), user and admin events, sessions;
-     * and, in words, what cannot be counted.
+     * users created since (named, up to 20), credentials set, user and admin
+     * events, sessions, key-table row counts against the backup's verified
+     * ones; and, in words, what cannot be counted.
      */
     async lostWritesSince(id: string, opts: PgCallOptions = {}): Promise<LostWrites> {
       const b = getBackup(db, id);
       const t = await restoreTarget(b.clusterName);
-      return lostWritesSince(t.conn, t.schema, b, opts);
+      const tables = b.lastVerification?.ok ? (b.lastVerification.tables ?? null) : null;
+      return lostWritesSince(t.conn, t.schema, { id: b.id, createdAt: b.createdAt, tables }, opts);
     },
 
     /** Databases restores replaced and kept for forensics (not yet pruned), newest first. */

@@ -80,6 +80,9 @@ CREATE TABLE offline_client_session (user_session_id varchar(36) NOT NULL, clien
   "timestamp" integer, data text, client_storage_provider varchar(36) DEFAULT 'local' NOT NULL, external_client_id varchar(255) DEFAULT 'local' NOT NULL,
   version integer DEFAULT 0, PRIMARY KEY (user_session_id, client_id, client_storage_provider, external_client_id, offline_flag));
 CREATE TABLE jgroups_ping (address varchar(200) PRIMARY KEY, name varchar(200), cluster_name varchar(200) NOT NULL, ip varchar(200) NOT NULL, coord boolean);
+CREATE TABLE credential (id varchar(36) PRIMARY KEY, salt bytea, type varchar(255), user_id varchar(36), created_date bigint, user_label varchar(255),
+  secret_data text, credential_data text, priority integer, version integer DEFAULT 0);
+INSERT INTO credential (id, type, user_id, created_date, secret_data) VALUES ('c1', 'password', 'u1', ${at - DAY}, '{"value":"old-hash-1"}'), ('c2', 'password', 'u2', ${at - DAY}, '{"value":"old-hash-2"}');
 INSERT INTO user_entity (id, realm_id, username, created_timestamp) VALUES ('u1', 'id-0', 'alice', ${at - DAY}), ('u2', 'id-1', 'bob', ${at - DAY});
 INSERT INTO event_entity (id, realm_id, event_time, type) VALUES ('e1', 'id-0', ${at - DAY}, 'LOGIN'), ('e2', 'id-0', ${at - DAY}, 'LOGIN');
 INSERT INTO offline_user_session (user_session_id, user_id, realm_id, created_on, offline_flag) VALUES
@@ -104,6 +107,10 @@ INSERT INTO event_entity (id, realm_id, event_time, type, user_id, details_json)
   ('ep-' || :'id', 'id-0', ${now + 3000}, 'UPDATE_PASSWORD', 'u1', '{"secret":"Pa55-w0rd-not-to-leak"}');
 INSERT INTO event_entity (id, realm_id, event_time, type, user_id, error) VALUES ('ef-' || :'id', 'id-0', ${now + 4000}, 'UPDATE_PASSWORD', 'u2', 'invalid_user_credentials');
 INSERT INTO offline_user_session (user_session_id, user_id, realm_id, created_on, offline_flag) VALUES ('s-' || :'id', 'u1', 'id-0', ${Math.floor(now / 1000)}, '0');
+-- credentials as Keycloak writes them: carol's new password, and alice's (master, events on) and bob's (acme, no events) changed in place
+INSERT INTO credential (id, type, user_id, created_date, secret_data) VALUES ('c-' || :'id', 'password', 'u-' || :'id', ${now + 1}, '{"value":"Pa55-w0rd-not-to-leak"}');
+UPDATE credential SET created_date = ${now + 3000}, secret_data = '{"value":"Pa55-w0rd-not-to-leak"}' WHERE id = 'c1';
+UPDATE credential SET created_date = ${now + 5000}, secret_data = '{"value":"Pa55-w0rd-not-to-leak"}' WHERE id = 'c2';
 `, { db: database, id });
 }
 
@@ -146,7 +153,7 @@ beforeAll(async () => {
   db = openLedger(join(home, 'ledger.sqlite'));
   insertCluster(db, spec('acme', 'keycloak'));
   service = createBackupService({ db, home, env: {} });
-  backup = await service.create('acme');
+  backup = await service.verify((await service.create('acme')).id);
   await writeAfterBackup('keycloak', '99.0.0-upgrade');
 }, 120_000);
 
@@ -161,15 +168,22 @@ describe('lostWritesSince', () => {
     const lost = await service.lostWritesSince(backup.id);
     expect(lost.users).toEqual({ count: 1, named: [{ username: 'carol', realm: 'acme' }] });
     expect(lost).toMatchObject({ backupId: backup.id, since: backup.createdAt, events: 5, adminEvents: 2, sessions: { online: 1, offline: 0 } });
-    expect(lost.items.map((i) => i.kind)).toEqual(['users', 'events', 'admin-events', 'sessions']);
-    // by name and time, oldest first: the user created, the admin's password reset of alice (user id shown as her name), her own password change; logins and the failed attempt are not writes
+    expect(lost.items.map((i) => i.kind)).toEqual(['users', 'credentials', 'events', 'admin-events', 'sessions', 'tables']);
+    // by name and time, oldest first: the user created and her password, the admin's password reset of alice (user id shown as her name), her own password change; bob's password changed in acme, which stores no events, is named from the credential row; logins and the failed attempt are not writes
     const hhmmss = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
     expect(lost.changes.map((c) => ({ kind: c.kind, text: c.text.replace(/^\d\d:\d\d:\d\d UTC /, '') }))).toEqual([
       { kind: 'user-created', text: 'user carol created (realm acme)' },
       { kind: 'admin', text: 'admin create by unknown (realm master)' },
+      { kind: 'credential', text: 'password set for carol (realm acme, which stores no user events)' },
       { kind: 'admin', text: 'admin action user users/alice/reset-password by bob (realm master)' },
       { kind: 'user-event', text: 'update password by alice (realm master)' },
+      { kind: 'credential', text: 'password set for bob (realm acme, which stores no user events)' },
     ]);
+    // three credentials set in all (alice's is named by her event), and the key tables against the backup's verified counts
+    expect(lost.items[1]).toEqual({ kind: 'credentials', count: 3, text: "3 credential(s) (passwords, OTP, passkeys) set since the backup would be lost: those users' earlier credentials come back." });
+    expect(backup.lastVerification?.tables).toMatchObject({ realm: 2, user_entity: 2, credential: 2 });
+    expect(lost.items[5]).toMatchObject({ kind: 'tables', count: 2 });
+    expect(lost.items[5]!.text).toMatch(/^Row counts differ from the backup: users 2 -> 3 \(\+1\), credentials 2 -> 3 \(\+1\)\. /);
     for (const c of lost.changes) expect(c.text.startsWith(hhmmss(Date.parse(c.at)))).toBe(true);
     expect(lost.changesNotListed).toBe(0);
     // names, types and paths only: never a representation or event details
@@ -186,7 +200,9 @@ describe('lostWritesSince', () => {
     const b = await service.create('old');
     const lost = await service.lostWritesSince(b.id);
     expect(lost).toMatchObject({ users: { count: null, named: [] }, events: null, adminEvents: null, sessions: null });
-    expect(lost.items.every((i) => i.count === null && /cannot be counted/.test(i.text))).toBe(true);
+    // never verified: the key tables are not compared, and it says how to get them compared
+    expect(lost.items.filter((i) => i.kind !== 'tables').every((i) => i.count === null && /cannot be counted/.test(i.text))).toBe(true);
+    expect(lost.items.find((i) => i.kind === 'tables')).toMatchObject({ count: null, text: expect.stringMatching(/not compared: .*keyturn backup verify/) });
     expect(lost.uncounted.join('\n')).toMatch(/Admin changes .* counted only in realms that store admin events/);
   });
 });

@@ -14,6 +14,7 @@
  */
 import type { Backup, LostWriteChange, LostWriteItem, LostWrites } from '../../shared/contract/backups.ts';
 import { psqlQuery, type FoundTable, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { compareKeyTables, keyTableCounts, type KeyTableCounts } from './key-tables.ts';
 
 /** How many lost users are named; the rest are counted. */
 export const NAMED_USERS_MAX = 20;
@@ -28,7 +29,7 @@ interface Ctx {
 }
 
 /** Keycloak's tables read here, lower-case (Liquibase creates them unquoted). */
-const readTables = ['user_entity', 'realm', 'event_entity', 'admin_event_entity', 'offline_user_session'];
+const readTables = ['user_entity', 'realm', 'event_entity', 'admin_event_entity', 'offline_user_session', 'credential'];
 
 /**
  * The catalog of `readTables` in the schema (or the current one), matched
@@ -119,6 +120,20 @@ async function lostSessions(x: Ctx): Promise<{ sessions: LostWrites['sessions'];
   return { sessions, item: { kind: 'sessions', count, text: `${count} session(s) started since the backup (${sessions.online} online, ${sessions.offline} offline) would be lost: those users sign in again, and offline tokens issued since stop working.` } };
 }
 
+/**
+ * Credentials set since the point (a password set or changed, an OTP or a
+ * passkey registered): Keycloak stamps `CREDENTIAL.CREATED_DATE` (ms) on
+ * each, also when a password is changed in place. Counted in every realm; it
+ * is the trace a password change leaves where the realm stores no events.
+ */
+async function lostCredentials(x: Ctx): Promise<LostWriteItem> {
+  const t = await tableWith(x, 'credential', ['created_date']);
+  if (!t) return { kind: 'credentials', count: null, text: 'Credentials set since the backup cannot be counted: this schema has no CREDENTIAL.CREATED_DATE.' };
+  const count = await countSince(x, t, 'created_date', x.sinceMs);
+  return { kind: 'credentials', count, text: count === 0 ? 'No credential (password, OTP, passkey) was set since the backup.'
+    : `${count} credential(s) (passwords, OTP, passkeys) set since the backup would be lost: those users' earlier credentials come back.` };
+}
+
 /** How many writes are listed by name and time; the rest are counted. */
 export const LISTED_CHANGES_MAX = 50;
 
@@ -172,18 +187,37 @@ WHERE e.event_time > :'since'::bigint AND e.error IS NULL AND e.type IN (${sqlLi
     total += Number(rows[0]?.[4] ?? 0);
     for (const r of rows) found.push({ ms: Number(r[0]), at: '', kind: 'user-event', text: `${(r[1] ?? '').toLowerCase().replace(/_/g, ' ')} by ${r[2] || 'unknown user'} (realm ${r[3]})` });
   }
+  const credential = await tableWith(x, 'credential', ['created_date', 'type', 'user_id']);
+  const eventsFlag = await tableWith(x, 'realm', ['id', 'events_enabled']);
+  if (credential && users) {
+    // named only where the realm stores no user events: elsewhere its UPDATE_PASSWORD/UPDATE_TOTP event above names it
+    const quiet = eventsFlag ? 'AND NOT coalesce(r.events_enabled, false)' : '';
+    const rows = await psqlQuery(x.c, `SELECT c.created_date, c.type, u.username, ${realmName('u')}, count(*) OVER () FROM :"cnsp".:"crel" c JOIN :"nsp".:"rel" u ON u.id = c.user_id ${realmJoin('u')}
+WHERE c.created_date > :'since'::bigint ${realm ? quiet : ''} ORDER BY c.created_date LIMIT ${LISTED_CHANGES_MAX};
+`, { ...x.opts, vars: vars(users, { since, ...rv, cnsp: credential.schema, crel: credential.name }) });
+    total += Number(rows[0]?.[4] ?? 0);
+    for (const r of rows) found.push({ ms: Number(r[0]), at: '', kind: 'credential', text: `${(r[1] ?? 'credential').toLowerCase()} set for ${r[2]} (realm ${r[3]}, which stores no user events)` });
+  }
   const changes = found.sort((a, b) => a.ms - b.ms).slice(0, LISTED_CHANGES_MAX).map(({ ms, kind, text }) => ({ at: new Date(ms).toISOString(), kind, text: `${clock(ms)} ${text}` }));
   return { changes, more: Math.max(0, total - changes.length) };
 }
 
-/** Counts, in the live database `c`, the writes a restore of backup `b` would lose. */
-export async function lostWritesSince(c: PgConnection, schema: string | undefined, b: Pick<Backup, 'id' | 'createdAt'>, opts: PgCallOptions = {}): Promise<LostWrites> {
+/**
+ * Counts, in the live database `c`, the writes a restore of backup `b` would
+ * lose. With `b.tables` (the backup's key-table row counts, from its
+ * verification; null when it recorded none) the live counts are compared
+ * with them too; without the key (a switch, not a backup) they are not.
+ */
+export async function lostWritesSince(c: PgConnection, schema: string | undefined, b: Pick<Backup, 'id' | 'createdAt'> & { tables?: KeyTableCounts | null }, opts: PgCallOptions = {}): Promise<LostWrites> {
   const x: Ctx = { c, schema, opts, sinceMs: Date.parse(b.createdAt) };
   const uncounted: string[] = [];
   const users = await lostUsers(x);
   const events = await lostEvents(x, uncounted);
   const admin = await lostAdminEvents(x, uncounted);
   const sessions = await lostSessions(x);
+  const credentials = await lostCredentials(x);
+  // compared only for a backup (a point with no recorded counts, such as a switch, has nothing to compare with)
+  const tables = b.tables === undefined ? null : compareKeyTables(b.tables, await keyTableCounts(c, schema, opts));
   const listed = await listedChanges(x);
   return {
     backupId: b.id,
@@ -192,7 +226,7 @@ export async function lostWritesSince(c: PgConnection, schema: string | undefine
     events: events.count,
     adminEvents: admin.count,
     sessions: sessions.sessions,
-    items: [users.item, events.item, admin.item, sessions.item],
+    items: [users.item, credentials, events.item, admin.item, sessions.item, ...(tables ? [tables] : [])],
     changes: listed.changes,
     changesNotListed: listed.more,
     uncounted,

@@ -41,6 +41,12 @@ export const backupVerificationSchema = z.strictObject({
   changelogRows: z.number().int().nullable(),
   /** Whether the restored copy's changelog equals the one recorded at backup time. */
   changelogMatches: z.boolean().nullable(),
+  /**
+   * Rows per key table of the restored copy (realms, clients, roles, users,
+   * credentials...), what lost-write accounting compares the live database
+   * with; absent in a verification recorded before Keyturn counted them.
+   */
+  tables: z.record(z.string(), z.number().int().nonnegative()).nullable().optional(),
   durationMs: z.number().int().nonnegative(),
   /** Why it failed (ok = false), already redacted. */
   error: z.string().nullable(),
@@ -106,7 +112,7 @@ export type RestoreBesideResult = z.infer<typeof restoreBesideResultSchema>;
  * counted (table missing, events not enabled); `text` says so in one line.
  */
 export const lostWriteItemSchema = z.strictObject({
-  kind: z.enum(['users', 'events', 'admin-events', 'sessions']),
+  kind: z.enum(['users', 'credentials', 'events', 'admin-events', 'sessions', 'tables']),
   count: z.number().int().nonnegative().nullable(),
   text: z.string(),
 });
@@ -120,7 +126,7 @@ export type LostWriteItem = z.infer<typeof lostWriteItemSchema>;
  */
 export const lostWriteChangeSchema = z.strictObject({
   at: timestampSchema,
-  kind: z.enum(['user-created', 'admin', 'user-event']),
+  kind: z.enum(['user-created', 'admin', 'user-event', 'credential']),
   text: z.string(),
 });
 export type LostWriteChange = z.infer<typeof lostWriteChangeSchema>;
