@@ -257,6 +257,8 @@ export function createRollbackService(deps: EngineDeps) {
         message: `${p.explanation}${p.predictedDowntimeSeconds === null ? '' : ` Predicted downtime: about ${p.predictedDowntimeSeconds} s (${p.predictedDowntimeBasis}).`}`,
         mode: p.mode, downtime: p.downtime, lostWrites: p.lostWrites, lostWriteLines: p.lostWriteLines,
         predictedDowntimeSeconds: p.predictedDowntimeSeconds, predictedDowntimeBasis: p.predictedDowntimeBasis, sessionPolicy: p.sessionPolicy,
+        // a restore brings the data back as it was at the backup: that time opens its data window
+        ...(p.mode === 'restore' && p.backup ? { backupId: p.backup.id, backupTakenAt: p.backup.createdAt } : {}),
       });
       const ac = new AbortController();
       return { runId: rec.runId, done: executeRun(deps, rec, detail.name, ac.signal, p.predictedDowntimeSeconds !== null ? { predictedDowntimeSeconds: p.predictedDowntimeSeconds } : {}) };

@@ -68,7 +68,9 @@ export type Step = z.infer<typeof stepSchema>;
  * it runs), the write freeze, and what the copy lacks, counted and named.
  */
 export const dataSafetySchema = z.strictObject({
+  /** When the copy's data was taken: blue/green's verified backup, or the backup a restore rollback brings back. */
   clonePoint: timestampSchema.nullable(),
+  /** When clients reached the copy: the traffic switch, or the restore's database swap. */
   switchedAt: timestampSchema.nullable(),
   windowMs: z.number().int().nonnegative().nullable(),
   freeze: z.strictObject({ on: z.boolean(), from: timestampSchema.nullable(), until: timestampSchema.nullable() }),

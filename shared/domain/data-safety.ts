@@ -1,7 +1,8 @@
 /**
  * A run's data safety, read back from its own events: where the copy was
- * taken (clone point), how long the window until the switch lasted (or has
- * lasted so far), whether writes were frozen meanwhile, and what the side
+ * taken (clone point: blue/green's backup, or the backup a restore rollback
+ * brings back), how long the window until the switch (or the restore's swap)
+ * lasted (or has lasted so far), whether writes were frozen meanwhile, and what the side
  * being left took that the copy lacks. `keyturn runs show --json` and the
  * console read the same answer; it is derived, never stored twice, so it
  * cannot disagree with the events the run recorded.
@@ -10,7 +11,7 @@ import type { LostWriteChange } from '../contract/backups.ts';
 import type { DataSafety, RunEvent } from '../contract/runs.ts';
 
 /** The event kinds the answer is made of (a caller may load only these). */
-export const dataSafetyEventKinds = ['backup.clone-point', 'freeze.on', 'freeze.off', 'traffic.switched', 'promotion.lost-writes', 'rollback.planned'] as const;
+export const dataSafetyEventKinds = ['backup.clone-point', 'freeze.on', 'freeze.off', 'traffic.switched', 'promotion.lost-writes', 'rollback.planned', 'backup.restored'] as const;
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -26,9 +27,11 @@ export function dataSafetyOf(events: readonly Pick<RunEvent, 'kind' | 'at' | 'le
   const planned = last('rollback.planned');
   if (!clone && !(planned && (planned.data.mode === 'restore' || planned.data.mode === 'switch-back'))) return null;
 
-  const clonePoint = str(clone?.data.clonePoint);
-  const switched = first('traffic.switched');
-  const switchedAt = switched ? str(switched.data.at) ?? switched.at : null;
+  // A restore rollback's copy is its backup (taken at backupTakenAt); clients reach it when the restore swapped the databases.
+  const restore = !clone && planned?.data.mode === 'restore';
+  const clonePoint = restore ? str(planned.data.backupTakenAt) : str(clone?.data.clonePoint);
+  const switched = restore ? first('backup.restored') : first('traffic.switched');
+  const switchedAt = switched ? (restore ? switched.at : str(switched.data.at) ?? switched.at) : null;
   const end = switchedAt ?? (running ? nowIso : null);
   const windowMs = clonePoint && end ? Math.max(0, Date.parse(end) - Date.parse(clonePoint)) : null;
 

@@ -34,7 +34,7 @@ const home = lab.home;
 const from = '26.5.6';
 const to = '26.7.3';
 
-interface Creds { adminUser: string; adminPassword: string; dbPassword: string; clientId: string; clientSecret: string }
+interface Creds { adminUser: string; adminPassword: string; dbPassword: string; clientId: string; clientSecret: string; username: string; userPassword: string }
 const creds = (): Creds => JSON.parse(readFileSync(join(home, 'lab', 'credentials.json'), 'utf8')) as Creds;
 
 async function labDatabase(): Promise<PgConnection> {
@@ -52,6 +52,31 @@ async function tokenThroughPublicName(): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 1000));
   }
   return false;
+}
+
+/**
+ * A password sign-in of the lab user through the load balancer: an online
+ * session, or an offline one (`offline_access`); returns its refresh token.
+ */
+async function signIn(kind: 'online' | 'offline'): Promise<string> {
+  const c = creds();
+  const res = await fetch('http://127.0.10.100:8080/realms/lab/protocol/openid-connect/token', {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', client_id: c.clientId, client_secret: c.clientSecret, username: c.username, password: c.userPassword, scope: kind === 'offline' ? 'openid offline_access' : 'openid' }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { refresh_token: string }).refresh_token;
+}
+
+/** The status a refresh with `token` gets through the load balancer (200: the session lives; 400: it is gone). */
+async function refreshStatus(token: string): Promise<number> {
+  const c = creds();
+  const res = await fetch('http://127.0.10.100:8080/realms/lab/protocol/openid-connect/token', {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: c.clientId, client_secret: c.clientSecret, refresh_token: token }),
+  });
+  await res.arrayBuffer();
+  return res.status;
 }
 
 /** Creates a realm user through Keycloak's admin REST API (the load balancer), as an administrator would. */
@@ -126,6 +151,8 @@ beforeAll(async () => {
 describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
   let planId = '';
   let upgradeId = '';
+  /** Sessions of the lab user that exist before the recreate's backup: the restore rollback's session policy decides their fate. */
+  let before: { online: string; offline: string } | undefined;
 
   it('plans recreate as executable, with its predicted downtime, because the check answers 3', async () => {
     const p = await planMinor();
@@ -155,6 +182,7 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
   });
 
   it('recreates, surviving kill -9 of the engine between the stop and the first start: resume exits 0, both nodes on 26.7.3, only maintenance answers during the outage, measured downtime next to the prediction', async () => {
+    before = { online: await signIn('online'), offline: await signIn('offline') };
     const previous = latestRun(home, 'upgrade')?.id;
     const child = startUpgrade(home, ['--to', to, '--strategy', 'recreate', '--yes']);
     upgradeId = await waitForRun(home, child, previous, (r) => stepsOf(home, r.id).some((s) => s.kind === 'cluster.stop' && s.status === 'succeeded'));
@@ -215,10 +243,16 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     const p = JSON.parse(planned.stdout) as { mode: string; schemaChanged: boolean; needsConfirmation: boolean; lostWrites: string; lostWriteLines: string[]; downtime: string };
     expect(p).toMatchObject({ mode: 'restore', schemaChanged: true, needsConfirmation: true });
     expect(p.lostWriteLines.join('\n')).toContain(username);
+    // and the key tables against the counts the backup's verification took from the dump itself: one user more
+    expect(p.lostWriteLines.find((l) => l.startsWith('Row counts differ from the backup:'))).toMatch(/\busers (\d+) -> \d+ \(\+1\)/);
     // without --confirm nothing happens
     const refused = await keyturn(home, ['rollback', '--cluster', 'lab', '--json']);
     expect(refused.exitCode).toBe(2);
     expect(await labVersions(home)).toEqual({ n1: to, n2: to });
+
+    // both sessions from before the backup survived the recreate (Keycloak keeps them in its database)
+    expect(await refreshStatus(before!.online)).toBe(200);
+    expect(await refreshStatus(before!.offline)).toBe(200);
 
     const r = await keyturn(home, ['rollback', '--cluster', 'lab', '--confirm', '--json'], { timeoutMs: 40 * 60_000 });
     expect(r.exitCode, r.stderr.slice(-4000)).toBe(0);
@@ -236,12 +270,21 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     const kept = await keyturn(home, ['backup', 'retained', '--cluster', 'lab', '--json']);
     expect(kept.exitCode, kept.stderr).toBe(0);
     const names = (JSON.parse(kept.stdout) as { name: string }[]).map((k) => k.name);
-    const restored = eventsOfKind(home, rollbackId, 'backup.restored')[0]!.data as { keptAs: string; sessions: { policy: string } };
+    const restored = eventsOfKind(home, rollbackId, 'backup.restored')[0]!.data as { keptAs: string; sessions: { policy: string; onlineUserSessions: number; offlineUserSessions: number } };
     expect(restored.keptAs).toMatch(/_migrated_\d{12}/);
     expect(names).toContain(restored.keptAs);
     expect(await databaseExists(db, restored.keptAs)).toBe(true);
     expect(restored.sessions.policy).toBe('drop-online');
     expect(await tokenThroughPublicName()).toBe(true);
+    // the default session policy: no online session from before the backup comes back (its user may have signed out since); offline ones do
+    expect(restored.sessions.onlineUserSessions).toBeGreaterThanOrEqual(1);
+    // the data window, from the backup to the restore's swap, as runs show --json reads it
+    const shown = JSON.parse((await keyturn(home, ['runs', 'show', rollbackId, '--json'])).stdout) as { dataSafety: { clonePoint: string; switchedAt: string; windowMs: number } | null };
+    const takenAt = withLedger(home, (l) => (l.prepare('SELECT created_at FROM backups WHERE run_id = ?').get(upgradeId) as { created_at: string }).created_at);
+    expect(shown.dataSafety).toMatchObject({ clonePoint: takenAt });
+    expect(shown.dataSafety!.windowMs).toBe(Date.parse(shown.dataSafety!.switchedAt) - Date.parse(takenAt));
+    expect(await refreshStatus(before!.online)).toBe(400);
+    expect(await refreshStatus(before!.offline)).toBe(200);
   });
 
   it('a first node that migrates the schema and then cannot start halts the run in maintenance; the restore rollback it offers brings the cluster back', async () => {

@@ -10,6 +10,7 @@ import { RunControls } from '../rollout/RunControls.tsx';
 import { columnNodes, columnRole, decidedPlanRunId, foldBlueGreen, isBlueGreenRun, planColours, switchBackApplies, trafficOn } from './blue-green-state.ts';
 import { decommissionWords, promoteWords, switchBackWords } from './blue-green-words.ts';
 import { DataWindowView } from './DataWindow.tsx';
+import { dataSafetyOf } from '../../../../../shared/domain/data-safety.ts';
 
 const runId = '00000000-0000-4000-8000-0000000000b1';
 const planRunId = '00000000-0000-4000-8000-0000000000a1';
@@ -158,7 +159,7 @@ describe('chartMarks', () => {
 describe('the data window: clone point to switch, live', () => {
   const at = (s: number) => new Date(Date.parse('2025-01-01T00:00:30.000Z') + s * 1000).toISOString();
   const render = (events: RunEvent[], live: boolean, nowS: number) =>
-    renderToStaticMarkup(createElement(DataWindowView, { events, live, serving: 'blue', nowMs: Date.parse(at(nowS)) }));
+    renderToStaticMarkup(createElement(DataWindowView, { events, live, kind: 'blue-green', serving: 'blue', nowMs: Date.parse(at(nowS)) }));
   const clone = ev('backup.clone-point', { clonePoint: at(0) });
   it('ticks from the clone point while the run waits, and says writes on the serving side are not in the copy without a freeze', () => {
     const html = render([clone], true, 95);
@@ -180,5 +181,27 @@ describe('the data window: clone point to switch, live', () => {
   });
   it('shows nothing for a run that moved no data', () => {
     expect(render([ev('upgrade.decided', { planRunId, strategy: 'rolling' })], true, 10)).toBe('');
+  });
+});
+
+describe('the data window of a restore rollback: from its backup to the swap', () => {
+  const at = (s: number) => new Date(Date.parse('2025-01-01T00:00:30.000Z') + s * 1000).toISOString();
+  const planned = ev('rollback.planned', { mode: 'restore', lostWrites: 'Every write since the backup (3 min ago). 1 user(s) created since the backup would be lost: late (lab).', lostWriteLines: ['1 user(s) created since the backup would be lost: late (lab).'], backupTakenAt: at(0) }, at(170));
+  const render = (events: RunEvent[], live: boolean, nowS: number) =>
+    renderToStaticMarkup(createElement(DataWindowView, { events, live, kind: 'restore', serving: null, nowMs: Date.parse(at(nowS)) }));
+  it('ticks from the backup until the restore swaps the databases, then stands still', () => {
+    const running = render([planned], true, 200);
+    expect(running).toMatch(/data-testid="data-window-clock">3:20</);
+    expect(running).toContain('since the backup');
+    expect(running).toContain('Writes since the backup stay only in the migrated database');
+    expect(running).toContain('Counted before the confirmation: Every write since the backup (3 min ago). 1 user(s) created');
+    const done = render([planned, ev('backup.restored', { keptAs: 'keycloak_migrated_202501010003' }, at(215))], true, 400);
+    expect(done).toContain('data-open="false"');
+    expect(done).toMatch(/data-testid="data-window-clock">3:35</);
+    expect(done).toMatch(/restored at \d\d:\d\d:\d\d\./);
+  });
+  it('runs show --json reads the same window (shared/domain/data-safety)', () => {
+    const d = dataSafetyOf([planned, ev('backup.restored', {}, at(215))], false, at(400));
+    expect(d).toMatchObject({ clonePoint: at(0), switchedAt: at(215), windowMs: 215_000 });
   });
 });

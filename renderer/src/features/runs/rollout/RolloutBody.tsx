@@ -108,6 +108,7 @@ function NodeRollout({ run, steps, events, active }: RolloutBodyProps) {
     <div className="rollout" data-testid="rollout" data-run-status={run.status}>
       <StopBanner run={run} events={events} />
       <OutageBanner outage={outage} live={active} runFinishedAt={run.finishedAt} />
+      {run.kind === 'rollback' && <DataWindow events={events} live={active || run.status === 'interrupted'} kind="restore" serving={null} />}
       <RunControls run={run} steps={steps} />
       <RunProgress steps={steps} live={active} />
       <NodeCards cards={cards} run={run} steps={steps} live={active} />
@@ -129,7 +130,7 @@ function BlueGreenRollout({ run, steps, events, active }: RolloutBodyProps) {
       <StopBanner run={run} events={events} gate={view.state} />
       <RunControls run={run} steps={steps} blueGreen={controls} />
       {/* an interrupted run leaves the serving side taking writes: its window stays open too */}
-      <DataWindow events={events} live={active || run.status === 'interrupted'} serving={view.state.kind === 'upgrade' ? view.state.source : null} />
+      <DataWindow events={events} live={active || run.status === 'interrupted'} kind="blue-green" serving={view.state.kind === 'upgrade' ? view.state.source : null} />
       <RunProgress steps={steps} live={active} />
       <ColourColumns run={run} steps={steps} events={events} state={view.state} records={view.records} specNodes={specNodes} trafficName={trafficName} live={active} />
       <RolloutFooter run={run} steps={steps} events={events} active={active} />
