@@ -198,7 +198,7 @@ export function createRollbackService(deps: EngineDeps) {
     const n = detail.spec.nodes.length;
     const lost = composed.mode === 'restore' && backup ? await lostWriteText(backup.id) : null;
     const common = {
-      cluster: clusterName, runId: run.id, mode: composed.mode, fromVersion: run.to, toVersion: run.from, schemaChanged, steps: titles, backup: backup ? { id: backup.id, createdAt: backup.createdAt, size: backup.size } : null,
+      cluster: clusterName, runId: run.id, mode: composed.mode, fromVersion: run.to, toVersion: run.from, schemaChanged, steps: titles, backup: backup ? { id: backup.id, createdAt: backup.createdAt, size: backup.size, walLsn: backup.database?.walLsn ?? null } : null,
       predictedDowntimeSeconds: predicted.seconds, predictedDowntimeBasis: predicted.basis,
       sessionPolicy: restorePolicy.success ? restorePolicy.data : null,
     };
@@ -258,7 +258,7 @@ export function createRollbackService(deps: EngineDeps) {
         mode: p.mode, downtime: p.downtime, lostWrites: p.lostWrites, lostWriteLines: p.lostWriteLines,
         predictedDowntimeSeconds: p.predictedDowntimeSeconds, predictedDowntimeBasis: p.predictedDowntimeBasis, sessionPolicy: p.sessionPolicy,
         // a restore brings the data back as it was at the backup: that time opens its data window
-        ...(p.mode === 'restore' && p.backup ? { backupId: p.backup.id, backupTakenAt: p.backup.createdAt } : {}),
+        ...(p.mode === 'restore' && p.backup ? { backupId: p.backup.id, backupTakenAt: p.backup.createdAt, backupWalLsn: p.backup.walLsn ?? null } : {}),
       });
       const ac = new AbortController();
       return { runId: rec.runId, done: executeRun(deps, rec, detail.name, ac.signal, p.predictedDowntimeSeconds !== null ? { predictedDowntimeSeconds: p.predictedDowntimeSeconds } : {}) };

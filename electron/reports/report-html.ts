@@ -106,7 +106,7 @@ function body(r: RunReport): string {
     '<h2>Strategy</h2>',
     kv([row('Strategy', e(r.strategy.name)), row('Why', e(r.strategy.why)), row('Downtime promised', e(r.strategy.downtime)), row('Canary', e(r.strategy.canary === null ? null : r.strategy.canary ? 'yes' : 'no'))]),
     '<h2>Backup</h2>',
-    b ? kv([row('Id', e(b.id)), row('Taken', e(b.createdAt)), row('Size', `${b.size} bytes`), row('sha256', `<code>${e(b.sha256)}</code>`), row('Keycloak version', e(b.keycloakVersion)),
+    b ? kv([row('Id', e(b.id)), row('Taken', `${e(b.createdAt)}${b.walLsn ? ` (WAL position ${e(b.walLsn)})` : ''}`), row('Size', `${b.size} bytes`), row('sha256', `<code>${e(b.sha256)}</code>`), row('Keycloak version', e(b.keycloakVersion)),
       row('Verified by a restore', b.verifiedAt ? e(b.verifiedAt) : b.lastVerification ? `<span class="bad">last verification failed ${e(b.lastVerification.at)}: ${e(b.lastVerification.error)}</span>` : 'not verified')])
       : '<p class="muted">No backup belongs to this run.</p>',
     '<h2>Steps</h2>', steps(r),

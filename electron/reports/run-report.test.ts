@@ -53,7 +53,7 @@ describe('the run report of a finished rolling upgrade', () => {
     expect(r.decision).toMatchObject({ planRunId: rec.planRunId, exitCode: 0, verdict: 'rolling', recommended: plan.recommended, reasons: plan.reasons, command: plan.check.command });
     expect(r.decision?.kcshOutput).toContain('[OK] Rolling Update is available.');
     expect(r.strategy).toMatchObject({ name: 'rolling', why: plan.strategies.find((s) => s.name === 'rolling')!.why, canary: false });
-    expect(r.backup).toEqual({ id: backup.id, createdAt: backup.createdAt, size: 7_340_032, sha256: backup.sha256, keycloakVersion: '26.7.0', verifiedAt: backup.verifiedAt,
+    expect(r.backup).toEqual({ id: backup.id, createdAt: backup.createdAt, size: 7_340_032, sha256: backup.sha256, keycloakVersion: '26.7.0', walLsn: '0/3A1F2B8', verifiedAt: backup.verifiedAt,
       lastVerification: { ok: true, at: backup.lastVerification!.at, error: null } });
     expect(backup.verifiedAt).not.toBeNull();
 

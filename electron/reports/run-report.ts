@@ -123,7 +123,7 @@ export function buildRunReport(db: Ledger, runId: string, opts: BuildReportOptio
       canary: typeof states.toState.canary === 'boolean' ? states.toState.canary : null,
     },
     backup: backup ? {
-      id: backup.id, createdAt: backup.createdAt, size: backup.size, sha256: backup.sha256, keycloakVersion: backup.keycloakVersion, verifiedAt: backup.verifiedAt,
+      id: backup.id, createdAt: backup.createdAt, size: backup.size, sha256: backup.sha256, keycloakVersion: backup.keycloakVersion, walLsn: backup.database?.walLsn ?? null, verifiedAt: backup.verifiedAt,
       lastVerification: backup.lastVerification ? { ok: backup.lastVerification.ok, at: backup.lastVerification.at, error: backup.lastVerification.error } : null,
     } : null,
     steps,

@@ -74,6 +74,8 @@ describe('create and list', () => {
       changelog: { present: true, count: 5, last: { id: '5.0.0-change-4' } },
     });
     expect(b.database?.serverVersion).toMatch(new RegExp(`^${await postgresServerMajor()}\\.`));
+    // the WAL position right before the dump: with the time, the point in time a copy from it holds
+    expect(b.database?.walLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     // the password is nowhere in the ledger
     const rows = JSON.stringify(db.prepare('SELECT * FROM backups').all()) + JSON.stringify(db.prepare('SELECT * FROM events').all());
     expect(rows).not.toContain(PASSWORD);

@@ -20,7 +20,7 @@ import { clusterIdByName, getCluster } from '../ledger/clusters-repo.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { sha256File } from '../tools/keycloak-dist.ts';
 import { changelogState, compareChangelog, type ChangelogReading, type ChangelogRelation } from '../tools/postgres-changelog.ts';
-import { describeTarget, pgDump, pgRestore, pgServerVersion, psqlQuery, tableRowCount, withScratchDatabase, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { describeTarget, pgDump, pgRestore, pgServerVersion, pgWalLsn, psqlQuery, tableRowCount, withScratchDatabase, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
 import { restoreClone, type CloneRestoreOptions, type CloneRestoreResult } from './clone-restore.ts';
 import { pruneRetained, restoreBeside, type RestoreBesideOptions, type RestoreTarget } from './database-restore.ts';
 import { lostWritesSince } from './lost-writes.ts';
@@ -125,6 +125,7 @@ export function createBackupService(deps: BackupServiceDeps) {
       const dir = join(home, 'backups', detail.name);
       await removeStalePartials(dir);
       const dest = join(dir, `${fileStamp(createdAt)}.dump`);
+      const walLsn = await pgWalLsn(conn, opts);
       const dump = await pgDump(conn, dest, opts);
       try {
         const after = await changelogState(conn, { ...opts, ...(schema ? { schema } : {}) });
@@ -140,7 +141,7 @@ export function createBackupService(deps: BackupServiceDeps) {
           sha256: dump.sha256,
           size: dump.size,
           keycloakVersion: spec.keycloak.version,
-          database: { host: conn.host, port: conn.port, name: conn.database, user: conn.user, serverVersion },
+          database: { host: conn.host, port: conn.port, name: conn.database, user: conn.user, serverVersion, walLsn },
           changelog: stripPrefix(before),
           createdAt,
         });

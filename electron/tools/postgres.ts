@@ -251,6 +251,23 @@ export async function pgServerVersion(c: PgConnection, opts: PgCallOptions = {})
   return rows[0]?.[0] ?? '';
 }
 
+/**
+ * The server's WAL position now (`pg_current_wal_lsn()`, or the replayed
+ * position on a standby), e.g. `0/1A2B3C4`; null when the role may not read
+ * it or the server is older than PostgreSQL 10: a clone point is still
+ * recorded by its time.
+ */
+export async function pgWalLsn(c: PgConnection, opts: PgCallOptions = {}): Promise<string | null> {
+  try {
+    const rows = await psqlQuery(c, 'SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END;\n', opts);
+    const lsn = rows[0]?.[0] ?? '';
+    return /^[0-9A-F]+\/[0-9A-F]+$/.test(lsn) ? lsn : null;
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    return null;
+  }
+}
+
 /** A table found by `findTable`: its schema and its name exactly as stored. */
 export interface FoundTable {
   schema: string;

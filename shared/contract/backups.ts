@@ -64,7 +64,16 @@ export const backupSchema = z.strictObject({
   sha256: z.string(),
   size: z.number().int().positive(),
   keycloakVersion: z.string(),
-  database: z.strictObject({ host: z.string(), port: z.number().int(), name: z.string(), user: z.string(), serverVersion: z.string().nullable() }).nullable(),
+  database: z.strictObject({
+    host: z.string(), port: z.number().int(), name: z.string(), user: z.string(), serverVersion: z.string().nullable(),
+    /**
+     * PostgreSQL's WAL position read right before the dump started (its
+     * snapshot follows it): with the time, the clone point a copy made from
+     * this backup holds. Null where the server would not say; absent in
+     * backups recorded before Keyturn read it.
+     */
+    walLsn: z.string().nullable().optional(),
+  }).nullable(),
   changelog: changelogStateSchema.nullable(),
   createdAt: timestampSchema,
   /** Set when the last verification passed; cleared when a later one fails. */

@@ -228,6 +228,8 @@ export const runReportSchema = z.strictObject({
     size: z.number().int().nonnegative(),
     sha256: z.string(),
     keycloakVersion: z.string(),
+    /** PostgreSQL's WAL position right before the dump (the data's point in time with `createdAt`); null when not recorded. Added within version 1. */
+    walLsn: z.string().nullable().default(null),
     /** When the last verification (a restore into a scratch database) passed; null: never, or the last one failed. */
     verifiedAt: timestampSchema.nullable(),
     lastVerification: z.strictObject({ ok: z.boolean(), at: timestampSchema, error: z.string().nullable() }).nullable(),

@@ -70,6 +70,8 @@ export type Step = z.infer<typeof stepSchema>;
 export const dataSafetySchema = z.strictObject({
   /** When the copy's data was taken: blue/green's verified backup, or the backup a restore rollback brings back. */
   clonePoint: timestampSchema.nullable(),
+  /** PostgreSQL's WAL position at the clone point (read right before the dump), where the server gave one. */
+  clonePointLsn: z.string().nullable(),
   /** When clients reached the copy: the traffic switch, or the restore's database swap. */
   switchedAt: timestampSchema.nullable(),
   windowMs: z.number().int().nonnegative().nullable(),

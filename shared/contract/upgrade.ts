@@ -33,7 +33,8 @@ export const rollbackPlanSchema = z.strictObject({
   fromVersion: z.string(),
   toVersion: z.string(),
   schemaChanged: z.boolean(),
-  backup: z.strictObject({ id: idSchema, createdAt: z.string(), size: z.number() }).nullable(),
+  /** The backup a restore brings back: its time and WAL position are the data's point in time. */
+  backup: z.strictObject({ id: idSchema, createdAt: z.string(), size: z.number(), walLsn: z.string().nullable().optional() }).nullable(),
   /** Said up front: what the rollback costs. */
   downtime: z.string(),
   /**

@@ -8,7 +8,7 @@ const change = { at: '2026-12-02T00:36:04.100Z', kind: 'user-created' as const, 
 // The shapes the blue/green steps record (taken from a lab run).
 const blueGreen: E[] = [
   ev('freeze.on', '2026-12-02T00:36:01.900Z', { colour: 'blue', at: '2026-12-02T00:36:01.900Z' }, 'warn'),
-  ev('backup.clone-point', '2026-12-02T00:36:04.404Z', { clonePoint: '2026-12-02T00:36:02.529Z', backupId: 'b' }),
+  ev('backup.clone-point', '2026-12-02T00:36:04.404Z', { clonePoint: '2026-12-02T00:36:02.529Z', backupId: 'b', walLsn: '0/3A1F2B8' }),
   ev('promotion.lost-writes', '2026-12-02T00:39:40.000Z', { message: 'Since the clone point … On blue: 00:36:04 UTC user lw-alice created (realm lab).', users: { count: 1, named: [] }, events: 0, adminEvents: 2, sessions: { online: 1, offline: 0 }, changes: [change], changesNotListed: 0, uncounted: ['Admin changes in realm(s) master cannot be counted'] }),
   ev('traffic.switched', '2026-12-02T00:39:47.900Z', { to: 'green', at: '2026-12-02T00:39:47.829Z' }, 'warn'),
   ev('freeze.off', '2026-12-02T00:39:52.000Z', { colour: 'blue', at: '2026-12-02T00:39:51.990Z' }),
@@ -18,6 +18,7 @@ describe('dataSafetyOf', () => {
   it("a blue/green run: the clone point, the window until the switch, the freeze and what green lacks, by name", () => {
     expect(dataSafetyOf(blueGreen, false, '2026-12-02T01:00:00.000Z')).toEqual({
       clonePoint: '2026-12-02T00:36:02.529Z',
+      clonePointLsn: '0/3A1F2B8',
       switchedAt: '2026-12-02T00:39:47.829Z',
       windowMs: 225_300,
       freeze: { on: true, from: '2026-12-02T00:36:01.900Z', until: '2026-12-02T00:39:51.990Z' },

@@ -30,6 +30,7 @@ export function dataSafetyOf(events: readonly Pick<RunEvent, 'kind' | 'at' | 'le
   // A restore rollback's copy is its backup (taken at backupTakenAt); clients reach it when the restore swapped the databases.
   const restore = !clone && planned?.data.mode === 'restore';
   const clonePoint = restore ? str(planned.data.backupTakenAt) : str(clone?.data.clonePoint);
+  const clonePointLsn = restore ? str(planned.data.backupWalLsn) : str(clone?.data.walLsn);
   const switched = restore ? first('backup.restored') : first('traffic.switched');
   const switchedAt = switched ? (restore ? switched.at : str(switched.data.at) ?? switched.at) : null;
   const end = switchedAt ?? (running ? nowIso : null);
@@ -55,5 +56,5 @@ export function dataSafetyOf(events: readonly Pick<RunEvent, 'kind' | 'at' | 'le
       ? { counted: true, text: str(planned.data.lostWrites) ?? '', users: null, adminEvents: null, events: null, changes: [], changesNotListed: 0, uncounted: [], lines: Array.isArray(planned.data.lostWriteLines) ? (planned.data.lostWriteLines as string[]) : [] }
       : null;
   const sessions = lw && lw.data.sessions && typeof lw.data.sessions === 'object' ? (lw.data.sessions as { online: number; offline: number }) : null;
-  return { clonePoint, switchedAt, windowMs, freeze, lostWrites, sessions };
+  return { clonePoint, clonePointLsn, switchedAt, windowMs, freeze, lostWrites, sessions };
 }

@@ -272,6 +272,11 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(await publicAddress()).toBe('127.0.20.100');
     const drained = eventsOfKind(home, runId, 'traffic.drained')[0]!.data;
     expect(drained.stillReceiving).toBe(false);
+    // the clone point by time and WAL position, and the window from it to the switch, as runs show --json carries them
+    const shown = JSON.parse((await keyturn(home, ['runs', 'show', runId, '--json'])).stdout) as { dataSafety: { clonePoint: string; clonePointLsn: string | null; switchedAt: string; windowMs: number; freeze: { on: boolean } } };
+    expect(shown.dataSafety.clonePointLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(shown.dataSafety.windowMs).toBe(Date.parse(shown.dataSafety.switchedAt) - Date.parse(shown.dataSafety.clonePoint));
+    expect(shown.dataSafety.freeze.on).toBe(true);
     // Sessions on green: one from before the clone point refreshes, one started on blue during the window does not (the gate counted it)
     expect((await refresh(sessionBefore)).status).toBe(200);
     const lostSession = await refresh(sessionDuring);

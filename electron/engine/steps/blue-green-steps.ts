@@ -74,7 +74,8 @@ export const backupAndVerify: StepImpl = async (ctx) => {
   if (!verified.verifiedAt) {
     throw new KeyturnError('artifact-failed', `Backup ${b.id} did not restore: ${verified.lastVerification?.error ?? 'see the verification'}.`, 'Nothing was built yet. Fix the database or the backup location, then start again.');
   }
-  ctx.rec.event('engine', 'backup.clone-point', 'info', { message: `Backup ${b.id.slice(0, 8)} verified by a restore (${verified.lastVerification?.realms ?? '?'} realms, ${verified.lastVerification?.changelogRows ?? '?'} change sets); clone point ${b.createdAt}`, backupId: b.id, clonePoint: b.createdAt });
+  const walLsn = b.database?.walLsn ?? null;
+  ctx.rec.event('engine', 'backup.clone-point', 'info', { message: `Backup ${b.id.slice(0, 8)} verified by a restore (${verified.lastVerification?.realms ?? '?'} realms, ${verified.lastVerification?.changelogRows ?? '?'} change sets); clone point ${b.createdAt}${walLsn ? ` (WAL ${walLsn})` : ''}`, backupId: b.id, clonePoint: b.createdAt, walLsn });
 };
 
 /** Host keys of the new colour's nodes: read once, right after its Terraform created them, and recorded (the run's events name every fingerprint). */

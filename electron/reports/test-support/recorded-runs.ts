@@ -89,7 +89,7 @@ export async function recordRuns(dbPath: string): Promise<RecordedRuns> {
     await rec.step(i, async () => {
       if (s.kind === 'backup') {
         const b = insertBackup(db, { clusterId, runId: rec.runId, path: '/var/backups/acme.dump', format: 'pg_dump-custom', sha256: 'ab'.repeat(32), size: 7_340_032, keycloakVersion: '26.7.0',
-          database: { host: 'db.acme.example', port: 5432, name: 'keycloak', user: 'keycloak', serverVersion: '15.18' }, changelog: { present: true, count: 412, last: null, digest: 'cd'.repeat(32) } });
+          database: { host: 'db.acme.example', port: 5432, name: 'keycloak', user: 'keycloak', serverVersion: '15.18', walLsn: '0/3A1F2B8' }, changelog: { present: true, count: 412, last: null, digest: 'cd'.repeat(32) } });
         recordVerification(db, b.id, { ok: true, at: new Date().toISOString(), realms: 2, changelogRows: 412, changelogMatches: true, durationMs: 3100, error: null });
         backupId = b.id;
         rec.event('engine', 'backup.created', 'info', { message: `Backup ${b.id}`, backupId: b.id });

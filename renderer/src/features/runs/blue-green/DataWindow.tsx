@@ -50,7 +50,7 @@ export function DataWindowView({ events, live, kind, serving, nowMs }: DataWindo
       {restore ? (
         <div className="small">
           <div data-testid="data-window-clone-point">
-            Backup {formatClock(d.clonePoint)}: the restore brings the data back as it was then{open ? '' : `; restored at ${formatClock(d.switchedAt!)}`}.
+            Backup {formatClock(d.clonePoint)}{d.clonePointLsn ? ` (WAL ${d.clonePointLsn})` : ''}: the restore brings the data back as it was then{open ? '' : `; restored at ${formatClock(d.switchedAt!)}`}.
           </div>
           <div data-testid="data-window-freeze">Writes since the backup stay only in the migrated database, which the restore keeps under a dated name.</div>
           {d.lostWrites?.text && <div data-testid="data-window-lost">Counted before the confirmation: {d.lostWrites.text}</div>}
@@ -58,7 +58,7 @@ export function DataWindowView({ events, live, kind, serving, nowMs }: DataWindo
       ) : (
         <div className="small">
           <div data-testid="data-window-clone-point">
-            Clone point {formatClock(d.clonePoint)}: the copy holds the data as it was then{open ? '' : `; traffic switched at ${formatClock(d.switchedAt!)}`}.
+            Clone point {formatClock(d.clonePoint)}{d.clonePointLsn ? ` (WAL ${d.clonePointLsn})` : ''}: the copy holds the data as it was then{open ? '' : `; traffic switched at ${formatClock(d.switchedAt!)}`}.
           </div>
           <div data-testid="data-window-freeze">Writes on {serving ?? 'the serving side'}: {freezeWords(d, serving ?? 'the serving side')}.</div>
           {d.lostWrites?.text && <div data-testid="data-window-lost">Counted at the gate: {d.lostWrites.text}</div>}

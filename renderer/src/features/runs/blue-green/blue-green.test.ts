@@ -160,12 +160,13 @@ describe('the data window: clone point to switch, live', () => {
   const at = (s: number) => new Date(Date.parse('2025-01-01T00:00:30.000Z') + s * 1000).toISOString();
   const render = (events: RunEvent[], live: boolean, nowS: number) =>
     renderToStaticMarkup(createElement(DataWindowView, { events, live, kind: 'blue-green', serving: 'blue', nowMs: Date.parse(at(nowS)) }));
-  const clone = ev('backup.clone-point', { clonePoint: at(0) });
+  const clone = ev('backup.clone-point', { clonePoint: at(0), walLsn: '0/3A1F2B8' });
   it('ticks from the clone point while the run waits, and says writes on the serving side are not in the copy without a freeze', () => {
     const html = render([clone], true, 95);
     expect(html).toContain('data-open="true"');
     expect(html).toMatch(/data-testid="data-window-clock">1:35</);
     expect(html).toContain('since the clone point');
+    expect(html).toMatch(/Clone point \d\d:\d\d:\d\d \(WAL 0\/3A1F2B8\): the copy holds/);
     expect(html).toContain('Writes on blue: not frozen: writes on blue after the clone point are not in the copy.');
     // a second later, a second longer
     expect(render([clone], true, 96)).toMatch(/data-testid="data-window-clock">1:36</);
