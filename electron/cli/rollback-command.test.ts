@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterSpecSchema, type RollbackPlan } from '../../shared/contract/index.ts';
+import { clusterSpecSchema, dataSafetySchema, type RollbackPlan } from '../../shared/contract/index.ts';
 import { recreateSteps } from '../../shared/domain/strategy-steps.ts';
 import { classifyChange } from '../../shared/domain/versions.ts';
 import { keyturnIn } from '../../test/unit/cli-harness.ts';
@@ -73,7 +73,7 @@ afterAll(async () => {
 describe('keyturn rollback --plan: the predicted downtime', () => {
   it('recreate-back (schema unchanged): stop + start to ready from the recorded steps, no session policy', async () => {
     const p = await planJson();
-    expect(p).toMatchObject({ mode: 'recreate-back', schemaChanged: false, predictedDowntimeSeconds: 12 + 41, sessionPolicy: null });
+    expect(p).toMatchObject({ mode: 'recreate-back', schemaChanged: false, predictedDowntimeSeconds: 12 + 41, sessionPolicy: null, dataSafety: null });
     expect(p.predictedDowntimeBasis).toBe("from this cluster's recorded steps: 12 s stop + 41 s start to ready (2 node starts)");
     expect(p.downtime).not.toContain('Predicted');
     expect(p.predictedDowntimeSeconds).toBe(53);
@@ -87,6 +87,12 @@ describe('keyturn rollback --plan: the predicted downtime', () => {
     const p = await planJson();
     expect(p).toMatchObject({ mode: 'restore', schemaChanged: true, predictedDowntimeSeconds: 12 + 15 + 41, sessionPolicy: 'drop-online' });
     expect(p.predictedDowntimeBasis).toMatch(/^from this cluster's recorded steps: 12 s stop \+ 41 s start to ready \(2 node starts\); default 15 s restore \(15 s \+ 0\.0 MiB dump at 10 MiB\/s\)$/);
+    // what it would lose, in the shape runs show --json gives a run's dataSafety: the backup's point in time, the window since, the count
+    const backup = services.backups.list('acme')[0]!;
+    expect(p.dataSafety).toMatchObject({ clonePoint: backup.createdAt, clonePointLsn: backup.database?.walLsn, switchedAt: null, lostWrites: { counted: true, lines: p.lostWriteLines } });
+    expect(p.dataSafety!.clonePointLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(p.dataSafety!.windowMs).toBeGreaterThan(0);
+    expect(dataSafetySchema.parse(p.dataSafety)).toEqual(p.dataSafety);
     expect((await planJson(['--session-policy', 'keep-all'])).sessionPolicy).toBe('keep-all');
     // The console asks the same through the registry.
     const viaRegistry = await invoke(createHandlers(services), 'rollback:plan', { cluster: 'acme', sessionPolicy: 'drop-all' });

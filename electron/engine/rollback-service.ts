@@ -12,10 +12,12 @@ import { liveColour } from '../ledger/colours-repo.ts';
 import { clusterConnection, clusterSchema } from '../services/database-connection.ts';
 import { lostWritesSince } from '../services/lost-writes.ts';
 import { composeRollback, predictRollbackDowntime } from '../../shared/domain/rollback-steps.ts';
+import { plannedDataSafety } from '../../shared/domain/data-safety.ts';
 import type { StepFacts } from '../../shared/domain/strategy-steps.ts';
 import { isBlueGreenKind, stepKinds } from '../../shared/domain/step-kinds.ts';
 import { classifyChange } from '../../shared/domain/versions.ts';
 import { KeyturnError } from '../../shared/errors.ts';
+import { nowIso } from '../ledger/clock.ts';
 import { getCluster } from '../ledger/clusters-repo.ts';
 import { getRun, lastUpgradeRow, markRunInterrupted, stepDurations, stepParams } from '../ledger/runs-repo.ts';
 import { switchedAtOf } from './traffic-switch.ts';
@@ -75,6 +77,9 @@ function factsOf(detail: ClusterDetail, run: LastUpgrade): StepFacts {
 
 type PlannedRollback = RollbackPlan & { planned: ReturnType<typeof composeRollback>['steps'] };
 
+/** A count of lost writes as said (summary, lines) and as counted (null when the count failed). */
+interface Counted { summary: string; lines: string[]; count: LostWrites | null }
+
 /** The counts, each write by name and time, and what cannot be counted: the lines shown before the confirmation. */
 export function lostWriteLines(l: LostWrites): string[] {
   return [...l.items.map((i) => i.text), ...l.changes.map((c) => c.text), ...(l.changesNotListed ? [`and ${l.changesNotListed} more change(s) not listed`] : []), ...l.uncounted];
@@ -86,15 +91,15 @@ export function createRollbackService(deps: EngineDeps) {
    * own database the way a restore's lost writes are (users by name, events,
    * sessions): blue never had them. A failed count says so.
    */
-  async function writesSinceSwitch(detail: ClusterDetail, colour: string, at: string): Promise<{ summary: string; lines: string[] }> {
+  async function writesSinceSwitch(detail: ClusterDetail, colour: string, at: string): Promise<Counted> {
     try {
       const record = colour === 'blue' || colour === 'green' ? liveColour(deps.db, detail.id, colour) : null;
-      if (!record) return { summary: `Keyturn holds no record of ${colour}'s database to count them in.`, lines: [] };
+      if (!record) return { summary: `Keyturn holds no record of ${colour}'s database to count them in.`, lines: [], count: null };
       const spec = colourSpec(detail.spec, record.deployment);
       const l = await lostWritesSince(await clusterConnection(spec), clusterSchema(spec), { id: record.id, createdAt: at });
-      return { summary: l.items.map((i) => i.text).join(' '), lines: lostWriteLines(l) };
+      return { summary: l.items.map((i) => i.text).join(' '), lines: lostWriteLines(l), count: l };
     } catch (err) {
-      return { summary: `Keyturn could not count them: ${(err as Error).message}`, lines: [] };
+      return { summary: `Keyturn could not count them: ${(err as Error).message}`, lines: [], count: null };
     }
   }
 
@@ -104,7 +109,7 @@ export function createRollbackService(deps: EngineDeps) {
    * took since the switch stay on green (kept as standby), so it needs a
    * confirmation; before the switch blue never changed and green goes.
    */
-  async function switchBackText(detail: ClusterDetail, common: Omit<RollbackPlan, 'downtime' | 'lostWrites' | 'lostWriteLines' | 'needsConfirmation' | 'explanation'>, steps: PlannedRollback['planned'], undone: readonly { kind: string; status: string }[]): Promise<PlannedRollback> {
+  async function switchBackText(detail: ClusterDetail, common: Omit<RollbackPlan, 'downtime' | 'lostWrites' | 'lostWriteLines' | 'dataSafety' | 'needsConfirmation' | 'explanation'>, steps: PlannedRollback['planned'], undone: readonly { kind: string; status: string }[]): Promise<PlannedRollback> {
     const switched = steps.some((s) => s.kind === 'traffic.switch');
     const built = String(steps[0]?.params?.serving ?? 'green');
     const back = String(steps[0]?.params?.colour ?? 'blue');
@@ -116,17 +121,19 @@ export function createRollbackService(deps: EngineDeps) {
         downtime: `None: ${back} kept serving and was never changed.`,
         lostWrites: `None: no client reached ${built}.`,
         lostWriteLines: [],
+        dataSafety: null,
         needsConfirmation: false,
         explanation: `The upgrade stopped before traffic moved (${undone.filter((s) => s.status === 'succeeded').length} steps done): ${back} serves as before${removes ? `, and ${built}, built for the upgrade, is removed` : keeps ? `, and ${built}, built for the upgrade, is kept for inspection (keyturn standby decommission removes it)` : ''}.`,
       };
     }
     const at = switchedAtOf(deps.db, common.runId);
-    const counted = at ? await writesSinceSwitch(detail, built, at) : { summary: '', lines: [] };
+    const counted: Counted = at ? await writesSinceSwitch(detail, built, at) : { summary: '', lines: [], count: null };
     return {
       ...common, planned: steps,
       downtime: `None: ${back} kept serving unchanged as the standby; clients return to it within the DNS TTL.`,
       lostWrites: `Writes made on ${built} since the switch${at ? ` at ${at}` : ''} (new users, credentials, consents, sessions) stay in ${built}'s database, which is kept as the standby; ${back} does not have them.${counted.summary ? ` ${counted.summary}` : ''}`,
       lostWriteLines: [`Everything ${built} received since the switch${at ? ` (${at})` : ''} stays on ${built} only.`, ...counted.lines],
+      dataSafety: at ? plannedDataSafety({ at, lsn: null }, nowIso(), counted.count, counted.summary, counted.lines) : null,
       needsConfirmation: true,
       explanation: `A blue/green upgrade never changes ${back}: switching back points the traffic at it again, watches it, and records it active, with ${built} kept as standby until it is decommissioned.`,
     };
@@ -150,12 +157,12 @@ export function createRollbackService(deps: EngineDeps) {
   }
 
   /** What a restore of `backupId` loses, counted in the live database; a failed count says so instead of hiding the cost. */
-  async function lostWriteText(backupId: string): Promise<{ summary: string; lines: string[] }> {
+  async function lostWriteText(backupId: string): Promise<Counted> {
     try {
       const l = await deps.backups.lostWritesSince(backupId);
-      return { summary: l.items.map((i) => i.text).join(' '), lines: lostWriteLines(l) };
+      return { summary: l.items.map((i) => i.text).join(' '), lines: lostWriteLines(l), count: l };
     } catch (err) {
-      return { summary: `Keyturn could not count them: ${(err as Error).message}`, lines: [] };
+      return { summary: `Keyturn could not count them: ${(err as Error).message}`, lines: [], count: null };
     }
   }
 
@@ -208,6 +215,7 @@ export function createRollbackService(deps: EngineDeps) {
         downtime: `All ${n} nodes stop until the restore and the first start finish (clients get 503 with Retry-After meanwhile).`,
         lostWrites: `Every write since the backup (${minutesAgo(backup!.createdAt)} min ago). ${lost?.summary ?? ''}`.trim(),
         lostWriteLines: lost?.lines ?? [],
+        dataSafety: backup ? plannedDataSafety({ at: backup.createdAt, lsn: backup.database?.walLsn ?? null }, nowIso(), lost?.count ?? null, lost?.summary ?? '', lost?.lines ?? []) : null,
         needsConfirmation: true,
         explanation: `Keycloak ${run.to} migrated the database schema (Liquibase changelog moved on since the backup); ${run.from} cannot run on it. Migrations are forward-only: the way back is the backup, restored beside the migrated database, which is kept under a dated name.`,
         planned: composed.steps,
@@ -220,6 +228,7 @@ export function createRollbackService(deps: EngineDeps) {
           downtime: `All ${n} nodes stop until Keycloak ${run.from} is started again (clients get 503 with Retry-After meanwhile).`,
           lostWrites: 'None: the database is not touched (its schema is the one the backup recorded).',
           lostWriteLines: [],
+          dataSafety: null,
           needsConfirmation: true,
           explanation: `The upgrade stopped every node (recreate) and the schema did not move, so Keycloak ${run.from} starts again on the same database the same way.`,
           planned: composed.steps,
@@ -229,6 +238,7 @@ export function createRollbackService(deps: EngineDeps) {
           downtime: 'None: one node at a time, drained in the load balancer first.',
           lostWrites: 'None: the database is not touched.',
           lostWriteLines: [],
+          dataSafety: null,
           needsConfirmation: false,
           explanation: `The database schema is the one the backup recorded (Liquibase changelog unchanged), so Keycloak ${run.from} can run on it again.`,
           planned: composed.steps,

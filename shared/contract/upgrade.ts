@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { defineCall } from './define.ts';
 import { sessionPolicySchema } from './backups.ts';
 import { idSchema, nameSchema } from './common.ts';
+import { dataSafetySchema } from './runs.ts';
 
 export const nodeStateSchema = z.enum(['waiting', 'preparing', 'prepared', 'draining', 'stopping', 'installing', 'starting', 'ready', 'joined', 'failed']);
 export type NodeState = z.infer<typeof nodeStateSchema>;
@@ -49,6 +50,13 @@ export const rollbackPlanSchema = z.strictObject({
   lostWrites: z.string(),
   /** What a restore loses, counted where the data allows: one line each (users by name, events, sessions). */
   lostWriteLines: z.array(z.string()),
+  /**
+   * The same facts in the shape `runs show --json` gives a run's
+   * (`dataSafety`): the point the data goes back to (the backup, or the
+   * switch for a switch back), the window since, and the lost writes as
+   * counted; null when the rollback moves no data.
+   */
+  dataSafety: dataSafetySchema.nullable().default(null),
   steps: z.array(z.string()),
   /** The operator must confirm (always for restore). */
   needsConfirmation: z.boolean(),

@@ -7,7 +7,7 @@
  * console read the same answer; it is derived, never stored twice, so it
  * cannot disagree with the events the run recorded.
  */
-import type { LostWriteChange } from '../contract/backups.ts';
+import type { LostWriteChange, LostWrites } from '../contract/backups.ts';
 import type { DataSafety, RunEvent } from '../contract/runs.ts';
 
 /** The event kinds the answer is made of (a caller may load only these). */
@@ -57,4 +57,32 @@ export function dataSafetyOf(events: readonly Pick<RunEvent, 'kind' | 'at' | 'le
       : null;
   const sessions = lw && lw.data.sessions && typeof lw.data.sessions === 'object' ? (lw.data.sessions as { online: number; offline: number }) : null;
   return { clonePoint, clonePointLsn, switchedAt, windowMs, freeze, lostWrites, sessions };
+}
+
+/**
+ * The data safety of a rollback before it runs (`rollback --plan`): the
+ * point its data goes back to, the window from there until now, and what
+ * the count found, in the shape `dataSafetyOf` gives a run afterwards.
+ * `count` is null when the count failed; `summary` then says why.
+ */
+export function plannedDataSafety(point: { at: string; lsn: string | null }, nowIso: string, count: LostWrites | null, summary: string, lines: string[]): DataSafety {
+  return {
+    clonePoint: point.at,
+    clonePointLsn: point.lsn,
+    switchedAt: null,
+    windowMs: Math.max(0, Date.parse(nowIso) - Date.parse(point.at)),
+    freeze: { on: false, from: null, until: null },
+    lostWrites: {
+      counted: count !== null,
+      text: summary,
+      users: count?.users.count ?? null,
+      adminEvents: count?.adminEvents ?? null,
+      events: count?.events ?? null,
+      changes: count?.changes ?? [],
+      changesNotListed: count?.changesNotListed ?? 0,
+      uncounted: count?.uncounted ?? [],
+      lines,
+    },
+    sessions: count?.sessions ?? null,
+  };
 }

@@ -240,9 +240,11 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     await createUser(username);
     const planned = await keyturn(home, ['rollback', '--cluster', 'lab', '--plan', '--json']);
     expect(planned.exitCode, planned.stderr).toBe(0);
-    const p = JSON.parse(planned.stdout) as { mode: string; schemaChanged: boolean; needsConfirmation: boolean; lostWrites: string; lostWriteLines: string[]; downtime: string };
+    const p = JSON.parse(planned.stdout) as { mode: string; schemaChanged: boolean; needsConfirmation: boolean; lostWrites: string; lostWriteLines: string[]; downtime: string; dataSafety: { clonePoint: string; lostWrites: { counted: boolean; users: number | null } } | null };
     expect(p).toMatchObject({ mode: 'restore', schemaChanged: true, needsConfirmation: true });
     expect(p.lostWriteLines.join('\n')).toContain(username);
+    // the same count in the shape runs show --json gives a run's data safety
+    expect(p.dataSafety).toMatchObject({ lostWrites: { counted: true, users: 1 } });
     // and the key tables against the counts the backup's verification took from the dump itself: one user more
     expect(p.lostWriteLines.find((l) => l.startsWith('Row counts differ from the backup:'))).toMatch(/\busers (\d+) -> \d+ \(\+1\)/);
     // without --confirm nothing happens
