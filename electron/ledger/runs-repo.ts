@@ -195,7 +195,11 @@ export function setRunControl(db: Ledger, runId: string, request: 'pause' | 'abo
 
 /** A stopped (paused or interrupted) run aborted at once: nothing else would pick a request up. */
 export function abortStoppedRun(db: Ledger, runId: string): void {
-  db.prepare(`UPDATE runs SET status = 'aborted', control = NULL, finished_at = ? WHERE id = ?`).run(new Date().toISOString(), runId);
+  db.transaction(() => {
+    db.prepare(`UPDATE runs SET status = 'aborted', control = NULL, finished_at = ? WHERE id = ?`).run(new Date().toISOString(), runId);
+    // An interrupted run's process died holding the cluster's lock: the run is over now, and so is its claim on the cluster.
+    db.prepare('DELETE FROM locks WHERE run_id = ?').run(runId);
+  }).immediate();
 }
 
 /** The process that executes a run (for liveness checks by other processes). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openLedger } from '../ledger/open-ledger.ts';
-import { createRun, getRun } from '../ledger/runs-repo.ts';
+import { acquireLock, getLock } from '../ledger/locks-repo.ts';
+import { createRun, getRun, markRunInterrupted } from '../ledger/runs-repo.ts';
 import { clearControl, pendingControl, requestControl } from './run-control.ts';
 
 describe('run control requests', () => {
@@ -26,5 +27,15 @@ describe('run control requests', () => {
     expect(getRun(db, paused).run).toMatchObject({ status: 'aborted', control: null });
     expect(() => requestControl(db, paused, 'pause')).toThrow(expect.objectContaining({ code: 'conflict' }));
     expect(() => requestControl(db, 'no-such-run', 'pause')).toThrow(expect.objectContaining({ code: 'not-found' }));
+  });
+
+  it('aborting an interrupted run releases the lock its dead process held, so the cluster can be changed again', () => {
+    const db = openLedger(':memory:');
+    const run = createRun(db, { clusterId: null, kind: 'upgrade' });
+    acquireLock(db, 'cluster-1', run, '99999999@gone');
+    markRunInterrupted(db, run);
+    requestControl(db, run, 'abort');
+    expect(getRun(db, run).run.status).toBe('aborted');
+    expect(getLock(db, 'cluster-1')).toBeUndefined();
   });
 });
