@@ -94,6 +94,16 @@ describe('keyturn rollback --plan: the predicted downtime', () => {
     expect(p.dataSafety!.windowMs).toBeGreaterThan(0);
     expect(dataSafetySchema.parse(p.dataSafety)).toEqual(p.dataSafety);
     expect((await planJson(['--session-policy', 'keep-all'])).sessionPolicy).toBe('keep-all');
+    // The cluster's own policy replaces the default; a run's choice still wins.
+    const detail = getCluster(services.db, 'acme');
+    services.clusters.update('acme', clusterSpecSchema.parse({ ...detail.spec, sessionPolicy: 'keep-all' }));
+    try {
+      expect((await planJson()).sessionPolicy).toBe('keep-all');
+      expect((await planJson(['--session-policy', 'drop-all'])).sessionPolicy).toBe('drop-all');
+    } finally {
+      services.clusters.update('acme', clusterSpecSchema.parse(detail.spec));
+    }
+    expect((await planJson()).sessionPolicy).toBe('drop-online');
     // The console asks the same through the registry.
     const viaRegistry = await invoke(createHandlers(services), 'rollback:plan', { cluster: 'acme', sessionPolicy: 'drop-all' });
     expect(viaRegistry).toMatchObject({ mode: 'restore', sessionPolicy: 'drop-all', predictedDowntimeSeconds: 68, predictedDowntimeBasis: p.predictedDowntimeBasis });

@@ -189,12 +189,13 @@ export function createRollbackService(deps: EngineDeps) {
     const composed = composeRollback({
       undone,
       strategy: run.strategy,
-      ...(blueGreen ? { blueGreen: { ...detail.spec.blueGreen, ...(built.colour === 'blue' || built.colour === 'green' ? { colour: built.colour } : {}), ...(built.provision === 'described' ? { provision: 'described' as const } : {}), ...(keepGreen ? { keepGreen: true } : {}) } } : {}),
+      ...(blueGreen ? { blueGreen: { watchSeconds: detail.spec.blueGreen?.watchSeconds, graceSeconds: detail.spec.blueGreen?.graceSeconds, ...(built.colour === 'blue' || built.colour === 'green' ? { colour: built.colour } : {}), ...(built.provision === 'described' ? { provision: 'described' as const } : {}), ...(keepGreen ? { keepGreen: true } : {}) } } : {}),
       schemaChanged,
       nodesToRevert: nodes,
       facts: factsOf(detail, run),
       backup: backup ? { id: backup.id, takenAt: backup.createdAt } : null,
-      ...(sessionPolicy ? { sessionPolicy } : {}),
+      // the run's choice, else the cluster's own policy, else the restore's default (drop-online)
+      ...(sessionPolicy ?? detail.spec.sessionPolicy ? { sessionPolicy: sessionPolicy ?? detail.spec.sessionPolicy } : {}),
     });
     // Predicted like a recreate's outage: this cluster's recorded stops, restores and starts, or stated defaults.
     const predicted = predictRollbackDowntime(composed.mode, { history: clusterHistory(deps.db, detail.id), restoreMs: stepDurations(deps.db, detail.id, 'db.restore'), backupBytes: backup?.size ?? null });

@@ -73,7 +73,6 @@ function mapOf(t: HaproxyTraffic): string {
   return t.map;
 }
 
-/** Where the public name sends clients now: the A record's address on the cluster's DNS server, or the front HAProxy's backend for the host. */
 /** When run `runId` switched traffic (its last `traffic.switched` event: the switch's own time, else the event's), or null. */
 export function switchedAtOf(db: Ledger, runId: string): string | null {
   const e = lastEventOfKind(db, runId, 'traffic.switched');
@@ -81,6 +80,7 @@ export function switchedAtOf(db: Ledger, runId: string): string | null {
   return typeof e.data.at === 'string' ? e.data.at : e.at;
 }
 
+/** Where the public name sends clients now: the A record's address on the cluster's DNS server, or the front HAProxy's backend for the host. */
 export async function readTraffic(spec: ClusterSpec, opts: { signal?: AbortSignal } = {}): Promise<string | null> {
   const t = spec.traffic;
   if (t.kind === 'dns') {

@@ -87,6 +87,10 @@ export function parseClusterSpec(raw: unknown, origin: string): ClusterSpec {
   const abs = (p: string) => (isAbsolute(p) || p.startsWith('~') ? p : resolve(base, p));
   for (const n of spec.nodes) if (n.keyPath) n.keyPath = abs(n.keyPath);
   if (spec.terraform) spec.terraform = { ...spec.terraform, dir: abs(spec.terraform.dir), ...(spec.terraform.varFile ? { varFile: abs(spec.terraform.varFile) } : {}) };
+  const standby = spec.blueGreen?.standby;
+  if (standby) {
+    spec.blueGreen = { ...spec.blueGreen, standby: { ...standby, inventory: abs(standby.inventory), ...(standby.keyPath ? { keyPath: abs(standby.keyPath) } : {}) } };
+  }
   if (spec.ansible) {
     spec.ansible = {
       ...spec.ansible,

@@ -11,8 +11,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planSchema, type Plan } from '../../shared/contract/index.ts';
-import { pinHostKey } from '../ledger/clusters-repo.ts';
+import { clusterSpecSchema, planSchema, type Plan } from '../../shared/contract/index.ts';
+import { getCluster, pinHostKey } from '../ledger/clusters-repo.ts';
 import { exportLedger } from '../ledger/export-import.ts';
 import { listMetadata } from '../ledger/metadata-repo.ts';
 import { getRun, listEvents } from '../ledger/runs-repo.ts';
@@ -106,6 +106,17 @@ describe('plan:compute with no node reachable', () => {
     expect(plan.reasons[0]).toMatchObject({ kind: 'option', subject: 'cache-stack', forcesRecreate: true });
     expect(plan.recommended).toBe('blue-green');
     expect(plan.strategies.find((s) => s.name === 'rolling')).toMatchObject({ available: false, why: expect.stringMatching(/cache-stack/) as string });
+    // blue/green's copy keeps every session unless the cluster (or the run) says otherwise
+    const restore = (p: typeof plan) => p.strategies.find((s) => s.name === 'blue-green')!.steps.find((s) => s.kind === 'green.restore')!.params;
+    expect(restore(plan)).toMatchObject({ sessionPolicy: 'keep-all' });
+    const detail = getCluster(services.db, 'offline');
+    services.clusters.update('offline', clusterSpecSchema.parse({ ...detail.spec, sessionPolicy: 'drop-online' }));
+    try {
+      expect(restore(await invoke(handlers, 'plan:compute', { cluster: 'offline', to: '26.7.3', set: { 'cache-stack': 'tcp' } }))).toMatchObject({ sessionPolicy: 'drop-online' });
+      expect(restore(await invoke(handlers, 'plan:compute', { cluster: 'offline', to: '26.7.3', set: { 'cache-stack': 'tcp' }, sessions: 'drop-all' }))).toMatchObject({ sessionPolicy: 'drop-all' });
+    } finally {
+      services.clusters.update('offline', clusterSpecSchema.parse(detail.spec));
+    }
   }, 120_000);
 
   it('shows an invalid option as an error with kc.sh\'s words, recommends nothing, and records the run as failed', async () => {

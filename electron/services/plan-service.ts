@@ -82,6 +82,7 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
     loadBalancer: detail.spec.loadBalancer !== undefined,
     traffic: t.kind === 'dns' ? { kind: 'dns', name: t.name, ttl: t.ttl } : { kind: 'haproxy', name: t.name },
     terraform: detail.spec.terraform !== undefined,
+    ...(detail.spec.blueGreen?.standby ? { standby: { nodes: detail.spec.blueGreen.standby.nodes.length } } : {}),
     ansible: detail.spec.ansible !== undefined,
     stopPlaybook: detail.spec.ansible?.stopPlaybook !== undefined,
     phased: detail.spec.ansible?.phased === true,
@@ -93,12 +94,13 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
       ...(detail.spec.smoke?.user ? [] : ['smoke: { user: { username, passwordRef } }']),
       ...(detail.spec.admin ? [] : ['admin: { username, passwordRef }']),
     ],
-    ...(detail.spec.blueGreen ? { blueGreen: detail.spec.blueGreen } : {}),
+    ...(detail.spec.blueGreen ? { blueGreen: { watchSeconds: detail.spec.blueGreen.watchSeconds, graceSeconds: detail.spec.blueGreen.graceSeconds } } : {}),
     colours: { active, others: colours.filter((c) => c.role !== 'active').map((c) => ({ colour: c.colour, role: c.role })) },
     ...(promote ? { promote } : {}),
     canFreeze: detail.spec.loadBalancer?.freeze !== undefined,
     ...(freeze ? { freeze } : {}),
-    ...(sessions ? { sessions } : {}),
+    // the run's choice, else the cluster's own policy, else the planner's default (keep-all)
+    ...(sessions ?? detail.spec.sessionPolicy ? { sessions: sessions ?? detail.spec.sessionPolicy } : {}),
     // A stop measured without a start (or the reverse) is no history: the prediction would mix measured and default.
     ...(history && history.startSeconds !== null ? { history: history.stopSeconds === null ? { ...history, stopSeconds: null } : history } : {}),
   };

@@ -148,6 +148,28 @@ function planFor(detail: ClusterDetail, rec: ColourRecord): DecommissionPlan {
   };
 }
 
+/**
+ * Stops Keycloak on a described colour's hosts with the cluster's stop
+ * playbook, limited to the colour's nodes and held to their pinned host
+ * keys: what decommissioning (and a rollback before the switch) does to hosts
+ * Keyturn did not create. Refuses, before anything runs, a cluster without a
+ * stop playbook or a node without its whole host key.
+ */
+export async function stopKeycloakOnColour(detail: ClusterDetail, rec: ColourRecord, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+  const plan = planFor(detail, rec);
+  if (plan.action.kind !== 'stop-keycloak') throw new KeyturnError('internal', `${rec.colour} was built by Terraform: it is destroyed there, not stopped.`, 'Abort the run and roll back again.');
+  await runPlaybook({
+    playbook: plan.action.playbook,
+    inventory: plan.action.inventory,
+    limit: plan.action.hosts.join(','),
+    hostKeys: colourHostKeys(detail.name, rec),
+    ...(rec.deployment.keyPath ? { privateKey: rec.deployment.keyPath } : {}),
+    timeoutMs: 10 * 60_000,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  return plan.action.hosts;
+}
+
 export function createStandbyService(deps: StandbyServiceDeps) {
   const { db } = deps;
   return {
@@ -181,16 +203,8 @@ export function createStandbyService(deps: StandbyServiceDeps) {
           const r = await destroyColour({ dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour: rec.colour, timeoutMs: 30 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
           opts.onProgress?.(r.destroyed ? `Workspace "${rec.colour}" destroyed (${r.summary?.changes?.remove ?? 0} resources) and deleted.` : `Workspace "${rec.colour}" no longer exists: nothing left to destroy.`);
         } else {
-          await runPlaybook({
-            playbook: plan.action.playbook,
-            inventory: plan.action.inventory,
-            limit: plan.action.hosts.join(','),
-            hostKeys: colourHostKeys(detail.name, rec),
-            ...(rec.deployment.keyPath ? { privateKey: rec.deployment.keyPath } : {}),
-            timeoutMs: 10 * 60_000,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-          });
-          opts.onProgress?.(`Keycloak stopped on ${plan.action.hosts.join(', ')}.`);
+          const hosts = await stopKeycloakOnColour(detail, rec, opts.signal ? { signal: opts.signal } : {});
+          opts.onProgress?.(`Keycloak stopped on ${hosts.join(', ')}.`);
         }
         return setColourRole(db, rec.id, 'destroyed');
       } finally {

@@ -88,6 +88,42 @@ export const trafficSpecSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/**
+ * A standby that already exists, for teams whose hosts are not built by
+ * Terraform: the hosts, database and load balancer blue/green builds the new
+ * colour on, with the Ansible inventory that reaches them. Keyturn installs
+ * Keycloak there, restores the copy into the database (which must be empty)
+ * and never destroys the hosts: decommissioning stops Keycloak on them. The
+ * nodes share the serving nodes' SSH user and settings; the database the
+ * serving cluster's credential references.
+ */
+export const standbySpecSchema = z.strictObject({
+  nodes: z
+    .array(z.strictObject({
+      name: nameSchema,
+      address: hostSchema,
+      sshPort: portSchema.default(22),
+      /** The name SSH reaches the node by, when it differs from the address Keycloak listens on. */
+      sshHost: hostSchema.optional(),
+      /** Where Keycloak is installed on it, when not where the serving cluster's first node has it. */
+      keycloakHome: pathSchema.optional(),
+    }))
+    .min(1)
+    .max(64),
+  database: z.strictObject({ address: hostSchema, port: portSchema.default(5432), name: z.string().min(1).max(63), user: z.string().min(1).max(63) }),
+  loadBalancer: z.strictObject({
+    address: hostSchema,
+    port: portSchema,
+    runtimeApi: z.string().min(1).max(4096),
+    backend: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an HAProxy backend name'),
+    freezeAclFile: z.string().min(2).max(4000).regex(/^\/[A-Za-z0-9_./-]+$/, 'must be an absolute path').optional(),
+  }),
+  /** The Ansible inventory of the standby's nodes (host names as in `nodes`). */
+  inventory: pathSchema,
+  /** SSH private key for the standby's nodes when it differs from the serving cluster's. */
+  keyPath: pathSchema.optional(),
+});
+
 /** The load balancer in front of the nodes, used to drain one node at a time. */
 export const loadBalancerSpecSchema = z.strictObject({
   kind: z.literal('haproxy'),
@@ -197,10 +233,20 @@ export const clusterSpecSchema = z
      * (default 60 s) and how long the old colour keeps serving beyond the DNS
      * TTL (default 10 s), for clusters whose clients need more, or a lab less.
      */
+    /**
+     * This cluster's session policy wherever data crosses a copy: what
+     * blue/green's copy keeps of the sessions it carries, and what a restore
+     * rollback keeps of the restored ones. Unset: keep-all for blue/green
+     * (users stay signed in across the switch) and drop-online after a
+     * restore (a user who signed out after the backup stays out). A run's
+     * own --sessions / --session-policy overrides it.
+     */
+    sessionPolicy: z.enum(['keep-all', 'drop-online', 'drop-all']).optional(),
     blueGreen: z
       .strictObject({
         watchSeconds: z.number().int().min(10, 'must be at least 10 s').max(3600, 'must be at most 3600 s').optional(),
         graceSeconds: z.number().int().min(0).max(3600, 'must be at most 3600 s').optional(),
+        standby: standbySpecSchema.optional(),
       })
       .optional(),
   })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterSpecSchema } from '../contract/clusters.ts';
 import { colourDeploymentSchema, type ColourDeploymentInput } from '../contract/colours.ts';
 import { KeyturnError } from '../errors.ts';
-import { colourDatabaseOptions, colourSpec } from './colour-spec.ts';
+import { colourDatabaseOptions, colourSpec, standbyClashes } from './colour-spec.ts';
 
 const green = (extra: Partial<ColourDeploymentInput> = {}) => colourDeploymentSchema.parse({
   colour: 'green',
@@ -73,5 +73,26 @@ describe('colourDatabaseOptions', () => {
 
   it('leaves options without a database address alone', () => {
     expect(colourDatabaseOptions({ db: 'postgres', 'log-level': 'info' }, db)).toEqual({ db: 'postgres', 'log-level': 'info' });
+  });
+});
+
+describe('standbyClashes', () => {
+  const standby = (over: Record<string, unknown> = {}) => clusterSpecSchema.parse({ ...blue, blueGreen: { standby: {
+    nodes: [{ name: 'g1', address: '10.2.0.11' }, { name: 'g2', address: '10.2.0.12' }],
+    database: { address: '10.2.0.50', name: 'keycloak', user: 'keycloak' },
+    loadBalancer: { address: '10.2.0.100', port: 443, runtimeApi: '/run/haproxy-green/admin.sock', backend: 'keycloak' },
+    inventory: '/srv/acme/green-inventory.yml',
+    ...over,
+  } } }).blueGreen!.standby!;
+  const serving = green({ colour: 'blue', source: 'cluster-file', nodes: [{ name: 'n1', address: '10.1.0.11', sshPort: 22 }, { name: 'n2', address: '10.1.0.12', sshPort: 22 }],
+    database: { address: '10.1.0.50', port: 5432, name: 'keycloak', user: 'keycloak' }, loadBalancer: { address: '10.1.0.100', port: 443, runtimeApi: '/run/haproxy/admin.sock', backend: 'keycloak' } });
+  it('finds nothing when the standby is separate', () => {
+    expect(standbyClashes(standby(), serving)).toEqual([]);
+  });
+  it('names each part that is the serving colour\'s own: after a switch the file may still describe what now serves', () => {
+    const same = standby({ nodes: [{ name: 'g1', address: '10.1.0.11' }, { name: 'g2', address: '10.2.0.12' }], database: { address: '10.1.0.50', port: 5432, name: 'keycloak', user: 'keycloak' }, loadBalancer: { address: '10.1.0.100', port: 443, runtimeApi: '/x', backend: 'keycloak' } });
+    expect(standbyClashes(same, serving)).toEqual(['node g1 (10.1.0.11:22)', 'database 10.1.0.50:5432/keycloak', 'load balancer 10.1.0.100:443']);
+    // the same host on another SSH port (another sshd on it) is a different node; the same database server with another database is a different database
+    expect(standbyClashes(standby({ nodes: [{ name: 'g1', address: '10.1.0.11', sshPort: 2222 }], database: { address: '10.1.0.50', port: 5432, name: 'keycloak_green', user: 'keycloak' } }), serving)).toEqual([]);
   });
 });

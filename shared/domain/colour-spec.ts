@@ -66,3 +66,23 @@ export function colourSpec(serving: ClusterSpec, d: ColourDeployment): ClusterSp
     ...(serving.ansible ? { ansible: { ...serving.ansible, inventory: d.inventory } } : {}),
   };
 }
+
+type Standby = NonNullable<NonNullable<ClusterSpec['blueGreen']>['standby']>;
+
+/**
+ * What of a described standby is the serving colour's own: a node reached
+ * at the same host and SSH port, the same database, the same load balancer.
+ * After a switch the cluster file may still describe the colour that now
+ * serves; building there would overwrite what clients use. Empty when the
+ * standby is separate.
+ */
+export function standbyClashes(standby: Standby, serving: Pick<ColourDeployment, 'nodes' | 'database' | 'loadBalancer'>): string[] {
+  const servingHosts = new Set(serving.nodes.flatMap((n) => [n.address, n.sshHost ?? n.address].map((h) => `${h}:${n.sshPort}`)));
+  const db = standby.database;
+  const lb = standby.loadBalancer;
+  return [
+    ...standby.nodes.filter((n) => servingHosts.has(`${n.sshHost ?? n.address}:${n.sshPort}`) || servingHosts.has(`${n.address}:${n.sshPort}`)).map((n) => `node ${n.name} (${n.sshHost ?? n.address}:${n.sshPort})`),
+    ...(db.address === serving.database.address && db.port === serving.database.port && db.name === serving.database.name ? [`database ${db.address}:${db.port}/${db.name}`] : []),
+    ...(lb.address === serving.loadBalancer.address && lb.port === serving.loadBalancer.port ? [`load balancer ${lb.address}:${lb.port}`] : []),
+  ];
+}

@@ -200,6 +200,9 @@ describe('blueGreenSteps', () => {
     // the plan says which, and why
     expect(bg({ environment: 'production', canFreeze: true }).downtime.text).toMatch(/are refused with 503 from the clone point to the switch; sign-in and tokens keep working/);
     expect(bg({ environment: 'production', canFreeze: false }).downtime.text).toMatch(/cannot freeze writes \(no loadBalancer\.freeze\): changes written to blue after the clone point are counted and named at the promotion gate, not prevented/);
+    // the plan names who signs in again: everyone who signed in on blue during the window, and more with a session policy that drops sessions
+    expect(bg({ environment: 'production', canFreeze: false }).downtime.text).toMatch(/Users who sign in on blue between the clone point and the switch are not signed in on green: they sign in again \(counted at the gate\)\.$/);
+    expect(bg({ environment: 'production', canFreeze: true, sessions: 'drop-online' }).downtime.text).toMatch(/drops the online sessions \(drop-online\): users signed in before the clone point sign in again; offline tokens keep working\.$/);
     expect(bg({ environment: 'lab', canFreeze: true }).downtime.text).toMatch(/^No outage: .*Write freeze off: /);
   });
 

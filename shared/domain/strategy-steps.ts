@@ -163,6 +163,8 @@ export interface BlueGreenOptions {
   colour?: Colour;
   /** Green from the cluster's Terraform (one workspace per colour) or from a standby described in the cluster file. */
   provision?: 'terraform' | 'described';
+  /** How many hosts the described standby has (it need not match the serving colour's). */
+  standbyNodes?: number;
   /** The cluster file's own smoke checks (commands or URLs), run after the built-in ones. */
   smokeChecks?: readonly string[];
   /** The write freeze on the serving colour's load balancer from the clone point to the switch (write-freeze.ts); off unless asked for. */
@@ -204,12 +206,12 @@ export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep
   const s = (kind: string, title: string, extra: Params = {}) => step(kind, title, null, { ...p, ...extra });
   const freeze = o.freeze === true;
   return [
-    s('preflight', `Preflight: ${serving}'s nodes reachable over SSH and ready; the target verified; ${provision === 'terraform' ? 'Terraform' : 'the described standby'} ready for ${colour}${freeze ? `; ${serving}'s load balancer can freeze writes` : ''}`),
+    s('preflight', `Preflight: ${serving}'s nodes reachable over SSH and ready; the target verified; ${provision === 'terraform' ? 'Terraform' : 'the described standby'} ready for ${colour}${freeze ? `; ${serving}'s load balancer can freeze writes` : ''}`, { provision }),
     ...(freeze ? [s('lb.freeze', `Freeze writes on ${serving}'s load balancer until the switch: ${freezeSummary()}`, { freezeColour: serving })] : []),
     s('backup.verify', `Back up ${serving}'s database (pg_dump) and prove the dump by a restore into a scratch database; its time is the clone point`),
     s('green.provision', provision === 'terraform'
       ? `Create ${colour}: ${n} hosts, a database and a load balancer (Terraform workspace "${colour}")`
-      : `Take the described standby into use as ${colour}: ${n} hosts, a database and a load balancer`, { provision }),
+      : `Take the described standby into use as ${colour}: ${o.standbyNodes ?? n} hosts, a database and a load balancer`, { provision }),
     s('green.restore', `Restore the verified backup into ${colour}'s empty database and empty its JGROUPS_PING (the copy carries ${serving}'s members), so ${colour} never joins ${serving}${sessionWords[o.sessions ?? 'keep-all']}`, { sessionPolicy: o.sessions ?? 'keep-all' }),
     s('green.install', `Install Keycloak ${f.change.to} with the target options on ${colour} (Ansible)${minorOrMajor(f) ? `; its first start migrates ${colour}'s copy of the schema` : ''}`),
     s('green.verify', `Verify ${colour}: every node ready, one cluster of ${n}; ${colour}'s view holds exactly ${colour}'s nodes and ${serving}'s still exactly ${serving}'s`),

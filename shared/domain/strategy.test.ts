@@ -71,13 +71,28 @@ describe('planStrategies', () => {
   it('falls back to recreate without Terraform, with the outage stated up front', () => {
     const p = plan('recreate', { from: '26.5.6', to: '26.7.0', cluster: { terraform: false } });
     expect(p.recommended).toBe('recreate');
-    expect(byName(p, 'blue-green')).toMatchObject({ available: false, why: expect.stringMatching(/Terraform/) as string });
+    expect(byName(p, 'blue-green')).toMatchObject({ available: false, why: expect.stringMatching(/Terraform .*or a standby described in the cluster file \(blueGreen\.standby\)/) as string });
     const rc = byName(p, 'recreate');
     expect(rc.downtime.seconds).toBe(135); // stop + start + schema migration of a minor upgrade
     expect(rc.downtime.text).toMatch(/Full outage.*no history for this cluster yet/);
     expect(rc.steps.find((s) => s.kind === 'node.install')!.title).toMatch(/n1: start Keycloak 26\.7\.0 \(it migrates the database schema\)/);
     expect(rc).toMatchObject({ executable: true });
     expect(p.recommendation).toMatch(/full outage/);
+  });
+
+  it('takes green from a standby described in the cluster file when there is one, without Terraform, and says so in the plan', () => {
+    const p = plan('recreate', { from: '26.5.6', to: '26.7.3', cluster: { terraform: false, standby: { nodes: 2 } } });
+    const bg = byName(p, 'blue-green');
+    expect(bg).toMatchObject({ available: true, executable: true });
+    expect(bg.why).toMatch(/green is taken into use on the standby described in the cluster file \(2 hosts\)/);
+    expect(bg.executableWhy).toMatch(/^Ready to run: green is the standby described in the cluster file \(2 hosts, its database and load balancer\)/);
+    const provision = bg.steps.find((s) => s.kind === 'green.provision')!;
+    expect(provision.title).toBe('Take the described standby into use as green: 2 hosts, a database and a load balancer');
+    expect(provision.params).toMatchObject({ provision: 'described' });
+    expect(bg.steps[0]!.title).toMatch(/the described standby ready for green/);
+    // both declared: the standby written down wins over building one
+    expect(byName(plan('recreate', { from: '26.5.6', to: '26.7.3', cluster: { terraform: true, standby: { nodes: 2 } } }), 'blue-green').steps.find((s) => s.kind === 'green.provision')!.params).toMatchObject({ provision: 'described' });
+    expect(byName(plan('recreate', { from: '26.5.6', to: '26.7.3' }), 'blue-green').steps.find((s) => s.kind === 'green.provision')!.params).toMatchObject({ provision: 'terraform' });
   });
 
   it('uses an HAProxy switch for blue/green when traffic is steered there', () => {

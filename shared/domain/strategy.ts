@@ -28,6 +28,8 @@ export const migrationSeconds = 60;
 export interface ClusterFacts extends Omit<StepFacts, 'change'> {
   /** Terraform configuration to build a green copy. */
   terraform: boolean;
+  /** A standby described in the cluster file (blueGreen.standby): green is taken into use there instead of built by Terraform. */
+  standby?: { nodes: number };
   /** An Ansible inventory and install playbook are registered (every executable strategy needs them). */
   ansible?: boolean;
   /** A stop playbook is registered (recreate and restore stop every node with it). */
@@ -125,24 +127,43 @@ export const freezesWrites = (c: Pick<ClusterFacts, 'freeze' | 'canFreeze' | 'en
   c.freeze === 'on' || (c.freeze === undefined && c.canFreeze === true && (c.environment === undefined || c.environment === 'production'));
 
 /** The colour to build is the one not serving; the operator's promotion and freeze choices, when given. */
-const blueGreenOptions = (c: ClusterFacts) => ({ colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const, ...(c.promote ? { promote: c.promote } : {}), ...c.blueGreen, freeze: freezesWrites(c), ...(c.sessions ? { sessions: c.sessions } : {}) });
+const blueGreenOptions = (c: ClusterFacts) => ({
+  colour: c.colours?.active === 'green' ? 'blue' as const : 'green' as const,
+  ...(c.promote ? { promote: c.promote } : {}),
+  ...(c.blueGreen?.watchSeconds !== undefined ? { watchSeconds: c.blueGreen.watchSeconds } : {}),
+  ...(c.blueGreen?.graceSeconds !== undefined ? { graceSeconds: c.blueGreen.graceSeconds } : {}),
+  freeze: freezesWrites(c),
+  ...(c.sessions ? { sessions: c.sessions } : {}),
+  // A described standby is what the operator asked for by writing it down: it wins over building one with Terraform.
+  provision: c.standby ? 'described' as const : 'terraform' as const,
+  ...(c.standby ? { standbyNodes: c.standby.nodes } : {}),
+});
 
-/** What happens to writes on the serving side between the clone point and the switch. */
+/** Who signs in again after the switch, whatever the freeze: sessions are written on every sign-in. */
+const sessionsText = (c: ClusterFacts): string => {
+  const window = 'Users who sign in on blue between the clone point and the switch are not signed in on green: they sign in again (counted at the gate).';
+  if (c.sessions === 'drop-all') return `${window} Green's copy keeps no session (drop-all): every user signs in again after the switch.`;
+  if (c.sessions === 'drop-online') return `${window} Green's copy drops the online sessions (drop-online): users signed in before the clone point sign in again; offline tokens keep working.`;
+  return window;
+};
+
+/** What happens to writes on the serving side between the clone point and the switch, and who signs in again. */
 function writesText(c: ClusterFacts): string {
-  if (freezesWrites(c)) return "Writes that would not reach green (admin changes, the account console, registration, password reset, required actions) are refused with 503 from the clone point to the switch; sign-in and tokens keep working, and the sessions they create are named at the gate.";
+  if (freezesWrites(c)) return `Writes that would not reach green (admin changes, the account console, registration, password reset, required actions) are refused with 503 from the clone point to the switch; sign-in and tokens keep working. ${sessionsText(c)}`;
   const counted = 'are counted and named at the promotion gate, not prevented';
-  return c.canFreeze ? `Write freeze off: changes written to blue after the clone point ${counted}.` : `This cluster's load balancer cannot freeze writes (no loadBalancer.freeze): changes written to blue after the clone point ${counted}.`;
+  return `${c.canFreeze ? `Write freeze off: changes written to blue after the clone point ${counted}.` : `This cluster's load balancer cannot freeze writes (no loadBalancer.freeze): changes written to blue after the clone point ${counted}.`} ${sessionsText(c)}`;
 }
 
-function blueGreen(input: StrategyInput, f: StepFacts, terraform: boolean): Omit<Strategy, 'recommended' | 'executable' | 'executableWhy'> {
+function blueGreen(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommended' | 'executable' | 'executableWhy'> {
   const { verdict, exitCode } = input;
-  const available = verdict !== 'error' && terraform;
+  const buildable = input.cluster.terraform || input.cluster.standby !== undefined;
+  const available = verdict !== 'error' && buildable;
   const ttl = f.traffic.kind === 'dns' ? f.traffic.ttl : 0;
   const why = verdict === 'error'
     ? `The compatibility check failed (exit ${exitCode}: ${describeExitCode(exitCode)}); fix that before choosing any strategy.`
-    : !terraform
-      ? 'Needs a Terraform configuration for the cluster to build the green copy; none is registered.'
-      : `Works for any change: green is built beside blue with ${f.change.kind === 'same' ? 'the target options' : `Keycloak ${input.change.to} and the target options`}, and ${f.traffic.name} switches over once green is verified.`;
+    : !buildable
+      ? 'Needs a Terraform configuration for the cluster to build the green copy, or a standby described in the cluster file (blueGreen.standby); neither is registered.'
+      : `Works for any change: green is ${input.cluster.standby ? `taken into use on the standby described in the cluster file (${input.cluster.standby.nodes} hosts)` : 'built'} beside blue with ${f.change.kind === 'same' ? 'the target options' : `Keycloak ${input.change.to} and the target options`}, and ${f.traffic.name} switches over once green is verified.`;
   const switchText = f.traffic.kind === 'dns' ? `within the DNS TTL (${ttl} s)` : 'at once (HAProxy backend switch)';
   return {
     name: 'blue-green', available, why,
@@ -184,7 +205,7 @@ function recreate(input: StrategyInput, f: StepFacts): Omit<Strategy, 'recommend
 export function planStrategies(input: StrategyInput): StrategyPlan {
   const { cluster, change, verdict, exitCode } = input;
   const f: StepFacts = { change, nodes: cluster.nodes, loadBalancer: cluster.loadBalancer, traffic: cluster.traffic, phased: cluster.phased ?? false, warmup: cluster.warmup ?? false, ...(cluster.options ? { options: cluster.options } : {}), ...(cluster.environment ? { environment: cluster.environment } : {}) };
-  const all = [rolling(input, f), blueGreen(input, f, cluster.terraform), recreate(input, f)].map((s) => ({ ...s, ...executability(s.name, s.available, input) }));
+  const all = [rolling(input, f), blueGreen(input, f), recreate(input, f)].map((s) => ({ ...s, ...executability(s.name, s.available, input) }));
   let recommended: StrategyName | null = null;
   let recommendation: string;
   const byName = (n: StrategyName) => all.find((s) => s.name === n)!;
@@ -222,7 +243,9 @@ export function executability(name: StrategyName, available: boolean, input: Str
     if (left) return no(`A ${building} deployment is still on record as ${left.role}: decommission it first (keyturn standby decommission --cluster NAME --yes), then plan again.`);
     if (c.smokeMissing?.length) return no(`Green is smoke-tested before any switch (client credentials, a password login, an admin API read): add ${c.smokeMissing.join(', ')} to the cluster file.`);
     if (!c.loadBalancer) return no("Blue/green reads the old colour's load balancer counters to tell when its last request came: add loadBalancer: { kind: haproxy, runtimeApi, backend } to the cluster.");
-    return { executable: true, executableWhy: `Ready to run: green is built with the cluster's Terraform (workspace "green"), cloned from a verified backup and proven before ${input.cluster.traffic.name} switches.` };
+    return { executable: true, executableWhy: c.standby
+      ? `Ready to run: ${building} is the standby described in the cluster file (${c.standby.nodes} hosts, its database and load balancer), cloned from a verified backup and proven before ${input.cluster.traffic.name} switches.`
+      : `Ready to run: ${building} is built with the cluster's Terraform (workspace "${building}"), cloned from a verified backup and proven before ${input.cluster.traffic.name} switches.` };
   }
   if (name === 'rolling') {
     if (!c.loadBalancer) return no('A rolling run drains each node in the load balancer: add loadBalancer: { kind: haproxy, runtimeApi, backend } to the cluster.');

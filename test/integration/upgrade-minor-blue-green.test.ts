@@ -17,24 +17,29 @@
  *    resume switches with 0 failures; blue stays as the standby and still
  *    answers directly; the switch back is the rollback, again with 0
  *    failures; decommission removes green.
- * 3. Automatic promotion, and green stopped right after the switch: the watch
+ * 3. On a standby described in the cluster file (hosts the lab's Terraform built
+ *    outside Keyturn; no terraform in the record), automatic promotion, and
+ *    green stopped right after the switch: the watch
  *    switches back to blue on its own, with the failed requests counted and
  *    bounded to the moments green was down.
  * Blue's database is never written: its changelog is the same throughout.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { colourTerraform } from '../../electron/services/colour-terraform.ts';
 import { resolve } from '../../electron/tools/dns.ts';
+import { createRedactor } from '../../electron/tools/redact.ts';
+import { applyColour, destroyColour } from '../../electron/tools/terraform-colour.ts';
 import { checkColourView } from '../../electron/tools/green-view.ts';
 import { freezeState } from '../../electron/tools/haproxy-freeze.ts';
 import { freezeMessage, freezeRetryAfterSeconds } from '../../shared/domain/write-freeze.ts';
 import { changelogState } from '../../electron/tools/postgres-changelog.ts';
 import { psqlQuery, type PgConnection } from '../../electron/tools/postgres.ts';
 import { ensureLabUp, keyturn, labSockets } from './lab-harness.ts';
-import { labVersions, rebuildLabAt, recordedVersion, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
+import { editLab, labVersions, rebuildLabAt, recordedVersion, startUpgrade, stateDirOf, waitForRun, type LabSpec } from './lab-cluster.ts';
 import { eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
 
 const lab = inject('lab');
@@ -135,7 +140,7 @@ async function stopGreen(): Promise<void> {
   }));
 }
 
-async function planBlueGreen(promote: 'manual' | 'auto', freeze?: 'on' | 'off'): Promise<string> {
+async function planBlueGreen(promote: 'manual' | 'auto', freeze?: 'on' | 'off', provision: 'terraform' | 'described' = 'terraform'): Promise<string> {
   const r = await keyturn(home, ['plan', '--cluster', 'lab', '--to', to, '--promote', promote, ...(freeze ? ['--freeze', freeze] : []), '--json'], { timeoutMs: 15 * 60_000 });
   expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
   const p = JSON.parse(r.stdout) as { runId: string; check: { exitCode: number }; strategies: { name: string; executable: boolean; steps: { kind: string; params?: Record<string, unknown> }[] }[] };
@@ -143,6 +148,7 @@ async function planBlueGreen(promote: 'manual' | 'auto', freeze?: 'on' | 'off'):
   const bg = p.strategies.find((s) => s.name === 'blue-green')!;
   expect(bg.executable).toBe(true);
   expect(bg.steps.find((s) => s.kind === 'promotion.gate')?.params?.promote).toBe(promote);
+  expect(bg.steps.find((s) => s.kind === 'green.provision')?.params?.provision).toBe(provision);
   // the lab is not production: no freeze unless asked for
   expect(bg.steps.some((s) => s.kind === 'lb.freeze')).toBe(freeze === 'on');
   return p.runId;
@@ -329,16 +335,59 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(await tokenFrom('127.0.10.100')).toBe(true);
   });
 
-  it('green stopped right after an automatic promotion: Keyturn switches back to blue on its own, the failed requests counted and bounded to green\'s outage', async () => {
-    const planId = await planBlueGreen('auto');
+  it('on a standby described in the cluster file (hosts Keyturn did not create, no Terraform in the record), green stopped right after an automatic promotion: Keyturn switches back to blue on its own, the failed requests counted and bounded to green\'s outage; the decommission stops Keycloak there and leaves the hosts', async () => {
+    // The standby exists before Keyturn looks at it: the lab's own Terraform builds green's hosts, database and load balancer, outside Keyturn.
+    const before = (JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: LabSpec }).spec;
+    const tf = await colourTerraform(before, 'build the described standby');
+    const greenHosts = { dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour: 'green', timeoutMs: 10 * 60_000 };
+    const { deployment: out } = await applyColour(greenHosts);
+    const inventory = join(home, 'standby-green-inventory.yml');
+    writeFileSync(inventory, out.ansibleInventory, { mode: 0o600 });
+    editLab(home, (spec) => {
+      spec.blueGreen = { ...spec.blueGreen, standby: { nodes: out.nodes.map((n) => ({ name: n.name, address: n.address, sshPort: n.sshPort, ...(n.keycloakHome ? { keycloakHome: n.keycloakHome } : {}) })), database: out.database, loadBalancer: out.loadBalancer, inventory, ...(out.keyPath ? { keyPath: out.keyPath } : {}) } };
+      delete spec.terraform;
+    });
+    const upgrade: { child?: ReturnType<typeof startUpgrade> } = {};
+    try {
+      await describedStandbyScenario(upgrade);
+    } finally {
+      // Best effort, and never in the way of the scenario's own error. A run the scenario left going holds the
+      // cluster's lock: stop its process, let Keyturn find it interrupted, abort it (which releases the lock).
+      if (upgrade.child && upgrade.child.exitCode === null) {
+        upgrade.child.kill('SIGKILL');
+        await upgrade.child.catch(() => undefined);
+        const left = latestRun(home, 'upgrade');
+        await keyturn(home, ['runs', 'list', '--cluster', 'lab', '--json']);
+        if (left) await keyturn(home, ['runs', 'abort', left.id]);
+      }
+      // A green the scenario left on record (building or standby) would block every later blue/green plan of the lab.
+      if ((await colours()).some((c) => c.colour === 'green')) await keyturn(home, ['standby', 'decommission', '--cluster', 'lab', '--colour', 'green', '--yes'], { timeoutMs: 10 * 60_000 });
+      try {
+        editLab(home, (spec) => {
+          if (spec.blueGreen) delete spec.blueGreen.standby;
+          if (before.terraform) spec.terraform = before.terraform;
+        });
+      } catch (err) {
+        process.stderr.write(`described standby: the cluster record was not put back: ${(err as Error).message}\n`);
+      }
+      await destroyColour(greenHosts).catch((err: unknown) => process.stderr.write(`described standby: green's hosts were not destroyed: ${(err as Error).message}\n`));
+    }
+    expect((await labSockets()).filter((s) => s.startsWith('127.0.20.'))).toEqual([]);
+  });
+
+  async function describedStandbyScenario(upgrade: { child?: ReturnType<typeof startUpgrade> }): Promise<void> {
+    // a name of its own: a lab reused for another try still holds the user an earlier try created on blue
+    const alice = `lw-alice-${Date.now().toString(36)}`;
+    const planId = await planBlueGreen('auto', undefined, 'described');
     const previous = latestRun(home, 'upgrade')?.id;
     const child = startUpgrade(home, ['--to', to, '--strategy', 'blue-green', '--plan', planId, '--yes', '--json']);
+    upgrade.child = child;
     // No freeze (the lab's default): a user created and a password set on blue after the clone point are named, with their times, before the promotion
     runId = await waitForRun(home, child, previous, (run) => stepsOf(home, run.id).some((s) => s.kind === 'backup.verify' && s.status === 'succeeded'), 40 * 60_000);
     const admin = await adminToken();
-    const created = await viaPublicName('POST', '/admin/realms/lab/users', { token: admin, json: { username: 'lw-alice', enabled: true } });
+    const created = await viaPublicName('POST', '/admin/realms/lab/users', { token: admin, json: { username: alice, enabled: true } });
     expect(created.status, created.body).toBe(201);
-    const [[aliceId]] = await psqlQuery(blueDb(), "SELECT u.id FROM user_entity u JOIN realm r ON r.id = u.realm_id WHERE r.name = 'lab' AND u.username = 'lw-alice'") as [[string]];
+    const [[aliceId]] = await psqlQuery(blueDb(), "SELECT u.id FROM user_entity u JOIN realm r ON r.id = u.realm_id WHERE r.name = 'lab' AND u.username = :'alice';\n", { vars: { alice } }) as [[string]];
     const secret = `Lw-${Date.now()}-not-to-leak`;
     const reset = await viaPublicName('PUT', `/admin/realms/lab/users/${aliceId}/reset-password`, { token: admin, json: { type: 'password', value: secret, temporary: false } });
     expect(reset.status, reset.body).toBe(204);
@@ -365,24 +414,29 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect((switchedBackAt - stoppedFrom) / 1000).toBeLessThan(30);
     const lost = eventsOfKind(home, runId, 'promotion.lost-writes')[0]!.data as { message: string; changes: { at: string; kind: string; text: string }[] };
     expect(lost.changes.map((c) => c.text.replace(/^\d\d:\d\d:\d\d UTC /, ''))).toEqual(expect.arrayContaining([
-      'user lw-alice created (realm lab)',
-      `admin create user users/lw-alice by ${creds().adminUser} (realm lab)`,
-      `admin action user users/lw-alice/reset-password by ${creds().adminUser} (realm lab)`,
+      `user ${alice} created (realm lab)`,
+      `admin create user users/${alice} by ${creds().adminUser} (realm lab)`,
+      `admin action user users/${alice}/reset-password by ${creds().adminUser} (realm lab)`,
     ]));
-    expect(lost.message).toMatch(/On blue: .*user lw-alice created \(realm lab\)/);
+    expect(lost.message).toMatch(new RegExp(`On blue: .*user ${alice} created \\(realm lab\\)`));
     expect(ledgerText()).not.toContain(secret);
     expect(`${String(r.stdout)}${String(r.stderr)}`).not.toContain(secret);
     await expectBlueUntouched();
     expect(recordedVersion(home)).toBe(from);
 
     // The way out afterwards: the rollback records blue active and green as the standby (traffic is already on blue), then the decommission removes green.
+    expect(eventsOfKind(home, runId, 'colour.provisioned')[0]!.data.message).toMatch(/^green is the standby described in the cluster file: g1 127\.0\.20\.1, g2 127\.0\.20\.2/);
     const rb = await keyturn(home, ['rollback', '--cluster', 'lab', '--confirm', '--json'], { timeoutMs: 15 * 60_000 });
     expect(rb.exitCode, rb.stderr.slice(-3000)).toBe(0);
     expect(await roles()).toEqual({ blue: `active ${from}`, green: `standby ${to}` });
+    // Hosts Keyturn did not create are not Keyturn's to destroy: the decommission stops Keycloak on them, the hosts stay
+    const green = (await colours()).find((c) => c.colour === 'green') as unknown as { deployment: { source: string } };
+    expect(green.deployment.source).toBe('described');
     const d = await keyturn(home, ['standby', 'decommission', '--cluster', 'lab', '--yes', '--json'], { timeoutMs: 15 * 60_000 });
     expect(d.exitCode, d.stderr.slice(-3000)).toBe(0);
     expect((await colours()).map((c) => c.colour)).toEqual(['blue']);
-    expect((await labSockets()).filter((s) => s.startsWith('127.0.20.'))).toEqual([]);
+    const greenLeft = (await labSockets()).filter((s) => s.startsWith('127.0.20.')).sort();
+    expect(greenLeft).toEqual(['127.0.20.1:2222', '127.0.20.100:8080', '127.0.20.2:2222', '127.0.20.50:5432'].sort());
     await expectBlueUntouched();
-  });
+  }
 });

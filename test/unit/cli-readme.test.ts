@@ -138,6 +138,8 @@ describe('a cluster file with relative paths', () => {
       nodes: [{ name: 'n1', host: 'kc1.acme.example', user: 'keycloak', keyPath: 'keys/id_ed25519' }],
       terraform: { dir: 'terraform', varFile: './terraform/prod.tfvars' },
       ansible: { inventory: 'ansible/inventory.ini', playbook: './ansible/site.yml' },
+      blueGreen: { standby: { nodes: [{ name: 'g1', address: 'kc1-green.acme.example' }], database: { address: 'db-green.acme.example', name: 'keycloak', user: 'keycloak' },
+        loadBalancer: { address: 'lb-green.acme.example', port: 443, runtimeApi: 'lb-green.acme.example:9999', backend: 'keycloak' }, inventory: 'ansible/green.ini', keyPath: 'keys/green_ed25519' } },
     });
     const f = join(repo, 'cluster.yaml');
     writeFileSync(f, stringify(spec));
@@ -145,8 +147,9 @@ describe('a cluster file with relative paths', () => {
     const add = await keyturnIn(home, ['cluster', 'add', '--file', f]);
     expect(add.exitCode, add.stderr).toBe(0);
     const d = JSON.parse((await keyturnIn(home, ['cluster', 'show', 'relative', '--json'])).stdout) as {
-      spec: { nodes: { keyPath: string }[]; terraform: { dir: string; varFile: string }; ansible: { inventory: string; playbook: string } };
+      spec: { nodes: { keyPath: string }[]; terraform: { dir: string; varFile: string }; ansible: { inventory: string; playbook: string }; blueGreen: { standby: { inventory: string; keyPath: string } } };
     };
+    expect(d.spec.blueGreen.standby).toMatchObject({ inventory: join(repo, 'ansible', 'green.ini'), keyPath: join(repo, 'keys', 'green_ed25519') });
     expect(d.spec.nodes[0]!.keyPath).toBe(join(repo, 'keys', 'id_ed25519'));
     expect(d.spec.terraform).toEqual({ dir: join(repo, 'terraform'), varFile: join(repo, 'terraform', 'prod.tfvars') });
     expect(d.spec.ansible).toMatchObject({ inventory: join(repo, 'ansible', 'inventory.ini'), playbook: join(repo, 'ansible', 'site.yml') });

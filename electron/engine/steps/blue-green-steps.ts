@@ -19,9 +19,10 @@ import { sessionPolicySchema } from '../../../shared/contract/backups.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import { listBackups } from '../../ledger/backups-repo.ts';
 import { activateColour, ensureActiveColour, liveColour, recordBuildingColour, setColourRole } from '../../ledger/colours-repo.ts';
-import { colourDatabaseOptions, colourSpec } from '../../../shared/domain/colour-spec.ts';
+import { colourDatabaseOptions, colourSpec, standbyClashes } from '../../../shared/domain/colour-spec.ts';
 import { requestControl } from '../../runs/run-control.ts';
 import { colourTerraform } from '../../services/colour-terraform.ts';
+import { stopKeycloakOnColour } from '../../services/standby-service.ts';
 import { clusterConnection } from '../../services/database-connection.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
 import { checkColourView } from '../../tools/green-view.ts';
@@ -79,32 +80,68 @@ export const backupAndVerify: StepImpl = async (ctx) => {
 };
 
 /** Host keys of the new colour's nodes: read once, right after its Terraform created them, and recorded (the run's events name every fingerprint). */
-async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: string; sshPort: number; keycloakHome?: string }[]): Promise<ColourDeployment['nodes']> {
+async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: string; sshPort: number; sshHost?: string; keycloakHome?: string }[], origin = "which this run's Terraform created"): Promise<ColourDeployment['nodes']> {
   const out: ColourDeployment['nodes'] = [];
   for (const n of nodes) {
-    const key = await scanHostKey({ host: n.address, port: n.sshPort, timeoutMs: 10_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-    ctx.rec.event('engine', 'colour.host-key', 'info', { message: `${n.name} (${n.address}:${n.sshPort}) presented ${key.algorithm} ${key.fingerprint}: pinned for this colour, which this run's Terraform created`, node: n.name, fingerprint: key.fingerprint });
+    const host = n.sshHost ?? n.address;
+    const key = await scanHostKey({ host, port: n.sshPort, timeoutMs: 10_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    ctx.rec.event('engine', 'colour.host-key', 'info', { message: `${n.name} (${host}:${n.sshPort}) presented ${key.algorithm} ${key.fingerprint}: pinned for this colour, ${origin}`, node: n.name, fingerprint: key.fingerprint });
     out.push({ ...n, hostKey: { ...key, pinnedAt: new Date().toISOString() } });
   }
   return out;
 }
 
-/** Creates the new colour with the cluster's own Terraform (workspace per colour), records it, and records the serving colour before the first switch. */
+/**
+ * The standby the cluster file describes, as the colour to build: refused
+ * when it names any host, database or load balancer of the serving colour
+ * (after a switch the file may still describe the colour that now serves).
+ */
+async function describedColour(ctx: StepContext, colour: Colour, serving: ColourDeployment): Promise<ColourDeployment> {
+  const s = ctx.cluster.spec.blueGreen?.standby;
+  if (!s) throw new KeyturnError('invalid-input', `The plan takes ${colour} from the standby described in the cluster file, but cluster '${ctx.cluster.name}' describes none (blueGreen.standby).`, 'Describe the standby again (keyturn cluster update), or plan again.');
+  const clash = standbyClashes(s, serving);
+  if (clash.length) {
+    throw new KeyturnError('invalid-input', `The standby described in the cluster file is the serving colour's own: ${clash.join(', ')}. Building ${colour} there would overwrite what serves.`,
+      `Describe the hosts ${colour} is to run on in blueGreen.standby (after a switch, the old colour's hosts once decommissioned), then plan again. Nothing was changed.`);
+  }
+  return {
+    colour,
+    source: 'described',
+    nodes: await pinNewHosts(ctx, s.nodes, 'described in the cluster file: first contact, compare it with the host\'s own key (ssh-keygen -lf)'),
+    database: s.database,
+    loadBalancer: s.loadBalancer,
+    inventory: s.inventory,
+    ...(s.keyPath ? { keyPath: s.keyPath } : {}),
+  };
+}
+
+/**
+ * Creates the new colour with the cluster's own Terraform (workspace per
+ * colour), or takes the standby the cluster file describes into use; records
+ * it, and records the serving colour before the first switch.
+ */
 export const provisionColour: StepImpl = async (ctx) => {
   const colour = colourOf(ctx, 'colour');
   const serving = colourOf(ctx, 'serving');
-  if (ctx.params.provision !== 'terraform') {
-    throw new KeyturnError('invalid-input', `This Keyturn builds ${colour} with the cluster's Terraform only; the plan asks for a described standby.`, 'Plan again with terraform: { dir } in the cluster file.');
-  }
-  const tf = await colourTerraform(ctx.cluster.spec, `build ${colour}`);
-  ctx.rec.addSecrets(...tf.secrets);
+  const provision = ctx.params.provision;
+  if (provision !== 'terraform' && provision !== 'described') throw new KeyturnError('internal', `Step parameter 'provision' is '${String(provision)}'.`, 'Abort the run and plan again.');
   const t = ctx.cluster.spec.traffic;
   if (t.kind !== 'dns') throw new KeyturnError('invalid-input', 'Blue/green switches traffic by DNS only for now.', 'Use traffic.kind dns, or the recreate strategy.');
   const before = await readTraffic(ctx.cluster.spec, { signal: ctx.signal });
   if (!before) throw new KeyturnError('not-found', `${t.name} does not resolve on ${t.server}: Keyturn cannot tell which load balancer serves now.`, 'Fix the record, then start again.');
   const publicUrl = new URL(ctx.cluster.spec.keycloak.url ?? `https://${t.name}`);
   const publicPort = Number(publicUrl.port || (publicUrl.protocol === 'http:' ? 80 : 443));
-  ensureActiveColour(ctx.deps.db, ctx.cluster.id, servingDeployment(ctx.cluster, serving, { address: before, port: publicPort }), ctx.cluster.spec.keycloak.version);
+  const servingRecord = ensureActiveColour(ctx.deps.db, ctx.cluster.id, servingDeployment(ctx.cluster, serving, { address: before, port: publicPort }), ctx.cluster.spec.keycloak.version);
+  if (provision === 'described') {
+    const taken = liveColour(ctx.deps.db, ctx.cluster.id, colour);
+    if (taken?.runId === ctx.runId) return; // resumed: taken into use already, its host keys pinned then
+    const deployment = await describedColour(ctx, colour, servingRecord.deployment);
+    recordBuildingColour(ctx.deps.db, { clusterId: ctx.cluster.id, deployment, version: param(ctx, 'to'), runId: ctx.runId, clonePoint: runBackup(ctx).createdAt });
+    ctx.rec.event('engine', 'colour.provisioned', 'info', { message: `${colour} is the standby described in the cluster file: ${deployment.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; database ${deployment.database.address}:${deployment.database.port}; load balancer ${deployment.loadBalancer.address}:${deployment.loadBalancer.port}`, colour });
+    return;
+  }
+  const tf = await colourTerraform(ctx.cluster.spec, `build ${colour}`);
+  ctx.rec.addSecrets(...tf.secrets);
   const { deployment: out } = await applyColour({ dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour, signal: ctx.signal, timeoutMs: 30 * 60_000 });
   const inventory = join(ctx.deps.home, 'colours', ctx.cluster.name, colour, 'inventory.yml');
   await mkdir(join(ctx.deps.home, 'colours', ctx.cluster.name, colour), { recursive: true, mode: 0o700 });
@@ -293,6 +330,15 @@ export const recordStandby: StepImpl = async (ctx) => {
 export const destroyColourStep: StepImpl = async (ctx) => {
   const colour = colourOf(ctx, 'destroy');
   const record = liveColour(ctx.deps.db, ctx.cluster.id, colour);
+  if (record?.deployment.source === 'described' || (!record && ctx.params.provision === 'described')) {
+    // Hosts the cluster file described are not Keyturn's to destroy: Keycloak is stopped on them.
+    if (record) {
+      const hosts = await stopKeycloakOnColour(ctx.cluster, record, ctx.signal ? { signal: ctx.signal } : {});
+      setColourRole(ctx.deps.db, record.id, 'destroyed', ctx.runId);
+      ctx.rec.event('engine', 'colour.destroyed', 'info', { message: `Keycloak stopped on ${colour}'s described standby hosts (${hosts.join(', ')}); the hosts stay`, colour });
+    }
+    return;
+  }
   const tf = await colourTerraform(ctx.cluster.spec, `destroy ${colour}`);
   ctx.rec.addSecrets(...tf.secrets);
   await destroyColour({ dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour, signal: ctx.signal, timeoutMs: 30 * 60_000 });

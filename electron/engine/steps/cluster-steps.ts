@@ -60,7 +60,10 @@ export const preflight: StepImpl = async (ctx) => {
       if (report.summary) ctx.rec.event('engine', 'preflight.lb-check', 'info', { message: report.summary });
     }
   }
-  if (ctx.params.strategy === 'blue-green') await checkColourTerraform(ctx);
+  if (ctx.params.strategy === 'blue-green') {
+    if (ctx.params.provision === 'described') checkDescribedStandby(ctx);
+    else await checkColourTerraform(ctx);
+  }
   const artifact = await ctx.deps.artifacts.ensure(param(ctx, 'to'), { signal: ctx.signal });
   ctx.rec.event('engine', 'preflight.ok', 'info', { message: `All ${cluster.spec.nodes.length} nodes reachable and ready; Keycloak ${artifact.version} verified (sha256 ${artifact.sha256.slice(0, 12)}…)` });
 };
@@ -79,6 +82,18 @@ async function checkColourTerraform(ctx: Parameters<StepImpl>[0]): Promise<void>
   const program = await findExecutable('terraform', ['/usr/local/bin']);
   if (!program) throw new KeyturnError('tool-missing', 'terraform is not installed on this machine: blue/green builds the new colour with it.', 'Install Terraform (keyturn toolchain lists what is missing), then start again.');
   ctx.rec.event('engine', 'preflight.terraform', 'info', { message: `Terraform ready for the new colour: ${program}, module in ${tf.dir}${Object.keys(tf.secretVars).length ? `, ${Object.keys(tf.secretVars).length} secret variable(s) resolved` : ''}` });
+}
+
+/**
+ * A described standby must still be in the cluster file, with its inventory,
+ * before the backup is taken; the hosts themselves are reached (and their
+ * keys pinned) when the standby is taken into use.
+ */
+function checkDescribedStandby(ctx: Parameters<StepImpl>[0]): void {
+  const s = ctx.cluster.spec.blueGreen?.standby;
+  if (!s) throw new KeyturnError('invalid-input', `The plan takes the new colour from the standby described in the cluster file, but cluster '${ctx.cluster.name}' describes none (blueGreen.standby).`, 'Describe the standby again (keyturn cluster update), or plan again. Nothing was changed.');
+  if (!existsSync(s.inventory)) throw new KeyturnError('invalid-input', `blueGreen.standby.inventory ${s.inventory} of cluster '${ctx.cluster.name}' does not exist.`, 'Point it at the Ansible inventory of the standby hosts, then start again. Nothing was changed.');
+  ctx.rec.event('engine', 'preflight.standby', 'info', { message: `Described standby ready: ${s.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; database ${s.database.address}:${s.database.port}/${s.database.name}; load balancer ${s.loadBalancer.address}:${s.loadBalancer.port}; inventory ${s.inventory}` });
 }
 
 /**
