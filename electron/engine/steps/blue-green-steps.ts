@@ -79,7 +79,11 @@ export const backupAndVerify: StepImpl = async (ctx) => {
   ctx.rec.event('engine', 'backup.clone-point', 'info', { message: `Backup ${b.id.slice(0, 8)} verified by a restore (${verified.lastVerification?.realms ?? '?'} realms, ${verified.lastVerification?.changelogRows ?? '?'} change sets); clone point ${b.createdAt}${walLsn ? ` (WAL ${walLsn})` : ''}`, backupId: b.id, clonePoint: b.createdAt, walLsn });
 };
 
-/** Host keys of the new colour's nodes: read once, right after its Terraform created them, and recorded (the run's events name every fingerprint). */
+/**
+ * Host keys of the new colour's nodes: read once, right after its Terraform
+ * created them or on first contact with a described standby, and recorded
+ * (the run's events name every fingerprint, and where the host came from).
+ */
 async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: string; sshPort: number; sshHost?: string; keycloakHome?: string }[], origin = "which this run's Terraform created"): Promise<ColourDeployment['nodes']> {
   const out: ColourDeployment['nodes'] = [];
   for (const n of nodes) {
