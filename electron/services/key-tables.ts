@@ -60,7 +60,7 @@ const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
  */
 export function compareKeyTables(backup: KeyTableCounts | null | undefined, live: KeyTableCounts): LostWriteItem {
   if (!backup) {
-    return { kind: 'tables', count: null, text: 'Key tables were not compared: the backup\'s verification recorded no row counts. Verify it again (keyturn backup verify) to compare them.' };
+    return { kind: 'tables', count: null, text: 'Key tables were not compared: the backup\'s verification recorded no row counts. Verify it again (keyturn backup verify ID, with the id from keyturn backup list) to compare them.' };
   }
   const moved = keyTables
     .filter(([t]) => t in backup && t in live && backup[t] !== live[t])
