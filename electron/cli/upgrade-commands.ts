@@ -8,7 +8,8 @@ import { KeyturnError, toErrorShape, type KeyturnErrorShape } from '../../shared
 import type { RunOutcome } from '../engine/executor.ts';
 import { summarize } from '../../shared/domain/probe-stats.ts';
 import { listProbeSamples } from '../ledger/probe-samples-repo.ts';
-import { getRun, runStates } from '../ledger/runs-repo.ts';
+import { runStates } from '../ledger/runs-repo.ts';
+import { invoke } from '../registry/dispatch.ts';
 import { measureDowntime } from '../engine/downtime.ts';
 import { strategyRefusal } from '../engine/upgrade-service.ts';
 import type { CliContext, CliScope } from './context.ts';
@@ -46,7 +47,8 @@ async function follow(scope: CliScope, ctx: CliContext, start: () => Promise<{ r
   } finally {
     stop();
   }
-  const result = getRun(scope.services.db, runId);
+  // The run as runs show --json gives it: with its data safety (clone point, window, lost writes) when it moved data across a copy.
+  const result = await invoke(scope.handlers, 'runs:get', { id: runId });
   const samples = listProbeSamples(scope.services.db, runId);
   const probe = samples.length ? summarize(samples) : null;
   const error = failure ?? result.run.error ?? null;

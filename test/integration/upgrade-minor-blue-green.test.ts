@@ -241,6 +241,11 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     const paused = await keyturn(home, ['upgrade', '--cluster', 'lab', '--to', to, '--strategy', 'blue-green', '--plan', planId, '--yes', '--json'], { timeoutMs: 40 * 60_000 });
     expect(paused.exitCode, paused.stderr.slice(-4000)).toBe(8);
     runId = latestRun(home, 'upgrade')!.id;
+    // upgrade --json carries what runs show --json does: the clone point, the open window, the freeze, what the gate counted
+    const doc = JSON.parse(paused.stdout) as { run: { id: string }; dataSafety: { clonePoint: string; switchedAt: string | null; windowMs: number; freeze: { on: boolean }; lostWrites: { counted: boolean } } };
+    expect(doc.run.id).toBe(runId);
+    expect(doc.dataSafety).toMatchObject({ switchedAt: null, freeze: { on: true }, lostWrites: { counted: true } });
+    expect(doc.dataSafety.windowMs).toBeGreaterThan(0);
     expect(runStatus(home, runId)).toBe('paused');
     expect(stepsOf(home, runId).filter((s) => s.status === 'succeeded').map((s) => s.kind).pop()).toBe('promotion.gate');
     const view = await checkColourView(greenDb(), [{ name: 'g1', address: '127.0.20.1', managementPort: 9000 }, { name: 'g2', address: '127.0.20.2', managementPort: 9000 }]);

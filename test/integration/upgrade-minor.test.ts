@@ -259,6 +259,8 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     const r = await keyturn(home, ['rollback', '--cluster', 'lab', '--confirm', '--json'], { timeoutMs: 40 * 60_000 });
     expect(r.exitCode, r.stderr.slice(-4000)).toBe(0);
     const rollbackId = latestRun(home, 'rollback')!.id;
+    // rollback --json carries the restore's data safety as runs show --json does
+    expect((JSON.parse(r.stdout) as { dataSafety: { windowMs: number; lostWrites: { lines?: string[] } } }).dataSafety.lostWrites.lines?.join('\n')).toContain(username);
     expect(stepsOf(home, rollbackId).every((s) => s.status === 'succeeded')).toBe(true);
     expect(await labVersions(home)).toEqual({ n1: from, n2: from });
     expect((await labNodes(home)).every((n) => n.ready)).toBe(true);
