@@ -37,6 +37,7 @@ import { pointTraffic, readTraffic, switchedAtOf } from '../traffic-switch.ts';
 import { watchAfterSwitch } from '../traffic-watch.ts';
 import { targetOptionsOf } from './install-options.ts';
 import { installNode, waitNodeReady } from './node-steps.ts';
+import { runBackupTaken } from './cluster-steps.ts';
 import { prepareCluster } from './prepare-steps.ts';
 import { recordFreezeHolds } from './freeze-steps.ts';
 
@@ -69,14 +70,9 @@ function runBackup(ctx: StepContext) {
 
 /** A fresh backup of the serving colour, proven by a restore into a scratch database; its time is the clone point. */
 export const backupAndVerify: StepImpl = async (ctx) => {
-  const existing = listBackups(ctx.deps.db, ctx.cluster.id).find((x) => x.runId === ctx.runId);
-  const b = existing ?? (await ctx.deps.backups.create(ctx.cluster.name, { runId: ctx.runId, signal: ctx.signal }));
-  const verified = b.verifiedAt ? b : await ctx.deps.backups.verify(b.id, { signal: ctx.signal });
-  if (!verified.verifiedAt) {
-    throw new KeyturnError('artifact-failed', `Backup ${b.id} did not restore: ${verified.lastVerification?.error ?? 'see the verification'}.`, 'Nothing was built yet. Fix the database or the backup location, then start again.');
-  }
+  const b = await runBackupTaken(ctx, true, 'Nothing was built yet.');
   const walLsn = b.database?.walLsn ?? null;
-  ctx.rec.event('engine', 'backup.clone-point', 'info', { message: `Backup ${b.id.slice(0, 8)} verified by a restore (${verified.lastVerification?.realms ?? '?'} realms, ${verified.lastVerification?.changelogRows ?? '?'} change sets); clone point ${b.createdAt}${walLsn ? ` (WAL ${walLsn})` : ''}`, backupId: b.id, clonePoint: b.createdAt, walLsn });
+  ctx.rec.event('engine', 'backup.clone-point', 'info', { message: `Backup ${b.id.slice(0, 8)} verified by a restore (${b.lastVerification?.realms ?? '?'} realms, ${b.lastVerification?.changelogRows ?? '?'} change sets); clone point ${b.createdAt}${walLsn ? ` (WAL ${walLsn})` : ''}`, backupId: b.id, clonePoint: b.createdAt, walLsn });
 };
 
 /**

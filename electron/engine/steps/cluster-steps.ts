@@ -4,7 +4,7 @@
  * verification that records the new version.
  */
 import { existsSync } from 'node:fs';
-import { clusterSpecSchema } from '../../../shared/contract/index.ts';
+import { clusterSpecSchema, type Backup } from '../../../shared/contract/index.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import { updateCluster } from '../../ledger/clusters-repo.ts';
 import { listBackups } from '../../ledger/backups-repo.ts';
@@ -122,22 +122,30 @@ async function checkProbeClient(ctx: Parameters<StepImpl>[0]): Promise<void> {
 }
 
 /**
+ * This run's backup: the dump it already took (a resumed run), else a new
+ * one; with `verify`, proven by a restore into a scratch database (once).
+ * Recreate's backup step and blue/green's clone point both go through here.
+ */
+export async function runBackupTaken(ctx: Parameters<StepImpl>[0], verify: boolean, nothingDone: string): Promise<Backup> {
+  const existing = listBackups(ctx.deps.db, ctx.cluster.id).find((x) => x.runId === ctx.runId);
+  const b = existing ?? (await ctx.deps.backups.create(ctx.cluster.name, { runId: ctx.runId, signal: ctx.signal }));
+  if (!existing) ctx.rec.event('engine', 'backup.created', 'info', { message: `Backup ${b.id}: ${b.size} bytes, sha256 ${b.sha256.slice(0, 12)}…`, backupId: b.id, changelogRows: b.changelog?.count ?? null });
+  if (!verify || b.verifiedAt) return b;
+  const v = await ctx.deps.backups.verify(b.id, { signal: ctx.signal });
+  if (!v.verifiedAt) throw new KeyturnError('artifact-failed', `Backup ${b.id} did not restore: ${v.lastVerification?.error ?? 'see the verification'}.`, `${nothingDone} Fix the database or the backup location, then start again.`);
+  return v;
+}
+
+/**
  * pg_dump before any change; a failed backup stops the run here. With
  * `verifyBackup` (recreate: the backup is its way back from the migration)
  * the dump is also restored into a scratch database and counted, so a
  * restore rollback relies on a proven dump and knows its key-table counts.
- * A resumed run reuses the dump it already took.
  */
 export const backup: StepImpl = async (ctx) => {
-  const existing = listBackups(ctx.deps.db, ctx.cluster.id).find((x) => x.runId === ctx.runId);
-  const b = existing ?? (await ctx.deps.backups.create(ctx.cluster.name, { runId: ctx.runId, signal: ctx.signal }));
-  if (!existing) ctx.rec.event('engine', 'backup.created', 'info', { message: `Backup ${b.id}: ${b.size} bytes, sha256 ${b.sha256.slice(0, 12)}…`, backupId: b.id, changelogRows: b.changelog?.count ?? null });
-  if (ctx.params.verifyBackup !== true || b.verifiedAt) return;
-  const v = await ctx.deps.backups.verify(b.id, { signal: ctx.signal });
-  if (!v.verifiedAt) {
-    throw new KeyturnError('artifact-failed', `Backup ${b.id} did not restore: ${v.lastVerification?.error ?? 'see the verification'}.`, 'Nothing was changed on the cluster. Fix the database or the backup location, then start again: without a proven backup there is no way back from the migration.');
-  }
-  ctx.rec.event('engine', 'backup.verified', 'info', { message: `Backup ${b.id.slice(0, 8)} verified by a restore into a scratch database (${v.lastVerification?.realms ?? '?'} realms, ${v.lastVerification?.changelogRows ?? '?'} change sets)`, backupId: b.id });
+  const verify = ctx.params.verifyBackup === true;
+  const b = await runBackupTaken(ctx, verify, 'Nothing was changed on the cluster: without a proven backup there is no way back from the migration.');
+  if (verify) ctx.rec.event('engine', 'backup.verified', 'info', { message: `Backup ${b.id.slice(0, 8)} verified by a restore into a scratch database (${b.lastVerification?.realms ?? '?'} realms, ${b.lastVerification?.changelogRows ?? '?'} change sets)`, backupId: b.id });
 };
 
 /** Every node on the target version, ready, one cluster; then the ledger records the new version. */
