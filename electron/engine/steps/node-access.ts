@@ -49,3 +49,48 @@ export async function installedVersion(cluster: ClusterDetail, node: NodeSpec, s
     await session.close();
   }
 }
+
+/**
+ * Finds a process started from `$1` (the node's keycloakHome, symlinks
+ * resolved on both sides): kc.sh starts the JVM with `-Dkc.home.dir=<its
+ * home>`. Matching on the home, not on "java", keeps the answer to this
+ * node's Keycloak when several share one kernel (a lab, a shared host).
+ * Prints `running <pid>`, `gone`, or `unknown` when /proc can't be read.
+ */
+const KEYCLOAK_PROCESS_SCRIPT = [
+  'home=$(readlink -f -- "$1") || { echo unknown; exit 0; }',
+  '[ -r /proc/self/cmdline ] || { echo unknown; exit 0; }',
+  'for d in /proc/[0-9]*; do',
+  '  h=$(tr "\\000" "\\n" <"$d/cmdline" 2>/dev/null | sed -n "s/^-Dkc\\.home\\.dir=//p" | head -n 1)',
+  '  [ -n "$h" ] || continue',
+  '  [ "$(readlink -f -- "$h" 2>/dev/null)" = "$home" ] && { echo "running ${d#/proc/}"; exit 0; }',
+  'done',
+  'echo gone',
+].join('\n');
+
+/** Whether the node's Keycloak process exists ('unknown' when the node can't tell us, or can't be reached). */
+export type KeycloakProcess = { state: 'running'; pid: number } | { state: 'gone' } | { state: 'unknown'; why: string };
+
+/**
+ * Whether a Keycloak started from the node's keycloakHome is running, read
+ * over SSH. Lets a wait for /health/ready stop as soon as the process has
+ * died (a port taken, a bad option) instead of waiting out its deadline
+ * while the cluster sits in maintenance. Never throws: a node that can't be
+ * asked is 'unknown', and the caller keeps waiting as it would without this.
+ */
+export async function keycloakProcess(cluster: ClusterDetail, node: NodeSpec, signal?: AbortSignal): Promise<KeycloakProcess> {
+  let session;
+  try {
+    session = await openNode(cluster, node, signal);
+    const r = await session.exec(['sh', '-c', KEYCLOAK_PROCESS_SCRIPT, 'keycloak-process', node.keycloakHome], { timeoutMs: 15_000 });
+    const out = r.stdout.trim();
+    const running = /^running (\d+)$/.exec(out);
+    if (running) return { state: 'running', pid: Number(running[1]) };
+    if (out === 'gone') return { state: 'gone' };
+    return { state: 'unknown', why: out || `exit ${r.exitCode}` };
+  } catch (err) {
+    return { state: 'unknown', why: err instanceof Error ? err.message : String(err) };
+  } finally {
+    await session?.close().catch(() => undefined);
+  }
+}

@@ -8,11 +8,11 @@
 import { KeyturnError } from '../../../shared/errors.ts';
 import { runPlaybook } from '../../tools/ansible.ts';
 import { drainServer, enableServer, showServers, waitForNoSessions } from '../../tools/haproxy.ts';
-import { clusterSize, waitForReady } from '../../tools/health.ts';
+import { clusterSize, waitForReady, type HealthResult } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
 import { recordAnsibleEvent } from '../../runs/ansible-events.ts';
 import { prepareInstall } from './install-options.ts';
-import { pinnedHostKeys } from './node-access.ts';
+import { keycloakProcess, pinnedHostKeys } from './node-access.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
 import { assertSchemaAllows } from '../../services/schema-guard.ts';
 import type { ProbeSample } from '../../ledger/probe-samples-repo.ts';
@@ -94,11 +94,50 @@ export const installNode: StepImpl = async (ctx) => {
   });
 };
 
-/** Waits for /health/ready on the node's management port. */
+/** How long a node may take to become ready (a first start runs the schema migration). */
+const READY_TIMEOUT_MS = 300_000;
+/** How often, while waiting, the node is asked over SSH whether its Keycloak process still exists. */
+const PROCESS_CHECK_MS = 5000;
+
+/**
+ * Waits for /health/ready on the node's management port, and meanwhile asks
+ * the node every few seconds whether its Keycloak process still exists. A
+ * process that died (a port taken, an option it refuses) fails the step at
+ * once instead of after the whole deadline: in a recreate the cluster sits in
+ * maintenance while this waits. Dead means two checks in a row find no
+ * process started from keycloakHome while nothing answers on the management
+ * port, so a node Keyturn can't inspect (no /proc, SSH down) only waits.
+ */
 export const waitNodeReady: StepImpl = async (ctx) => {
   const node = requireNode(ctx);
   ctx.nodeState(node.name, 'starting', 'Waiting for /health/ready');
-  await waitForReady({ address: nodeAddress(node), managementPort: node.managementPort, timeoutMs: 300_000, intervalMs: 1000, signal: ctx.signal });
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  if (ctx.signal.aborted) stop.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let last: HealthResult | null = null;
+  const ready = waitForReady({ address: nodeAddress(node), managementPort: node.managementPort, timeoutMs: READY_TIMEOUT_MS, intervalMs: 1000, signal: stop.signal, onPoll: (r) => { last = r; } });
+  const watch = (async (): Promise<never> => {
+    let goneInARow = 0;
+    for (;;) {
+      await sleep(PROCESS_CHECK_MS, stop.signal);
+      const proc = await keycloakProcess(ctx.cluster, node, stop.signal);
+      goneInARow = proc.state === 'gone' && (last as HealthResult | null)?.status === 'unreachable' ? goneInARow + 1 : 0;
+      if (goneInARow >= 2) {
+        throw new KeyturnError('tool-failed', `Keycloak on ${node.name} is not running: no process started from ${node.keycloakHome} exists and nothing answers on its management port ${node.managementPort}. It stopped before it was ready.`,
+          `Look at the Keycloak log on ${node.name} for why it exited (a port already in use, a refused option, a failed migration), fix that, then resume the run or take the rollback it offers.`);
+      }
+    }
+  })();
+  try {
+    await Promise.race([ready, watch]);
+  } finally {
+    stop.abort();
+    ctx.signal.removeEventListener('abort', onAbort);
+    // the loser ends on the abort above; its rejection is not this step's answer
+    ready.catch(() => undefined);
+    watch.catch(() => undefined);
+  }
   ctx.nodeState(node.name, 'ready', `${node.name} is ready`);
 };
 
