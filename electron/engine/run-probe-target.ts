@@ -1,6 +1,7 @@
 /**
  * Where and how a run's prober (and the preflight's probe check) asks a
- * cluster for tokens: its public name resolved by its DNS server, with the
+ * cluster for tokens: its public name resolved by its DNS server (the one
+ * RFC 2136 updates go to, or a front HAProxy cluster's traffic.resolver), with the
  * probe client. One place, so the preflight checks exactly what the prober
  * will measure.
  */
@@ -13,8 +14,9 @@ export type RunProbeTarget = { target: ProbeTarget; ratePerSecond: number } | { 
 /** The probe target of a cluster, or why it has none. Resolves the client secret now; the caller redacts it. */
 export async function runProbeTarget(clusterName: string, spec: ClusterSpec, addSecret: (s: string) => void): Promise<RunProbeTarget> {
   if (!spec.probe) return { disabled: 'No probe client configured for this cluster: availability is not measured during this run.' };
-  const dns = spec.traffic.kind === 'dns' ? { server: spec.traffic.server, port: spec.traffic.port } : null;
-  if (!dns) return { disabled: 'The prober resolves through the cluster DNS server; this cluster switches traffic with HAProxy only.' };
+  const t = spec.traffic;
+  const dns = t.kind === 'dns' ? { server: t.server, port: t.port } : t.resolver ?? null;
+  if (!dns) return { disabled: `The prober resolves ${t.name} as clients do, through the DNS server that answers for it: add traffic.resolver: { server, port } to the cluster to measure availability.` };
   const secret = await resolveSecretRef(spec.probe.clientSecretRef, `The probe client secret of cluster '${clusterName}'`);
   addSecret(secret);
   const url = spec.keycloak.url ?? `http://${spec.traffic.name}`;

@@ -11,7 +11,7 @@ import { KeyturnError } from '../../shared/errors.ts';
 import { freePort, makeTempDir, type Daemon } from '../tools/test-support/daemon.ts';
 import { runHaproxyConfig } from '../tools/test-support/haproxy.ts';
 import { startNamed, type TestNamed } from '../tools/test-support/named.ts';
-import { parseTsigKey, pointTraffic, readTraffic } from './traffic-switch.ts';
+import { colourAt, colourTarget, parseTsigKey, pointTraffic, readTraffic } from './traffic-switch.ts';
 
 const FRONT = '127.0.36.21';
 let named: TestNamed;
@@ -41,6 +41,8 @@ beforeAll(async () => {
     'frontend fe', `  bind ${FRONT}:${port}`, `  use_backend %[req.hdr(host),lower,map(${mapFile},blue)]`,
     'backend blue', '  server b1 127.0.36.32:8080',
     'backend green', '  server g1 127.0.36.33:8080',
+    // checked, and nothing listens there: HAProxy sees it DOWN
+    'backend amber', '  server a1 127.0.36.34:8080 check inter 200ms fall 1',
     '',
   ].join('\n'), { address: FRONT, port, socketPath: api });
 });
@@ -113,6 +115,26 @@ describe('HAProxy traffic (one map entry)', () => {
     const err = await keyturnError(pointTraffic(front({ map: undefined }), { kind: 'haproxy', backend: 'green' }));
     expect(err.message).toMatch(/traffic\.map/);
     expect(err.hint).toMatch(/use_backend/);
+  });
+
+  it('refuses a backend its own check sees DOWN, and one that does not send to the colour\'s load balancer, moving nothing', async () => {
+    const down = await keyturnError(pointTraffic(front(), { kind: 'haproxy', backend: 'amber' }));
+    expect(down.message).toMatch(/does not see backend 'amber' UP \(a1 DOWN/);
+    expect(down.hint).toMatch(/No traffic was moved/);
+    const elsewhere = await keyturnError(pointTraffic(front(), { kind: 'haproxy', backend: 'green', via: { address: '127.0.36.40', port: 8080 } }));
+    expect(elsewhere.message).toBe("The front HAProxy's backend 'green' does not send to 127.0.36.40:8080, the load balancer of the colour it is to reach (it sends to 127.0.36.33:8080).");
+    expect(await readTraffic(front())).toBe('blue');
+    expect(await pointTraffic(front(), { kind: 'haproxy', backend: 'green', via: { address: '127.0.36.33', port: 8080 } })).toMatchObject({ now: 'green', changed: true });
+    expect(await pointTraffic(front(), { kind: 'haproxy', backend: 'blue' })).toMatchObject({ now: 'blue' });
+  });
+
+  it("names each colour's target and tells which colour the map points at", () => {
+    const spec = front({ backends: { blue: 'blue', green: 'green' } });
+    const colour = (c: 'blue' | 'green', address: string) => ({ colour: c, deployment: { loadBalancer: { address, port: 8080 } } }) as unknown as Parameters<typeof colourTarget>[1];
+    expect(colourTarget(spec, colour('green', '127.0.36.33'))).toEqual({ kind: 'haproxy', backend: 'green', via: { address: '127.0.36.33', port: 8080 } });
+    expect(colourAt(spec, 'green', [colour('blue', '127.0.36.32'), colour('green', '127.0.36.33')])?.colour).toBe('green');
+    expect(colourAt(spec, 'amber', [colour('blue', '127.0.36.32')])).toBeNull();
+    expect(() => colourTarget(front(), colour('green', '127.0.36.33'))).toThrow(/traffic\.backends/);
   });
 
   it('refuses a backend HAProxy does not have before changing anything', async () => {

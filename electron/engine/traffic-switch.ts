@@ -11,16 +11,67 @@
  * it is; a key held in an environment variable is parsed and written to a
  * private temp file by the dns tool), never logged.
  */
+import { isIP } from 'node:net';
 import type { ClusterSpec } from '../../shared/contract/index.ts';
+import type { ColourRecord } from '../../shared/contract/colours.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import type { Ledger } from '../ledger/open-ledger.ts';
 import { lastEventOfKind } from '../ledger/runs-repo.ts';
 import { resolve, tsigAlgorithms, updateRecord, type TsigAlgorithm, type TsigKey } from '../tools/dns.ts';
 import { readMapEntry, switchMapEntry } from '../tools/haproxy-switch.ts';
+import { showServers } from '../tools/haproxy.ts';
 import { resolveSecretRef } from '../services/secret-refs.ts';
 
-/** What traffic should reach: the colour's load balancer address (DNS), or its backend on the front HAProxy. */
-export type TrafficTarget = { kind: 'dns'; address: string } | { kind: 'haproxy'; backend: string };
+/**
+ * What traffic should reach: the colour's load balancer address (DNS), or
+ * its backend on the front HAProxy. `via` is the colour's own load balancer:
+ * the front's backend must send to it (and see it UP) before any request is
+ * moved there.
+ */
+export type TrafficTarget = { kind: 'dns'; address: string } | { kind: 'haproxy'; backend: string; via?: { address: string; port: number } };
+
+/** Where traffic goes to reach a colour: its load balancer's address by DNS, or its backend on the front HAProxy. */
+export function colourTarget(spec: ClusterSpec, colour: Pick<ColourRecord, 'colour' | 'deployment'>): TrafficTarget {
+  const t = spec.traffic;
+  const lb = colour.deployment.loadBalancer;
+  if (t.kind === 'dns') return { kind: 'dns', address: lb.address };
+  return { kind: 'haproxy', backend: backendsOf(t)[colour.colour], via: { address: lb.address, port: lb.port } };
+}
+
+/** The colour `points` (what readTraffic answered) reaches, among `colours`, or null. */
+export function colourAt<C extends Pick<ColourRecord, 'colour' | 'deployment'>>(spec: ClusterSpec, points: string | null, colours: readonly C[]): C | null {
+  if (points === null) return null;
+  const t = spec.traffic;
+  return colours.find((c) => (t.kind === 'dns' ? c.deployment.loadBalancer.address === points : t.backends?.[c.colour] === points)) ?? null;
+}
+
+function backendsOf(t: HaproxyTraffic): NonNullable<HaproxyTraffic['backends']> {
+  if (!t.backends) {
+    throw new KeyturnError('invalid-input', 'traffic.kind haproxy needs traffic.backends to switch colours.', "Set traffic.backends: { blue, green } to the front's backend of each colour (each sending to that colour's load balancer).");
+  }
+  return t.backends;
+}
+
+/**
+ * Refuses to move traffic to a front backend that would fail it: the
+ * backend must have a server HAProxy's own check sees UP, and, when the
+ * colour's load balancer is given by address, a server that is that load
+ * balancer (a front still pointing at last year's green would send clients
+ * to whatever answers there).
+ */
+async function assertFrontServes(t: HaproxyTraffic, target: Extract<TrafficTarget, { kind: 'haproxy' }>, opts: { signal?: AbortSignal }): Promise<void> {
+  const servers = await showServers(t.runtimeApi, target.backend, opts.signal ? { signal: opts.signal } : {});
+  const via = target.via;
+  const theLb = via && isIP(via.address) ? servers.filter((s) => s.address === via.address && s.port === via.port) : servers;
+  if (via && isIP(via.address) && theLb.length === 0) {
+    throw new KeyturnError('invalid-input', `The front HAProxy's backend '${target.backend}' does not send to ${via.address}:${via.port}, the load balancer of the colour it is to reach (it sends to ${servers.map((s) => `${s.address}:${s.port}`).join(', ') || 'no server'}).`,
+      `Point a server of backend '${target.backend}' at ${via.address}:${via.port} in the front's haproxy.cfg and reload it, then resume. No traffic was moved.`);
+  }
+  if (!theLb.some((s) => (s.status.startsWith('UP') || s.status === 'no check') && s.adminState === 'ready')) {
+    throw new KeyturnError('tool-failed', `The front HAProxy does not see backend '${target.backend}' UP (${theLb.map((s) => `${s.name} ${s.status}${s.lastCheck ? `, ${s.lastCheck}` : ''}`).join('; ') || 'no server'}): switching now would fail requests.`,
+      `Check that the colour's load balancer answers the front's health check, then resume. No traffic was moved.`);
+  }
+}
 
 /** What a switch did, read back from the DNS server or HAProxy afterwards. */
 export interface TrafficSwitchResult {
@@ -108,6 +159,8 @@ export async function pointTraffic(spec: ClusterSpec, target: TrafficTarget, opt
     return { previous, now, changed: previous !== target.address, at: new Date().toISOString(), ttlSeconds: t.ttl };
   }
   if (t.kind === 'haproxy' && target.kind === 'haproxy') {
+    const current = await readTraffic(spec, opts);
+    if (current !== target.backend) await assertFrontServes(t, target, opts);
     const r = await switchMapEntry(t.runtimeApi, { map: mapOf(t), host: t.name.toLowerCase(), backend: target.backend }, opts.signal ? { signal: opts.signal } : {});
     return { previous: r.previous, now: r.backend, changed: r.changed, at: new Date().toISOString(), ttlSeconds: null };
   }

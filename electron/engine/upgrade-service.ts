@@ -19,7 +19,7 @@ import { attachRun, beginRun } from '../runs/run-recorder.ts';
 import { isOwnerAlive } from '../runs/process-owner.ts';
 import { installedVersion } from './steps/node-access.ts';
 import { listColours } from '../ledger/colours-repo.ts';
-import { readTraffic } from './traffic-switch.ts';
+import { colourAt, readTraffic } from './traffic-switch.ts';
 
 const strategyLabel: Record<ExecutableStrategy, string> = { rolling: 'Rolling', recreate: 'Recreate', 'blue-green': 'Blue/green' };
 
@@ -61,7 +61,7 @@ export function strategyRefusal(plan: Plan, name: string): KeyturnError {
 async function reconcileColours(deps: EngineDeps, detail: ClusterDetail, rec: ReturnType<typeof attachRun>): Promise<void> {
   const colours = listColours(deps.db, detail.id);
   const points = await readTraffic(detail.spec).catch(() => null);
-  const at = colours.find((c) => c.deployment.loadBalancer.address === points);
+  const at = colourAt(detail.spec, points, colours);
   rec.event('engine', 'reconcile.traffic', 'info', {
     message: `${detail.spec.traffic.name} points at ${points ?? 'nothing Keyturn can read'}${at ? ` (${at.colour}'s load balancer)` : ''}; colours: ${colours.map((c) => `${c.colour} ${c.role} ${c.version}`).join(', ') || 'none recorded'}`,
     points, colour: at?.colour ?? null,

@@ -89,6 +89,7 @@ function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCl
     warmup: detail.spec.probe !== undefined,
     options: toOptions,
     environment: detail.spec.environment,
+    ...(t.kind === 'haproxy' ? { frontMissing: [...(t.map ? [] : ['map: <the map file haproxy.cfg routes the host with>']), ...(t.backends ? [] : ['backends: { blue, green }'])] } : {}),
     smokeMissing: [
       ...(detail.spec.probe ? [] : ['probe: { realm, clientId, clientSecretRef }']),
       ...(detail.spec.smoke?.user ? [] : ['smoke: { user: { username, passwordRef } }']),

@@ -65,6 +65,8 @@ export const databaseSpecSchema = z.strictObject({
 /** An ACL file as haproxy.cfg references it: an absolute path HAProxy's runtime API can be given (no spaces, no `;`). */
 export const freezeAclFileSchema = z.string().min(2).max(4000).regex(/^\/[A-Za-z0-9_./-]+$/, 'must be the ACL file exactly as haproxy.cfg names it after path_reg -f (an absolute path of letters, digits, ".", "_", "/" and "-")');
 
+const backendNameSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an HAProxy backend name');
+
 export const trafficSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('dns'),
@@ -85,6 +87,14 @@ export const trafficSpecSchema = z.discriminatedUnion('kind', [
     backend: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an HAProxy backend name'),
     /** The map haproxy.cfg routes the host name with (`use_backend %[req.hdr(host),lower,map(<file>,<default>)]`): a blue/green switch changes its entry. */
     map: z.string().min(1).max(4000).regex(/^(#\d{1,9}|\/[A-Za-z0-9_./-]+)$/, 'must be the map file as haproxy.cfg names it (an absolute path) or #<id>').optional(),
+    /**
+     * Blue/green: the front's backend of each colour, each sending to that
+     * colour's own load balancer. The switch changes the map entry of `name`
+     * from one to the other.
+     */
+    backends: z.strictObject({ blue: backendNameSchema, green: backendNameSchema }).refine((b) => b.blue !== b.green, 'blue and green must be two backends').optional(),
+    /** The DNS server that answers for `name` (the prober resolves the public name through it, as clients do). */
+    resolver: z.strictObject({ server: hostSchema, port: portSchema.default(53) }).optional(),
   }),
 ]);
 

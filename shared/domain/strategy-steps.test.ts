@@ -228,8 +228,11 @@ describe('blue/green is executable where the cluster has what its steps need', (
     expect(isBlueGreenKind('node.install')).toBe(false);
   });
 
-  it('refuses a HAProxy traffic switch and a cluster without a load balancer or Ansible, saying what to add', () => {
-    expect(bgOf({ traffic: { kind: 'haproxy', name: 'sso.example' } })).toMatchObject({ available: true, executable: false, executableWhy: expect.stringMatching(/RFC 2136 DNS update today/) });
+  it('refuses a front HAProxy switch without its map or colour backends, and a cluster without a load balancer or Ansible, saying what to add', () => {
+    expect(bgOf({ traffic: { kind: 'haproxy', name: 'sso.example' }, frontMissing: ['map: <the map file haproxy.cfg routes the host with>'] })).toMatchObject({ available: true, executable: false, executableWhy: expect.stringMatching(/add map: <the map file/) });
+    const front = bgOf({ traffic: { kind: 'haproxy', name: 'sso.example' }, frontMissing: [] });
+    expect(front).toMatchObject({ available: true, executable: true });
+    expect(front.steps.find((s) => s.kind === 'traffic.switch')!.title).toBe("Switch sso.example to green's backend in one atomic change (front HAProxy runtime API)");
     expect(bgOf({ loadBalancer: false })).toMatchObject({ executable: false, executableWhy: expect.stringMatching(/add loadBalancer/) });
     expect(bgOf({ ansible: false })).toMatchObject({ executable: false, executableWhy: expect.stringMatching(/no Ansible inventory/) });
     expect(bgOf({ terraform: false })).toMatchObject({ available: false, executable: false });

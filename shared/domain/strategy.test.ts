@@ -114,9 +114,12 @@ describe('planStrategies', () => {
     expect(rc.downtime.text).toMatch(/6 recorded node restarts: 4 s stop \+ 50 s start to ready/);
   });
 
-  it('says why a strategy cannot run: blue/green without a DNS switch, rolling without a load balancer, recreate without a stop playbook', () => {
+  it('says why a strategy cannot run: blue/green on a front HAProxy without its colour backends, rolling without a load balancer, recreate without a stop playbook', () => {
     expect(byName(plan('recreate'), 'blue-green')).toMatchObject({ available: true, executable: true });
-    expect(byName(plan('recreate', { cluster: { traffic: { kind: 'haproxy', name: 'sso.example' } } }), 'blue-green')).toMatchObject({ available: true, executable: false });
+    const front = byName(plan('recreate', { cluster: { traffic: { kind: 'haproxy', name: 'sso.example' }, frontMissing: ['backends: { blue, green }'] } }), 'blue-green');
+    expect(front).toMatchObject({ available: true, executable: false });
+    expect(front.executableWhy).toMatch(/one map entry: add backends: \{ blue, green \} to traffic/);
+    expect(byName(plan('recreate', { cluster: { traffic: { kind: 'haproxy', name: 'sso.example' }, frontMissing: [] } }), 'blue-green')).toMatchObject({ available: true, executable: true });
     expect(byName(plan('rolling', { cluster: { loadBalancer: false } }), 'rolling').executableWhy).toMatch(/drains each node/);
     expect(byName(plan('recreate', { cluster: { stopPlaybook: false } }), 'recreate').executableWhy).toMatch(/stopPlaybook/);
     expect(byName(plan('error'), 'recreate')).toMatchObject({ executable: false });

@@ -38,6 +38,8 @@ export interface ClusterFacts extends Omit<StepFacts, 'change'> {
   colours?: { active: 'blue' | 'green'; others: { colour: 'blue' | 'green'; role: string }[] };
   /** What blue/green's smoke tests need and the cluster file lacks (probe client, smoke user, admin), as cluster-file paths. */
   smokeMissing?: string[];
+  /** traffic.kind haproxy: what the front HAProxy switch lacks for blue/green (traffic.map, traffic.backends); empty when it has both, absent when not known (taken as both missing). */
+  frontMissing?: string[];
   /** Blue/green's watch window and grace from the cluster file (else the defaults). */
   blueGreen?: { watchSeconds?: number; graceSeconds?: number };
   /** Blue/green's promotion, when the operator chose it (else from the environment). */
@@ -237,7 +239,8 @@ export function executability(name: StrategyName, available: boolean, input: Str
   if (!available) return no('Not available for this change (see why above).');
   if (c.ansible === false) return no('The cluster has no Ansible inventory and playbook: add ansible: { inventory, playbook } to its record.');
   if (name === 'blue-green') {
-    if (c.traffic.kind !== 'dns') return no('Keyturn switches blue/green traffic by an RFC 2136 DNS update today; a front HAProxy switch (traffic.kind haproxy) is not run yet. Use traffic.kind dns, or recreate.');
+    const frontMissing = c.traffic.kind === 'haproxy' ? c.frontMissing ?? ['map', 'backends: { blue, green }'] : [];
+    if (frontMissing.length) return no(`Blue/green switches ${c.traffic.name} on the front HAProxy by one map entry: add ${frontMissing.join(' and ')} to traffic in the cluster file.`);
     const building = blueGreenOptions(c).colour;
     const left = c.colours?.others.find((o) => o.colour === building);
     if (left) return no(`A ${building} deployment is still on record as ${left.role}: decommission it first (keyturn standby decommission --cluster NAME --yes), then plan again.`);

@@ -33,7 +33,8 @@ import { applyColour, destroyColour } from '../../tools/terraform-colour.ts';
 import { colourCluster, servingDeployment } from '../colour-cluster.ts';
 import { nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
 import { drainOldColour } from '../traffic-drain.ts';
-import { pointTraffic, readTraffic, switchedAtOf } from '../traffic-switch.ts';
+import { colourTarget, pointTraffic, readTraffic, switchedAtOf } from '../traffic-switch.ts';
+import { showServers } from '../../tools/haproxy.ts';
 import { watchAfterSwitch } from '../traffic-watch.ts';
 import { targetOptionsOf } from './install-options.ts';
 import { installNode, waitNodeReady } from './node-steps.ts';
@@ -116,6 +117,33 @@ async function describedColour(ctx: StepContext, colour: Colour, serving: Colour
 }
 
 /**
+ * Where the serving colour's load balancer is, read from what sends clients
+ * there now: the address the public name resolves to (DNS), or the server of
+ * the front HAProxy's backend the name maps to, which must be the serving
+ * colour's backend (a front already sending elsewhere is not Keyturn's to
+ * guess about).
+ */
+async function servingBalancer(ctx: StepContext, serving: Colour): Promise<{ address: string; port: number }> {
+  const t = ctx.cluster.spec.traffic;
+  const before = await readTraffic(ctx.cluster.spec, { signal: ctx.signal });
+  if (t.kind === 'dns') {
+    if (!before) throw new KeyturnError('not-found', `${t.name} does not resolve on ${t.server}: Keyturn cannot tell which load balancer serves now.`, 'Fix the record, then start again.');
+    const publicUrl = new URL(ctx.cluster.spec.keycloak.url ?? `https://${t.name}`);
+    return { address: before, port: Number(publicUrl.port || (publicUrl.protocol === 'http:' ? 80 : 443)) };
+  }
+  const backend = t.backends?.[serving];
+  if (!backend) throw new KeyturnError('invalid-input', 'traffic.kind haproxy needs traffic.backends to switch colours.', "Set traffic.backends: { blue, green } to the front's backend of each colour.");
+  if (before !== backend) {
+    throw new KeyturnError('conflict', `The front HAProxy maps ${t.name} to ${before === null ? "its default backend (the map has no entry for it)" : `backend '${before}'`}, not to '${backend}', the serving colour's (${serving}).`,
+      `Make the map entry of ${t.name} in ${t.map ?? 'traffic.map'} name '${backend}' (or correct traffic.backends), then start again. Nothing was built.`);
+  }
+  const servers = await showServers(t.runtimeApi, backend, { signal: ctx.signal });
+  const lb = servers[0];
+  if (!lb) throw new KeyturnError('not-found', `The front HAProxy's backend '${backend}' has no server: Keyturn cannot tell where ${serving}'s load balancer is.`, `Give backend '${backend}' the serving load balancer as its server, then start again.`);
+  return { address: lb.address, port: lb.port };
+}
+
+/**
  * Creates the new colour with the cluster's own Terraform (workspace per
  * colour), or takes the standby the cluster file describes into use; records
  * it, and records the serving colour before the first switch.
@@ -125,13 +153,7 @@ export const provisionColour: StepImpl = async (ctx) => {
   const serving = colourOf(ctx, 'serving');
   const provision = ctx.params.provision;
   if (provision !== 'terraform' && provision !== 'described') throw new KeyturnError('internal', `Step parameter 'provision' is '${String(provision)}'.`, 'Abort the run and plan again.');
-  const t = ctx.cluster.spec.traffic;
-  if (t.kind !== 'dns') throw new KeyturnError('invalid-input', 'Blue/green switches traffic by DNS only for now.', 'Use traffic.kind dns, or the recreate strategy.');
-  const before = await readTraffic(ctx.cluster.spec, { signal: ctx.signal });
-  if (!before) throw new KeyturnError('not-found', `${t.name} does not resolve on ${t.server}: Keyturn cannot tell which load balancer serves now.`, 'Fix the record, then start again.');
-  const publicUrl = new URL(ctx.cluster.spec.keycloak.url ?? `https://${t.name}`);
-  const publicPort = Number(publicUrl.port || (publicUrl.protocol === 'http:' ? 80 : 443));
-  const servingRecord = ensureActiveColour(ctx.deps.db, ctx.cluster.id, servingDeployment(ctx.cluster, serving, { address: before, port: publicPort }), ctx.cluster.spec.keycloak.version);
+  const servingRecord = ensureActiveColour(ctx.deps.db, ctx.cluster.id, servingDeployment(ctx.cluster, serving, await servingBalancer(ctx, serving)), ctx.cluster.spec.keycloak.version);
   if (provision === 'described') {
     const taken = liveColour(ctx.deps.db, ctx.cluster.id, colour);
     if (taken?.runId === ctx.runId) return; // resumed: taken into use already, its host keys pinned then
@@ -267,7 +289,8 @@ function switchedAt(ctx: StepContext): Date | null {
 }
 
 /**
- * The one switch: the public name to the colour's load balancer, read back.
+ * The one switch: the public name to the colour's load balancer (DNS) or
+ * backend (front HAProxy), read back.
  * Forward, it first counts again what the copy lacks: a run that waited at a
  * manual gate took writes and sign-ins after the gate's count, and the run
  * records what it actually left behind at the moment it switched.
@@ -275,7 +298,7 @@ function switchedAt(ctx: StepContext): Date | null {
 export const switchTraffic: StepImpl = async (ctx) => {
   const to = colourOf(ctx, 'toColour');
   if (ctx.params.strategy === 'blue-green' && !switchedAt(ctx)) await recordWritesSinceClone(ctx);
-  const r = await pointTraffic(ctx.cluster.spec, { kind: 'dns', address: recordOf(ctx, to).deployment.loadBalancer.address }, { signal: ctx.signal });
+  const r = await pointTraffic(ctx.cluster.spec, colourTarget(ctx.cluster.spec, recordOf(ctx, to)), { signal: ctx.signal });
   const at = r.changed ? r.at : (switchedAt(ctx)?.toISOString() ?? r.at);
   ctx.rec.event('engine', 'traffic.switched', 'warn', { message: `${ctx.cluster.spec.traffic.name} now points at ${to} (${r.now})${r.previous ? `, was ${r.previous}` : ''}`, to, previous: r.previous, now: r.now, at, changed: r.changed });
 };
@@ -303,7 +326,7 @@ export const watchTraffic: StepImpl = async (ctx) => {
   ctx.rec.event('probe', 'traffic.watched', r.held ? 'info' : 'error', { message: r.held ? `Held for ${r.watchedSeconds} s: ${r.failed} of ${r.requests} requests failed` : `Not held: ${r.breach}`, ...r });
   if (r.held || threshold === null || typeof ctx.params.switchBackTo !== 'string') return;
   const back = recordOf(ctx, ctx.params.switchBackTo as Colour);
-  const s = await pointTraffic(ctx.cluster.spec, { kind: 'dns', address: back.deployment.loadBalancer.address }, { signal: ctx.signal });
+  const s = await pointTraffic(ctx.cluster.spec, colourTarget(ctx.cluster.spec, back), { signal: ctx.signal });
   ctx.rec.event('engine', 'traffic.switched-back', 'error', { message: `Switched ${ctx.cluster.spec.traffic.name} back to ${back.colour} (${s.now}) on its own: ${r.breach}`, to: back.colour, at: s.at });
   throw new KeyturnError('tool-failed', `The new colour did not hold (${r.breach}); traffic was switched back to ${back.colour}.`, `${back.colour} serves as before. Look at the run (keyturn runs show ${ctx.runId}); the new colour is kept for inspection until you roll back.`);
 };

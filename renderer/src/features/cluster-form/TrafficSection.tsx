@@ -45,6 +45,10 @@ export function TrafficSection() {
           />
           <TextField id="traffic-backend" label="Backend" value={t.backend} onChange={(v) => setTraffic({ backend: v })} placeholder="e.g. keycloak" mono />
           <TextField id="traffic-map" label="Map file (blue/green switch)" value={t.map} onChange={(v) => setTraffic({ map: v })} placeholder="e.g. /etc/haproxy/hosts.map" mono />
+          <TextField id="traffic-backends-blue" label="Blue's backend" optional value={t.backendBlue} onChange={(v) => setTraffic({ backendBlue: v })} placeholder="e.g. keycloak_blue" mono />
+          <TextField id="traffic-backends-green" label="Green's backend" optional value={t.backendGreen} onChange={(v) => setTraffic({ backendGreen: v })} placeholder="e.g. keycloak_green" mono />
+          <TextField id="traffic-resolver-server" label="DNS server for the name (prober)" optional value={t.resolverServer} onChange={(v) => setTraffic({ resolverServer: v })} placeholder="e.g. ns1.acme.internal" mono />
+          <TextField id="traffic-resolver-port" label="Its port" optional value={t.resolverPort} onChange={(v) => setTraffic({ resolverPort: v })} placeholder="53" inputMode="numeric" mono />
         </div>
       )}
     </FormSection>

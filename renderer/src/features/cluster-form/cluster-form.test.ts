@@ -28,6 +28,18 @@ describe('draft <-> spec', () => {
   it("round-trips an HAProxy traffic switch with its map (blue/green's front)", () => {
     const front = clusterSpecSchema.parse({ ...spec, traffic: { kind: 'haproxy', name: 'sso.acme.example', runtimeApi: '/run/front.sock', backend: 'blue', map: '/etc/haproxy/hosts.map' } });
     expect(clusterSpecSchema.parse(draftToSpec(draftFromSpec(front)))).toEqual(front);
+    const colours = clusterSpecSchema.parse({ ...spec, traffic: { ...front.traffic, backends: { blue: 'kc_blue', green: 'kc_green' }, resolver: { server: 'ns1.acme.example', port: 5353 } } });
+    expect(clusterSpecSchema.parse(draftToSpec(draftFromSpec(colours)))).toEqual(colours);
+  });
+  it("places a front's backend pair that names one backend twice at green's field", () => {
+    const d = draftFromSpec(clusterSpecSchema.parse({ ...spec, traffic: { kind: 'haproxy', name: 'sso.acme.example', runtimeApi: '/run/front.sock', backend: 'blue' } }));
+    d.traffic.backendBlue = 'kc';
+    d.traffic.backendGreen = 'kc';
+    const r = clusterSpecSchema.safeParse(draftToSpec(d));
+    expect(r.success).toBe(false);
+    const issue = r.error!.issues.find((i) => i.path.includes('backends'))!;
+    expect(issue.message).toBe('blue and green must be two backends');
+    expect(fieldIdForPath(issue.path, d)).toBe('traffic-backends-green');
   });
   it('leaves empty optional fields out so the schema defaults apply', () => {
     const d = emptyDraft();

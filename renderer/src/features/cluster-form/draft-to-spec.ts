@@ -56,7 +56,16 @@ export function draftToSpec(d: ClusterDraft): ClusterSpecInput {
   const traffic: ClusterSpecInput['traffic'] =
     t.kind === 'dns'
       ? compact({ kind: 'dns' as const, name: t.name.trim(), server: t.server.trim(), port: num(t.port), zone: opt(t.zone), ttl: num(t.ttl), tsigKeyRef: ref(t.tsigKeyRef) })
-      : compact({ kind: 'haproxy' as const, name: t.name.trim(), runtimeApi: t.runtimeApi.trim(), backend: t.backend.trim(), map: opt(t.map) });
+      : compact({
+          kind: 'haproxy' as const,
+          name: t.name.trim(),
+          runtimeApi: t.runtimeApi.trim(),
+          backend: t.backend.trim(),
+          map: opt(t.map),
+          // both or neither: one alone reaches the schema, which names the missing one
+          backends: t.backendBlue.trim() === '' && t.backendGreen.trim() === '' ? undefined : { blue: t.backendBlue.trim(), green: t.backendGreen.trim() },
+          resolver: t.resolverServer.trim() === '' ? undefined : compact({ server: t.resolverServer.trim(), port: num(t.resolverPort) }),
+        });
 
   const lb = d.loadBalancer;
   const adminRef = ref(d.admin.passwordRef);

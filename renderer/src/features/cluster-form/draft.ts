@@ -76,6 +76,12 @@ export interface ClusterDraft {
     backend: string;
     /** The map the front HAProxy routes the host name with (the blue/green switch changes its entry). */
     map: string;
+    /** The front's backend of each colour (blue/green). */
+    backendBlue: string;
+    backendGreen: string;
+    /** The DNS server answering for the public name (the prober resolves through it). */
+    resolverServer: string;
+    resolverPort: string;
   };
   loadBalancer: { runtimeApi: string; backend: string };
   /** `secretVars` are not edited in this form (cluster file), carried through unchanged. */
@@ -126,7 +132,7 @@ export function emptyDraft(): ClusterDraft {
     admin: { username: '', passwordRef: emptyRef() },
     nodes: [newNode()],
     database: { host: '', port: '', name: '', user: '', passwordRef: emptyRef() },
-    traffic: { kind: 'dns', name: '', server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: '', backend: '', map: '' },
+    traffic: { kind: 'dns', name: '', server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: '', backend: '', map: '', backendBlue: '', backendGreen: '', resolverServer: '', resolverPort: '' },
     loadBalancer: { runtimeApi: '', backend: '' },
     terraform: { dir: '', varFile: '', secretVars: null },
     ansible: { inventory: '', playbook: '', stopPlaybook: '', phased: false },
@@ -181,8 +187,8 @@ export function draftFromSpec(spec: ClusterSpec): ClusterDraft {
     },
     traffic:
       t.kind === 'dns'
-        ? { kind: 'dns', name: t.name, server: t.server, port: str(t.port), zone: str(t.zone), ttl: str(t.ttl), tsigKeyRef: refDraft(t.tsigKeyRef), runtimeApi: '', backend: '', map: '' }
-        : { kind: 'haproxy', name: t.name, server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: t.runtimeApi, backend: t.backend, map: str(t.map) },
+        ? { kind: 'dns', name: t.name, server: t.server, port: str(t.port), zone: str(t.zone), ttl: str(t.ttl), tsigKeyRef: refDraft(t.tsigKeyRef), runtimeApi: '', backend: '', map: '', backendBlue: '', backendGreen: '', resolverServer: '', resolverPort: '' }
+        : { kind: 'haproxy', name: t.name, server: '', port: '', zone: '', ttl: '', tsigKeyRef: emptyRef(), runtimeApi: t.runtimeApi, backend: t.backend, map: str(t.map), backendBlue: str(t.backends?.blue), backendGreen: str(t.backends?.green), resolverServer: str(t.resolver?.server), resolverPort: str(t.resolver?.port) },
     loadBalancer: { runtimeApi: str(spec.loadBalancer?.runtimeApi), backend: str(spec.loadBalancer?.backend) },
     terraform: { dir: str(spec.terraform?.dir), varFile: str(spec.terraform?.varFile), secretVars: spec.terraform?.secretVars ?? null },
     ansible: { inventory: str(spec.ansible?.inventory), playbook: str(spec.ansible?.playbook), stopPlaybook: str(spec.ansible?.stopPlaybook), phased: spec.ansible?.phased ?? false },

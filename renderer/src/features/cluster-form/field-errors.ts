@@ -26,7 +26,7 @@ export const noErrors: FieldErrors = { byField: {}, unplaced: [] };
 const nodeFields = ['name', 'host', 'port', 'user', 'keyPath', 'address', 'httpPort', 'managementPort'] as const;
 const dbFields = ['host', 'port', 'name', 'user', 'passwordRef'] as const;
 const dnsFields = ['kind', 'name', 'server', 'port', 'zone', 'ttl', 'tsigKeyRef'] as const;
-const haproxyFields = ['kind', 'name', 'runtimeApi', 'backend', 'map'] as const;
+const haproxyFields = ['kind', 'name', 'runtimeApi', 'backend', 'map', 'backends-blue', 'backends-green', 'resolver-server', 'resolver-port'] as const;
 
 /** Every field id the form renders for this draft (an issue for anything else goes to the banner). */
 export function renderedFieldIds(d: ClusterDraft): Set<string> {
@@ -74,6 +74,9 @@ export function fieldIdForPath(rawPath: readonly (string | number)[], d: Cluster
     case 'database':
       return typeof a === 'string' ? `db-${a}` : null;
     case 'traffic':
+      // the refine that wants two different backends reports on the pair: shown at green's
+      if (a === 'backends') return b === 'blue' ? 'traffic-backends-blue' : 'traffic-backends-green';
+      if (a === 'resolver') return b === 'port' ? 'traffic-resolver-port' : 'traffic-resolver-server';
       return typeof a === 'string' ? `traffic-${a}` : 'traffic-kind';
     case 'loadBalancer':
       return a === 'backend' ? 'lb-backend' : 'lb-runtimeApi';
