@@ -15,8 +15,8 @@
 import type { Backup, SessionPolicy, SessionsDropped } from '../../shared/contract/backups.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { changelogState } from '../tools/postgres-changelog.ts';
-import { maintenanceConnection, requireNoSessions } from '../tools/postgres-databases.ts';
-import { describeTarget, pgRestore, psqlQuery, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
+import { maintenanceConnection, requireNoSessions, schemaRelationCount } from '../tools/postgres-databases.ts';
+import { describeTarget, pgRestore, type PgCallOptions, type PgConnection } from '../tools/postgres.ts';
 import { clearJgroupsPing } from '../tools/jgroups-ping.ts';
 import { applySessionPolicy } from './database-restore.ts';
 
@@ -41,11 +41,6 @@ export interface CloneRestoreResult {
 }
 
 /** Tables, views and sequences in the schema Keycloak uses. */
-async function relationCount(c: PgConnection, schema: string, opts: PgCallOptions): Promise<number> {
-  const rows = await psqlQuery(c, `SELECT count(*) FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE n.nspname = :'nsp' AND k.relkind IN ('r', 'p', 'v', 'm', 'S');\n`, { ...opts, vars: { nsp: schema } });
-  return Number(rows[0]?.[0] ?? 0);
-}
-
 /**
  * Restores backup `b` into `target` (green's database). `checkFile` proves the
  * dump is the recorded file. Refuses a database that holds anything but this
@@ -71,7 +66,7 @@ export async function restoreClone(target: PgConnection, b: Backup, checkFile: (
         "Point the colour's outputs at an empty database (a fresh one from its Terraform), or destroy the colour and build it again.");
     }
   } else {
-    const relations = await relationCount(target, opts.schema ?? 'public', call);
+    const relations = await schemaRelationCount(target, opts.schema ?? 'public', call);
     if (relations > 0) {
       throw new KeyturnError('conflict', `The new colour's database ${where} is not empty (${relations} tables, views or sequences in schema ${opts.schema ?? 'public'}). Nothing was restored.`,
         "Keyturn restores only into an empty database: point the colour's outputs at a fresh one, or destroy the colour and build it again.");

@@ -133,7 +133,19 @@ describe('standby decommission refusals (real ledger)', () => {
     const p = standby.plan('hosts3');
     expect(p.action).toEqual({ kind: 'stop-keycloak', playbook: '/srv/stop.yml', inventory: '/srv/green/inventory.yml', hosts: ['g1'] });
     expect(p.does).toMatch(/Stop Keycloak on hosts g1 \(127\.0\.52\.1\)/);
+    expect(p.does).toMatch(/then empty its database keycloak on 127\.0\.52\.50:5432 \(its tables dropped/);
     expect(roles(db, keyed.clusterId)).toEqual({ blue: 'active', green: 'standby' });
+  });
+
+  it("never empties the database the cluster serves from, even when a described standby's record names it", () => {
+    const own = colourDeploymentSchema.parse({
+      ...deployment('green', '127.0.53', 'described'),
+      database: { address: 'db.acme.example', port: 5432, name: 'keycloak', user: 'keycloak' },
+      nodes: [{ name: 'g1', address: '127.0.53.1', sshPort: 2222, hostKey: { algorithm: 'ssh-ed25519', fingerprint: 'SHA256:x', publicKey: 'AAAA', pinnedAt: '2026-12-01T10:00:00.000Z' } }],
+    });
+    const { clusterId: id } = withStandby(db, 'hosts4', own, { database: { host: 'db.acme.example', port: 5432, name: 'keycloak', user: 'keycloak' }, ansible: { inventory: '/srv/inv.yml', playbook: '/srv/site.yml', stopPlaybook: '/srv/stop.yml' } });
+    expect(() => standby.plan('hosts4')).toThrow(expect.objectContaining({ code: 'conflict', message: "green's database keycloak on db.acme.example:5432 is the one cluster 'hosts4' serves from: Keyturn never empties it." }));
+    expect(roles(db, id)).toEqual({ blue: 'active', green: 'standby' });
   });
 });
 

@@ -14,7 +14,9 @@
  * cluster's Terraform is destroyed there (its workspace, then the workspace
  * itself); hosts the cluster file described are not Keyturn's to destroy, so
  * Keycloak is stopped on them with the cluster's stop playbook, limited to the
- * colour's nodes and held to their pinned host keys. `plan` says exactly that,
+ * colour's nodes and held to their pinned host keys, and their database is
+ * emptied (its tables dropped, the database kept) so the next blue/green can
+ * restore into it. `plan` says exactly that,
  * and what it costs, before anything happens.
  */
 import type { ClusterDetail } from '../../shared/contract/clusters.ts';
@@ -32,6 +34,9 @@ import type { PinnedHost } from '../tools/known-hosts.ts';
 import { destroyColour } from '../tools/terraform-colour.ts';
 import { colourTerraform } from './colour-terraform.ts';
 import { createRedactor } from '../tools/redact.ts';
+import { emptySchema } from '../tools/postgres-databases.ts';
+import { colourSpec } from '../../shared/domain/colour-spec.ts';
+import { clusterConnection, clusterSchema } from './database-connection.ts';
 
 export type DecommissionAction =
   | { kind: 'terraform-destroy'; dir: string; workspace: string }
@@ -141,11 +146,27 @@ function planFor(detail: ClusterDetail, rec: ColourRecord): DecommissionPlan {
   }
   colourHostKeys(detail.name, rec);
   const hosts = nodes.map((n) => n.name);
+  const db = rec.deployment.database;
+  refuseServingDatabase(detail, rec);
   return {
     ...base,
     action: { kind: 'stop-keycloak', playbook: ansible.stopPlaybook, inventory: rec.deployment.inventory, hosts },
-    does: `Stop Keycloak on hosts ${nodes.map((n) => `${n.name} (${n.address})`).join(', ')} with ${ansible.stopPlaybook}; the hosts themselves are not Keyturn's to destroy and stay.`,
+    does: `Stop Keycloak on hosts ${nodes.map((n) => `${n.name} (${n.address})`).join(', ')} with ${ansible.stopPlaybook}, then empty its database ${db.name} on ${db.address}:${db.port} (its tables dropped, so the next blue/green can restore into it); the hosts and the database themselves are not Keyturn's to destroy and stay.`,
   };
+}
+
+/**
+ * A described colour's database is emptied when the colour goes: refused, by
+ * name, when it is the database the cluster serves from (a cluster file that
+ * after a switch describes the standby's own hosts as the serving ones).
+ */
+function refuseServingDatabase(detail: ClusterDetail, rec: ColourRecord): void {
+  const db = rec.deployment.database;
+  const serving = detail.spec.database;
+  if (db.address === serving.host && db.port === serving.port && db.name === serving.name) {
+    throw new KeyturnError('conflict', `${rec.colour}'s database ${db.name} on ${db.address}:${db.port} is the one cluster '${detail.name}' serves from: Keyturn never empties it.`,
+      `Correct the colour's record or the cluster file (${listCommand(detail.name)}), then decommission again. Nothing was changed.`);
+  }
 }
 
 /**
@@ -155,7 +176,7 @@ function planFor(detail: ClusterDetail, rec: ColourRecord): DecommissionPlan {
  * Keyturn did not create. Refuses, before anything runs, a cluster without a
  * stop playbook or a node without its whole host key.
  */
-export async function stopKeycloakOnColour(detail: ClusterDetail, rec: ColourRecord, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+export async function stopKeycloakOnColour(detail: ClusterDetail, rec: ColourRecord, opts: { signal?: AbortSignal } = {}): Promise<RetiredHosts> {
   const plan = planFor(detail, rec);
   if (plan.action.kind !== 'stop-keycloak') throw new KeyturnError('internal', `${rec.colour} was built by Terraform: it is destroyed there, not stopped.`, 'Abort the run and roll back again.');
   await runPlaybook({
@@ -167,7 +188,19 @@ export async function stopKeycloakOnColour(detail: ClusterDetail, rec: ColourRec
     timeoutMs: 10 * 60_000,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  return plan.action.hosts;
+  // Its copy of the data goes with it (the plan's `costs` says so): the next blue/green restores only into an empty database.
+  const spec = colourSpec(detail.spec, rec.deployment);
+  const dropped = await emptySchema(await clusterConnection(spec), clusterSchema(spec) ?? 'public', opts.signal ? { signal: opts.signal } : {});
+  return { hosts: plan.action.hosts, database: `${rec.deployment.database.name} on ${rec.deployment.database.address}:${rec.deployment.database.port}`, relationsDropped: dropped };
+}
+
+/** What retiring a described colour did: Keycloak stopped on its hosts, its database emptied. */
+export interface RetiredHosts {
+  hosts: string[];
+  /** `keycloak on 127.0.20.50:5432`. */
+  database: string;
+  /** Tables, views and sequences dropped from it (0: it was empty already). */
+  relationsDropped: number;
 }
 
 export function createStandbyService(deps: StandbyServiceDeps) {
@@ -203,8 +236,8 @@ export function createStandbyService(deps: StandbyServiceDeps) {
           const r = await destroyColour({ dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour: rec.colour, timeoutMs: 30 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
           opts.onProgress?.(r.destroyed ? `Workspace "${rec.colour}" destroyed (${r.summary?.changes?.remove ?? 0} resources) and deleted.` : `Workspace "${rec.colour}" no longer exists: nothing left to destroy.`);
         } else {
-          const hosts = await stopKeycloakOnColour(detail, rec, opts.signal ? { signal: opts.signal } : {});
-          opts.onProgress?.(`Keycloak stopped on ${hosts.join(', ')}.`);
+          const r = await stopKeycloakOnColour(detail, rec, opts.signal ? { signal: opts.signal } : {});
+          opts.onProgress?.(`Keycloak stopped on ${r.hosts.join(', ')}; database ${r.database} emptied (${r.relationsDropped} tables, views and sequences dropped).`);
         }
         return setColourRole(db, rec.id, 'destroyed');
       } finally {

@@ -166,3 +166,49 @@ FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = :'
     `Role "${maint.user}" cannot restore beside database "${live}" on ${maint.host}:${maint.port}: it lacks ${missing.join(' and ')}. A restore creates a new database and swaps names, which needs both. Nothing was changed.`,
     `As a PostgreSQL superuser, run: ${grants.join(' ')} Then restore again.`, { reason: 'permission', target: describeTarget(maint) });
 }
+
+/** Tables, views, materialized views and sequences in `schema`: what "empty" means to a restore. */
+export async function schemaRelationCount(c: PgConnection, schema: string, opts: PgCallOptions = {}): Promise<number> {
+  const rows = await psqlQuery(c, `SELECT count(*) FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE n.nspname = :'nsp' AND k.relkind IN ('r', 'p', 'v', 'm', 'S');\n`, { ...opts, vars: { nsp: schema } });
+  return Number(rows[0]?.[0] ?? 0);
+}
+
+/**
+ * Drops every table, view and sequence in `schema` of `c`'s database, in one
+ * transaction, and returns how many relations were there. The schema itself,
+ * the database and its grants stay, so the next restore finds it as a fresh
+ * one from Terraform would be. Refuses while any other client is connected
+ * (a Keycloak still running there). Only ever called on a decommissioned
+ * standby's copy, never on a database that serves.
+ */
+export async function emptySchema(c: PgConnection, schema: string, opts: PgCallOptions = {}): Promise<number> {
+  const sessions = await sessionsOn(maintenanceConnection(c), c.database, opts);
+  if (sessions.length) {
+    throw new KeyturnError('conflict', `${sessions.length} session(s) are connected to database "${c.database}" on ${c.host}:${c.port}: ${describeSessions(sessions)}. Nothing was dropped.`,
+      'Stop Keycloak on those hosts (and any other client of this database), then decommission again.');
+  }
+  const sql = [
+    'BEGIN;',
+    `SELECT set_config('keyturn.nsp', :'nsp', true);`,
+    'DO $$',
+    'DECLARE r record;',
+    'BEGIN',
+    "  FOR r IN SELECT k.relname, k.relkind FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace",
+    "           WHERE n.nspname = current_setting('keyturn.nsp') AND k.relkind IN ('r', 'p', 'v', 'm', 'S')",
+    "           ORDER BY CASE k.relkind WHEN 'v' THEN 0 WHEN 'm' THEN 1 WHEN 'S' THEN 3 ELSE 2 END LOOP",
+    "    EXECUTE format(CASE r.relkind WHEN 'v' THEN 'DROP VIEW IF EXISTS %I.%I CASCADE' WHEN 'm' THEN 'DROP MATERIALIZED VIEW IF EXISTS %I.%I CASCADE'",
+    "                   WHEN 'S' THEN 'DROP SEQUENCE IF EXISTS %I.%I CASCADE' ELSE 'DROP TABLE IF EXISTS %I.%I CASCADE' END,",
+    "                   current_setting('keyturn.nsp'), r.relname);",
+    '  END LOOP;',
+    'END $$;',
+    'COMMIT;',
+    '',
+  ].join('\n');
+  const before = await schemaRelationCount(c, schema, opts);
+  if (before > 0) await psqlQuery(c, sql, { ...opts, vars: { nsp: schema } });
+  const after = await schemaRelationCount(c, schema, opts);
+  if (after !== 0) {
+    throw new KeyturnError('tool-failed', `${describeTarget(c)} still holds ${after} relations in schema ${schema} after they were dropped.`, 'Something recreates them (a Keycloak still starting there?): stop it, then decommission again.');
+  }
+  return before;
+}

@@ -18,10 +18,12 @@
  *    answers directly; the switch back is the rollback, again with 0
  *    failures; decommission removes green.
  * 3. On a standby described in the cluster file (hosts the lab's Terraform built
- *    outside Keyturn; no terraform in the record), automatic promotion, and
+ *    outside Keyturn; no terraform in the record), behind a front HAProxy
+ *    (traffic.kind haproxy: sso.lab.test resolves to the front, whose map
+ *    sends it to blue's or green's backend), automatic promotion, and
  *    green stopped right after the switch: the watch
- *    switches back to blue on its own, with the failed requests counted and
- *    bounded to the moments green was down.
+ *    switches back to blue on its own by the front's map, with the failed
+ *    requests counted and bounded to the moments green was down.
  * Blue's database is never written: its changelog is the same throughout.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +32,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { colourTerraform } from '../../electron/services/colour-terraform.ts';
-import { resolve } from '../../electron/tools/dns.ts';
+import { resolve, updateRecord } from '../../electron/tools/dns.ts';
+import { readMapEntry } from '../../electron/tools/haproxy-switch.ts';
+import { makeTempDir } from '../../electron/tools/test-support/daemon.ts';
+import { runHaproxyConfig } from '../../electron/tools/test-support/haproxy.ts';
 import { createRedactor } from '../../electron/tools/redact.ts';
 import { applyColour, destroyColour } from '../../electron/tools/terraform-colour.ts';
 import { checkColourView } from '../../electron/tools/green-view.ts';
@@ -38,6 +43,7 @@ import { freezeState } from '../../electron/tools/haproxy-freeze.ts';
 import { freezeMessage, freezeRetryAfterSeconds } from '../../shared/domain/write-freeze.ts';
 import { changelogState } from '../../electron/tools/postgres-changelog.ts';
 import { psqlQuery, type PgConnection } from '../../electron/tools/postgres.ts';
+import { schemaRelationCount } from '../../electron/tools/postgres-databases.ts';
 import { ensureLabUp, keyturn, labSockets } from './lab-harness.ts';
 import { editLab, labVersions, rebuildLabAt, recordedVersion, startUpgrade, stateDirOf, waitForRun, type LabSpec } from './lab-cluster.ts';
 import { eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
@@ -154,15 +160,43 @@ async function planBlueGreen(promote: 'manual' | 'auto', freeze?: 'on' | 'off', 
   return p.runId;
 }
 
-/** Blue as it was before any build: both nodes on the old version, its changelog unchanged, the public name on its load balancer. */
-async function expectBlueUntouched(): Promise<void> {
-  expect(await publicAddress()).toBe('127.0.10.100');
+/** Blue as it was before any build: both nodes on the old version, its changelog unchanged, the public name on its load balancer (or on the front HAProxy that sends it there). */
+async function expectBlueUntouched(publicAt = '127.0.10.100'): Promise<void> {
+  expect(await publicAddress()).toBe(publicAt);
   expect(await labVersions(home)).toEqual({ n1: from, n2: from });
   expect((await changelogState(blueDb())).digest).toBe(blueChangelog);
   expect(await tokenFrom('127.0.10.100')).toBe(true);
 }
 
 let blueChangelog = '';
+
+/** A front HAProxy before both colours' load balancers: the map entry of sso.lab.test picks the backend, each backend's one server is a colour's load balancer. */
+interface Front { address: string; socket: string; map: string; stop(): Promise<void> }
+const FRONT = '127.0.10.90';
+async function startFront(): Promise<Front> {
+  const tmp = await makeTempDir('front-haproxy');
+  const socket = join(tmp.dir, 'admin.sock');
+  const map = join(tmp.dir, 'hosts.map');
+  writeFileSync(map, 'sso.lab.test blue\n');
+  // a colour counts as serving when its load balancer hands out the realm (a 503 from its maintenance page is DOWN)
+  const colour = (name: string, lb: string) => [`backend ${name}`, '  option httpchk', '  http-check send meth GET uri /realms/lab ver HTTP/1.1 hdr Host sso.lab.test:8080', '  http-check expect status 200', `  server lb ${lb}:8080 check inter 500ms fall 2 rise 2`];
+  const daemon = await runHaproxyConfig(tmp, [
+    'global', `  stats socket ${socket} mode 600 level admin`,
+    'defaults', '  mode http', '  timeout connect 2s', '  timeout client 60s', '  timeout server 60s', '  timeout check 5s',
+    'frontend sso', `  bind ${FRONT}:8080`,
+    // Host carries :8080 here; the map is keyed by the bare name, as Keyturn writes it
+    `  use_backend %[req.hdr(host),lower,field(1,:),map(${map},blue)]`,
+    ...colour('blue', '127.0.10.100'), ...colour('green', '127.0.20.100'), '',
+  ].join('\n'), { address: FRONT, port: 8080, socketPath: socket });
+  return { address: FRONT, socket, map, async stop() { await daemon.stop(); await tmp.remove(); } };
+}
+
+/** Points sso.lab.test at `address` on the lab's BIND, signed with the lab's key, as an operator would. */
+async function pointPublicName(spec: LabSpec, address: string): Promise<void> {
+  const t = spec.traffic;
+  if (t.kind !== 'dns' || !t.tsigKeyRef || !('file' in t.tsigKeyRef)) throw new Error('the lab record switches by DNS with a TSIG key file');
+  await updateRecord({ server: t.server, port: t.port, zone: t.zone ?? 'lab.test', name: t.name, type: 'A', value: address, ttl: 1, timeoutMs: 10_000, tsigKeyFile: t.tsigKeyRef.file });
+}
 
 beforeAll(async () => {
   await ensureLabUp(lab);
@@ -340,7 +374,7 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(await tokenFrom('127.0.10.100')).toBe(true);
   });
 
-  it('on a standby described in the cluster file (hosts Keyturn did not create, no Terraform in the record), green stopped right after an automatic promotion: Keyturn switches back to blue on its own, the failed requests counted and bounded to green\'s outage; the decommission stops Keycloak there and leaves the hosts', async () => {
+  it('on a standby described in the cluster file (hosts Keyturn did not create, no Terraform in the record), green stopped right after an automatic promotion: Keyturn switches back to blue on its own, the failed requests counted and bounded to green\'s outage; the decommission stops Keycloak there, empties its database and leaves the hosts', async () => {
     // The standby exists before Keyturn looks at it: the lab's own Terraform builds green's hosts, database and load balancer, outside Keyturn.
     const before = (JSON.parse((await keyturn(home, ['cluster', 'show', 'lab', '--json'])).stdout) as { spec: LabSpec }).spec;
     const tf = await colourTerraform(before, 'build the described standby');
@@ -352,9 +386,17 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
       spec.blueGreen = { ...spec.blueGreen, standby: { nodes: out.nodes.map((n) => ({ name: n.name, address: n.address, sshPort: n.sshPort, ...(n.keycloakHome ? { keycloakHome: n.keycloakHome } : {}) })), database: out.database, loadBalancer: out.loadBalancer, inventory, ...(out.keyPath ? { keyPath: out.keyPath } : {}) } };
       delete spec.terraform;
     });
+    // In front of both colours: a front HAProxy, which the public name now resolves to.
+    let front: Front | undefined;
     const upgrade: { child?: ReturnType<typeof startUpgrade> } = {};
     try {
-      await describedStandbyScenario(upgrade);
+      front = await startFront();
+      const { socket, map } = front;
+      await pointPublicName(before, FRONT);
+      editLab(home, (spec) => {
+        spec.traffic = { kind: 'haproxy', name: 'sso.lab.test', runtimeApi: socket, backend: 'blue', map, backends: { blue: 'blue', green: 'green' }, resolver: dns };
+      });
+      await describedStandbyScenario(upgrade, front);
     } finally {
       // Best effort, and never in the way of the scenario's own error. A run the scenario left going holds the
       // cluster's lock: stop its process, let Keyturn find it interrupted, abort it (which releases the lock).
@@ -371,16 +413,22 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
         editLab(home, (spec) => {
           if (spec.blueGreen) delete spec.blueGreen.standby;
           if (before.terraform) spec.terraform = before.terraform;
+          spec.traffic = before.traffic;
         });
       } catch (err) {
         process.stderr.write(`described standby: the cluster record was not put back: ${(err as Error).message}\n`);
       }
+      await pointPublicName(before, '127.0.10.100').catch((err: unknown) => process.stderr.write(`described standby: sso.lab.test was not pointed back at blue: ${(err as Error).message}\n`));
+      await front?.stop();
       await destroyColour(greenHosts).catch((err: unknown) => process.stderr.write(`described standby: green's hosts were not destroyed: ${(err as Error).message}\n`));
     }
-    expect((await labSockets()).filter((s) => s.startsWith('127.0.20.'))).toEqual([]);
+    expect((await labSockets()).filter((s) => s.startsWith('127.0.20.') || s.startsWith(`${FRONT}:`))).toEqual([]);
+    expect(await publicAddress()).toBe('127.0.10.100');
   });
 
-  async function describedStandbyScenario(upgrade: { child?: ReturnType<typeof startUpgrade> }): Promise<void> {
+  async function describedStandbyScenario(upgrade: { child?: ReturnType<typeof startUpgrade> }, front: Front): Promise<void> {
+    expect(await publicAddress()).toBe(FRONT);
+    expect(await readMapEntry(front.socket, front.map, 'sso.lab.test')).toBe('blue');
     // a name of its own: a lab reused for another try still holds the user an earlier try created on blue
     const alice = `lw-alice-${Date.now().toString(36)}`;
     const planId = await planBlueGreen('auto', undefined, 'described');
@@ -399,14 +447,19 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     await waitForRun(home, child, previous, (run) => eventsOfKind(home, run.id, 'traffic.switched').length > 0, 40 * 60_000);
     const stoppedFrom = Date.now();
     await stopGreen();
+    // the switch was one map entry on the front: sso.lab.test still resolves to the front
+    const switched = eventsOfKind(home, runId, 'traffic.switched')[0]!.data;
+    expect(switched).toMatchObject({ to: 'green', previous: 'blue', now: 'green', changed: true });
+    expect(switched.message).toBe('sso.lab.test now points at green (front backend green), was front backend blue');
+    expect(await publicAddress()).toBe(FRONT);
     const r = await child;
     expect(r.exitCode, String(r.stderr).slice(-4000)).toBe(7);
     expect(runStatus(home, runId)).toBe('failed');
     expect(stepsOf(home, runId).find((s) => s.kind === 'traffic.watch')?.status).toBe('failed');
     const back = eventsOfKind(home, runId, 'traffic.switched-back').map((e) => e.data);
     expect(back).toHaveLength(1);
-    expect(back[0]!.message).toMatch(/^Switched sso\.lab\.test back to blue \(127\.0\.10\.100\) on its own: /);
-    expect(await publicAddress()).toBe('127.0.10.100');
+    expect(back[0]!.message).toMatch(/^Switched sso\.lab\.test back to blue \(front backend blue\) on its own: /);
+    expect(await readMapEntry(front.socket, front.map, 'sso.lab.test')).toBe('blue');
     // Counted: the watch says how many failed. Bounded: every failure lies between green's stop and the switch back (plus the 1 s TTL).
     const watched = eventsOfKind(home, runId, 'traffic.watched')[0]!.data;
     expect(watched.held).toBe(false);
@@ -426,7 +479,7 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(lost.message).toMatch(new RegExp(`On blue: .*user ${alice} created \\(realm lab\\)`));
     expect(ledgerText()).not.toContain(secret);
     expect(`${String(r.stdout)}${String(r.stderr)}`).not.toContain(secret);
-    await expectBlueUntouched();
+    await expectBlueUntouched(FRONT);
     expect(recordedVersion(home)).toBe(from);
 
     // The way out afterwards: the rollback records blue active and green as the standby (traffic is already on blue), then the decommission removes green.
@@ -442,6 +495,8 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     expect((await colours()).map((c) => c.colour)).toEqual(['blue']);
     const greenLeft = (await labSockets()).filter((s) => s.startsWith('127.0.20.')).sort();
     expect(greenLeft).toEqual(['127.0.20.1:2222', '127.0.20.100:8080', '127.0.20.2:2222', '127.0.20.50:5432'].sort());
-    await expectBlueUntouched();
+    // its copy of the data went with it: the database stays, empty, so the next blue/green can restore into it
+    expect(await schemaRelationCount(greenDb(), 'public')).toBe(0);
+    await expectBlueUntouched(FRONT);
   }
 });

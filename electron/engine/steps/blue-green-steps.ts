@@ -282,6 +282,9 @@ export const promotionGate: StepImpl = async (ctx) => {
   ctx.rec.event('engine', 'promotion.waiting', 'info', { message: `${param(ctx, 'colour')} passed its checks; promote it with keyturn runs resume ${ctx.runId} (or "Promote" in the console)` });
 };
 
+/** Where traffic points, in words: an address (DNS), or a backend of the front HAProxy. */
+const whereText = (ctx: StepContext) => (points: string): string => (ctx.cluster.spec.traffic.kind === 'dns' ? points : `front backend ${points}`);
+
 /** When this run switched traffic (the event traffic.switch recorded), or null. */
 function switchedAt(ctx: StepContext): Date | null {
   const at = switchedAtOf(ctx.deps.db, ctx.runId);
@@ -300,7 +303,8 @@ export const switchTraffic: StepImpl = async (ctx) => {
   if (ctx.params.strategy === 'blue-green' && !switchedAt(ctx)) await recordWritesSinceClone(ctx);
   const r = await pointTraffic(ctx.cluster.spec, colourTarget(ctx.cluster.spec, recordOf(ctx, to)), { signal: ctx.signal });
   const at = r.changed ? r.at : (switchedAt(ctx)?.toISOString() ?? r.at);
-  ctx.rec.event('engine', 'traffic.switched', 'warn', { message: `${ctx.cluster.spec.traffic.name} now points at ${to} (${r.now})${r.previous ? `, was ${r.previous}` : ''}`, to, previous: r.previous, now: r.now, at, changed: r.changed });
+  const where = whereText(ctx);
+  ctx.rec.event('engine', 'traffic.switched', 'warn', { message: `${ctx.cluster.spec.traffic.name} now points at ${to} (${where(r.now)})${r.previous ? `, was ${where(r.previous)}` : ''}`, to, previous: r.previous, now: r.now, at, changed: r.changed });
 };
 
 /** The colour traffic left keeps serving for TTL + grace; its HAProxy counters say when its last request came. */
@@ -327,7 +331,7 @@ export const watchTraffic: StepImpl = async (ctx) => {
   if (r.held || threshold === null || typeof ctx.params.switchBackTo !== 'string') return;
   const back = recordOf(ctx, ctx.params.switchBackTo as Colour);
   const s = await pointTraffic(ctx.cluster.spec, colourTarget(ctx.cluster.spec, back), { signal: ctx.signal });
-  ctx.rec.event('engine', 'traffic.switched-back', 'error', { message: `Switched ${ctx.cluster.spec.traffic.name} back to ${back.colour} (${s.now}) on its own: ${r.breach}`, to: back.colour, at: s.at });
+  ctx.rec.event('engine', 'traffic.switched-back', 'error', { message: `Switched ${ctx.cluster.spec.traffic.name} back to ${back.colour} (${whereText(ctx)(s.now)}) on its own: ${r.breach}`, to: back.colour, at: s.at });
   throw new KeyturnError('tool-failed', `The new colour did not hold (${r.breach}); traffic was switched back to ${back.colour}.`, `${back.colour} serves as before. Look at the run (keyturn runs show ${ctx.runId}); the new colour is kept for inspection until you roll back.`);
 };
 
@@ -356,9 +360,9 @@ export const destroyColourStep: StepImpl = async (ctx) => {
   if (record?.deployment.source === 'described' || (!record && ctx.params.provision === 'described')) {
     // Hosts the cluster file described are not Keyturn's to destroy: Keycloak is stopped on them.
     if (record) {
-      const hosts = await stopKeycloakOnColour(ctx.cluster, record, ctx.signal ? { signal: ctx.signal } : {});
+      const r = await stopKeycloakOnColour(ctx.cluster, record, ctx.signal ? { signal: ctx.signal } : {});
       setColourRole(ctx.deps.db, record.id, 'destroyed', ctx.runId);
-      ctx.rec.event('engine', 'colour.destroyed', 'info', { message: `Keycloak stopped on ${colour}'s described standby hosts (${hosts.join(', ')}); the hosts stay`, colour });
+      ctx.rec.event('engine', 'colour.destroyed', 'info', { message: `Keycloak stopped on ${colour}'s described standby hosts (${r.hosts.join(', ')}) and its database ${r.database} emptied (${r.relationsDropped} relations); the hosts stay`, colour, relationsDropped: r.relationsDropped });
     }
     return;
   }
