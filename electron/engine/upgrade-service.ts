@@ -63,7 +63,7 @@ async function reconcileColours(deps: EngineDeps, detail: ClusterDetail, rec: Re
   const points = await readTraffic(detail.spec).catch(() => null);
   const at = colourAt(detail.spec, points, colours);
   rec.event('engine', 'reconcile.traffic', 'info', {
-    message: `${detail.spec.traffic.name} points at ${points ?? 'nothing Keyturn can read'}${at ? ` (${at.colour}'s load balancer)` : ''}; colours: ${colours.map((c) => `${c.colour} ${c.role} ${c.version}`).join(', ') || 'none recorded'}`,
+    message: `${detail.spec.traffic.name} points at ${points ?? 'nothing Keyturn can read'}${at ? ` (${at.colour}'s ${detail.spec.traffic.kind === 'dns' ? 'load balancer' : 'backend on the front HAProxy'})` : ''}; colours: ${colours.map((c) => `${c.colour} ${c.role} ${c.version}`).join(', ') || 'none recorded'}`,
     points, colour: at?.colour ?? null,
   });
 }

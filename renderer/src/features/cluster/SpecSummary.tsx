@@ -86,11 +86,14 @@ export function SpecSummary({ spec }: { spec: ClusterSpec }) {
           ) : (
             <>
               <Row label="Switch by" mono={false}>
-                HAProxy backend
+                {t.map ? 'Front HAProxy map entry' : 'HAProxy backend'}
               </Row>
               <Row label="Name">{t.name}</Row>
               <Row label="Runtime API">{t.runtimeApi}</Row>
               <Row label="Backend">{t.backend}</Row>
+              {t.map && <Row label="Map">{t.map}</Row>}
+              {t.backends && <Row label="Colour backends">{`blue ${t.backends.blue}, green ${t.backends.green}`}</Row>}
+              {t.resolver && <Row label="Prober resolves via">{hostPort(t.resolver.server, t.resolver.port)}</Row>}
             </>
           )}
         </dl>
