@@ -241,6 +241,21 @@ export function stepDurations(db: Ledger, clusterId: string, kind: string, limit
   return rows.map((r) => Math.max(0, Math.round(r.ms)));
 }
 
+/**
+ * The outages the prober measured in this cluster's succeeded recreate runs
+ * (their `downtime.measured` events), newest first, with the versions each
+ * run went between: the recreate prediction tells a migrating change from one
+ * that is not.
+ */
+export function measuredRecreateOutages(db: Ledger, clusterId: string, limit = 10): { seconds: number; from: string | null; to: string | null }[] {
+  const rows = db.prepare(`SELECT json_extract(e.data_json, '$.measuredSeconds') AS seconds, json_extract(r.from_state_json, '$.version') AS "from", json_extract(r.to_state_json, '$.version') AS "to"
+    FROM events e JOIN runs r ON r.id = e.run_id
+    WHERE r.cluster_id = ? AND r.status = 'succeeded' AND r.strategy = 'recreate' AND e.kind = 'downtime.measured'
+      AND json_extract(e.data_json, '$.measuredSeconds') IS NOT NULL
+    ORDER BY e.at DESC LIMIT ?`).all(clusterId, limit) as { seconds: number; from: string | null; to: string | null }[];
+  return rows.map((r) => ({ seconds: Number(r.seconds), from: r.from, to: r.to }));
+}
+
 /** The from- and to-state a run was written with (a resume reads what the approved plan said). */
 export function runStates(db: Ledger, runId: string): { fromState: Record<string, unknown>; toState: Record<string, unknown> } {
   const row = db.prepare('SELECT from_state_json, to_state_json FROM runs WHERE id = ?').get(runId) as { from_state_json: string | null; to_state_json: string | null } | undefined;

@@ -30,7 +30,7 @@ import { kcshLineSink } from './kcsh-events.ts';
 import { cachedCheck, checkKey, rememberCheck } from './check-cache.ts';
 import { localJavaHome, obtainMetadata, optionsFingerprint, scratchRoot, type CaptureContext } from './metadata-capture.ts';
 import { latestMetadata } from '../ledger/metadata-repo.ts';
-import { stepDurations } from '../ledger/runs-repo.ts';
+import { measuredRecreateOutages, stepDurations } from '../ledger/runs-repo.ts';
 import { createHash } from 'node:crypto';
 import { secretOptionEnv } from './secret-refs.ts';
 import { planVersions } from './plan-versions.ts';
@@ -65,12 +65,20 @@ export function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): Cl
   const start = median(installs);
   const ready = median(readies) ?? 0;
   const stop = median(stops);
+  const outages = measuredRecreateOutages(db, clusterId);
+  const migrating = outages.filter((o) => o.from !== null && o.to !== null && minorOf(o.from) !== minorOf(o.to));
+  const plain = outages.filter((o) => o.from !== null && o.to !== null && minorOf(o.from) === minorOf(o.to));
+  const summary = (list: typeof outages) => (list.length ? { seconds: median(list.map((o) => o.seconds))!, samples: list.length } : null);
   return {
     stopSeconds: stop === null ? null : Math.round(stop / 1000),
     startSeconds: start === null ? null : Math.round((start + ready) / 1000),
     samples: installs.length,
+    ...(outages.length ? { recreateOutages: { migrating: summary(migrating), plain: summary(plain) } } : {}),
   };
 }
+
+/** `26.7` of `26.7.3`: a recreate between two of these migrates the schema. */
+const minorOf = (version: string): string => version.split('.').slice(0, 2).join('.');
 
 function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>, promote?: 'manual' | 'auto', freeze?: 'on' | 'off', sessions?: PlanInput['sessions']): ClusterFacts {
   const t = detail.spec.traffic;

@@ -51,8 +51,22 @@ export interface ClusterFacts extends Omit<StepFacts, 'change'> {
   /** What blue/green's copy keeps of the sessions it carries, when the operator chose it (else keep-all). */
   sessions?: 'keep-all' | 'drop-online' | 'drop-all';
   /** What this cluster's earlier runs measured (median seconds), for the recreate prediction; null without history. */
-  history?: { stopSeconds: number | null; startSeconds: number | null; samples: number };
+  history?: {
+    stopSeconds: number | null;
+    startSeconds: number | null;
+    samples: number;
+    /**
+     * The whole outage the prober measured in this cluster's earlier recreate
+     * runs (median), apart for runs whose first node migrated the schema (a
+     * minor or major change) and runs that did not: a measured whole beats a
+     * sum of parts with a default migration time in it.
+     */
+    recreateOutages?: { migrating: MeasuredOutages | null; plain: MeasuredOutages | null };
+  };
 }
+
+/** The median of the outages measured by the prober, and how many runs it comes from. */
+export interface MeasuredOutages { seconds: number; samples: number }
 
 export interface StrategyInput {
   change: StepFacts['change'];
@@ -70,7 +84,16 @@ export interface StrategyPlan {
 
 const secondsText = (s: number) => (s >= 90 ? `about ${Math.round(s / 60)} min` : `about ${s} s`);
 
+/** The measured outages of earlier recreates that match this change (schema migration or not), if any. */
+function measuredOutages(f: StepFacts, history?: ClusterFacts['history']): MeasuredOutages | null {
+  const o = history?.recreateOutages;
+  if (!o) return null;
+  return (f.change.kind === 'minor' || f.change.kind === 'major' ? o.migrating : o.plain) ?? null;
+}
+
 function recreateOutage(f: StepFacts, history?: ClusterFacts['history']): number {
+  const measured = measuredOutages(f, history);
+  if (measured) return Math.max(1, Math.round(measured.seconds));
   const stop = history?.stopSeconds ?? stopSeconds;
   const start = history?.startSeconds ?? startSeconds;
   return Math.round(stop + start + (f.change.kind === 'minor' || f.change.kind === 'major' ? migrationSeconds : 0));
@@ -78,6 +101,11 @@ function recreateOutage(f: StepFacts, history?: ClusterFacts['history']): number
 
 /** Where the recreate prediction comes from, in one clause. */
 function predictionSource(f: StepFacts, history?: ClusterFacts['history']): string {
+  const measured = measuredOutages(f, history);
+  if (measured) {
+    const what = f.change.kind === 'minor' || f.change.kind === 'major' ? 'with a schema migration' : 'without a schema migration';
+    return `predicted from the outages the prober measured in this cluster's ${measured.samples === 1 ? 'last recreate' : `${measured.samples} last recreates`} ${what}${measured.samples === 1 ? '' : ' (median)'}`;
+  }
   const migration = f.change.kind === 'minor' || f.change.kind === 'major' ? ` + ${migrationSeconds} s schema migration (default)` : '';
   if (history && history.stopSeconds !== null && history.startSeconds !== null) {
     return `predicted from this cluster's ${history.samples} recorded node restarts: ${history.stopSeconds} s stop + ${history.startSeconds} s start to ready${migration}`;
