@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterSpecSchema } from '../contract/clusters.ts';
 import { colourDeploymentSchema, type ColourDeploymentInput } from '../contract/colours.ts';
 import { KeyturnError } from '../errors.ts';
-import { colourDatabaseOptions, colourSpec, standbyClashes } from './colour-spec.ts';
+import { CACHE_CLUSTER_NAME_OPTION, colourCacheClusterName, colourCacheOptions, colourDatabaseOptions, colourSpec, standbyClashes, takesCacheClusterName } from './colour-spec.ts';
 
 const green = (extra: Partial<ColourDeploymentInput> = {}) => colourDeploymentSchema.parse({
   colour: 'green',
@@ -73,6 +73,24 @@ describe('colourDatabaseOptions', () => {
 
   it('leaves options without a database address alone', () => {
     expect(colourDatabaseOptions({ db: 'postgres', 'log-level': 'info' }, db)).toEqual({ db: 'postgres', 'log-level': 'info' });
+  });
+});
+
+describe('colourCacheOptions', () => {
+  it('gives a colour on Keycloak 26.7 or later a cache cluster name of its own, and none before', () => {
+    expect(takesCacheClusterName('26.7.0')).toBe(true);
+    expect(takesCacheClusterName('26.7.3')).toBe(true);
+    expect(takesCacheClusterName('27.0.1')).toBe(true);
+    expect(takesCacheClusterName('26.5.6')).toBe(false);
+    expect(colourCacheOptions({ cache: 'ispn' }, 'green', '26.7.3')).toEqual({ cache: 'ispn', [CACHE_CLUSTER_NAME_OPTION]: 'keycloak-green' });
+    expect(colourCacheOptions({ cache: 'ispn' }, 'green', '26.5.6')).toEqual({ cache: 'ispn' });
+  });
+
+  it("renames the other colour's name and keeps a customer's own base; drops it on a version that takes none", () => {
+    expect(colourCacheClusterName({ [CACHE_CLUSTER_NAME_OPTION]: 'keycloak-green' }, 'blue', '26.7.3')).toBe('keycloak-blue');
+    expect(colourCacheClusterName({ [CACHE_CLUSTER_NAME_OPTION]: 'acme-sso' }, 'green', '26.7.3')).toBe('acme-sso-green');
+    expect(colourCacheClusterName({ [CACHE_CLUSTER_NAME_OPTION]: 'acme-sso-blue' }, 'green', '26.7.3')).toBe('acme-sso-green');
+    expect(colourCacheOptions({ cache: 'ispn', [CACHE_CLUSTER_NAME_OPTION]: 'keycloak-green' }, 'blue', '26.5.6')).toEqual({ cache: 'ispn' });
   });
 });
 

@@ -39,17 +39,51 @@ export function colourDatabaseOptions(options: Readonly<Record<string, string>>,
   return out;
 }
 
+/** The embedded cache's cluster name as a Keycloak option (SPI cache-embedded, provider default). */
+export const CACHE_CLUSTER_NAME_OPTION = 'spi-cache-embedded--default--cluster-name';
+
+/** Whether Keycloak `version` takes a cache cluster name: 26.7.0 and 26.7.3 ship the option, 26.5.6 does not (read from their distributions). */
+export function takesCacheClusterName(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map((p) => Number.parseInt(p, 10));
+  return major > 26 || (major === 26 && minor >= 7);
+}
+
+/**
+ * The options with the colour's own cache cluster name where its version
+ * takes one (`keycloak-green`, or the cluster's own name with the colour
+ * instead of another colour's): JGroups discovery reads only rows of its own
+ * cluster name, so a colour never joins the other, even if a copied
+ * discovery row were left behind. Where the version takes none, any name
+ * carried over from a newer colour is dropped.
+ */
+export function colourCacheOptions(options: Readonly<Record<string, string>>, colour: ColourDeployment['colour'], version: string): Record<string, string> {
+  const out: Record<string, string> = { ...options };
+  if (!takesCacheClusterName(version)) {
+    delete out[CACHE_CLUSTER_NAME_OPTION];
+    return out;
+  }
+  const base = (options[CACHE_CLUSTER_NAME_OPTION] ?? 'keycloak').replace(/-(blue|green)$/, '') || 'keycloak';
+  out[CACHE_CLUSTER_NAME_OPTION] = `${base}-${colour}`;
+  return out;
+}
+
+/** The cache cluster name a colour's nodes run with, or undefined where the version takes none (any name is accepted then). */
+export const colourCacheClusterName = (options: Readonly<Record<string, string>>, colour: ColourDeployment['colour'], version: string): string | undefined =>
+  colourCacheOptions(options, colour, version)[CACHE_CLUSTER_NAME_OPTION];
+
 /**
  * The spec the engine runs the colour's steps with: blue's, on the colour's
  * nodes (each node's ports, user and Keycloak home as blue's first node has
- * them), database, load balancer and inventory.
+ * them), database, load balancer and inventory; with `version`, the options
+ * carry the colour's own cache cluster name as its Keycloak takes it.
  */
-export function colourSpec(serving: ClusterSpec, d: ColourDeployment): ClusterSpec {
+export function colourSpec(serving: ClusterSpec, d: ColourDeployment, version?: string): ClusterSpec {
   const template = serving.nodes[0];
   if (!template) throw new KeyturnError('invalid-input', `Cluster '${serving.name}' has no node to take the colour's node settings from.`, 'Add its nodes to the cluster file.');
+  const options = colourDatabaseOptions(serving.keycloak.options, d.database);
   return {
     ...serving,
-    keycloak: { ...serving.keycloak, options: colourDatabaseOptions(serving.keycloak.options, d.database) },
+    keycloak: { ...serving.keycloak, options: version === undefined ? options : colourCacheOptions(options, d.colour, version) },
     nodes: d.nodes.map((n) => ({
       name: n.name,
       host: n.sshHost ?? n.address,

@@ -5,6 +5,7 @@
  * reads as a runbook; `kind` is one of the step kinds the engine implements
  * (step-kinds.ts); `params` is what the step needs and nothing else.
  */
+import { colourCacheClusterName } from './colour-spec.ts';
 import type { ClusterSpec } from '../contract/clusters.ts';
 import { freezeSummary } from './write-freeze.ts';
 import type { PlanStep } from '../contract/plan.ts';
@@ -205,6 +206,7 @@ export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep
   const n = f.nodes.length;
   const s = (kind: string, title: string, extra: Params = {}) => step(kind, title, null, { ...p, ...extra });
   const freeze = o.freeze === true;
+  const ownCluster = colourCacheClusterName(f.options ?? {}, colour, f.change.to);
   return [
     s('preflight', `Preflight: ${serving}'s nodes reachable over SSH and ready; the target verified; ${provision === 'terraform' ? 'Terraform' : 'the described standby'} ready for ${colour}${freeze ? `; ${serving}'s load balancer can freeze writes` : ''}`, { provision }),
     ...(freeze ? [s('lb.freeze', `Freeze writes on ${serving}'s load balancer until the switch: ${freezeSummary()}`, { freezeColour: serving })] : []),
@@ -213,7 +215,7 @@ export function blueGreenSteps(f: StepFacts, o: BlueGreenOptions = {}): PlanStep
       ? `Create ${colour}: ${n} hosts, a database and a load balancer (Terraform workspace "${colour}")`
       : `Take the described standby into use as ${colour}: ${o.standbyNodes ?? n} hosts, a database and a load balancer`, { provision }),
     s('green.restore', `Restore the verified backup into ${colour}'s empty database and empty its JGROUPS_PING (the copy carries ${serving}'s members), so ${colour} never joins ${serving}${sessionWords[o.sessions ?? 'keep-all']}`, { sessionPolicy: o.sessions ?? 'keep-all' }),
-    s('green.install', `Install Keycloak ${f.change.to} with the target options on ${colour} (Ansible)${minorOrMajor(f) ? `; its first start migrates ${colour}'s copy of the schema` : ''}`),
+    s('green.install', `Install Keycloak ${f.change.to} with the target options on ${colour} (Ansible)${ownCluster ? `, under a cache cluster name of its own (${ownCluster})` : ''}${minorOrMajor(f) ? `; its first start migrates ${colour}'s copy of the schema` : ''}`),
     s('green.verify', `Verify ${colour}: every node ready, one cluster of ${n}; ${colour}'s view holds exactly ${colour}'s nodes and ${serving}'s still exactly ${serving}'s`),
     s('green.smoke', `Smoke test ${colour} through the preview path as ${f.traffic.name}: client credentials, password login, refresh, userinfo, admin API read${smokeChecks.length ? `, then the cluster file's ${smokeChecks.length} own check${smokeChecks.length === 1 ? '' : 's'}` : ''}`, { host: f.traffic.name, smokeChecks }),
     s('promotion.gate', promote === 'manual'

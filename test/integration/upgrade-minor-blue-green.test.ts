@@ -236,9 +236,11 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     const smoke = eventsOfKind(home, runId, 'colour.smoke').map((e) => e.data);
     expect(smoke.filter((c) => c.ok !== true).map((c) => c.check)).toContain('password-login');
     expect(String(r.stderr)).toMatch(/green failed \d+ smoke checks?: .*No traffic was switched/);
-    // green was built and proven otherwise: its own two nodes on the target, one cluster of its own
-    const view = await checkColourView(greenDb(), [{ name: 'g1', address: '127.0.20.1', managementPort: 9000 }, { name: 'g2', address: '127.0.20.2', managementPort: 9000 }]);
+    // green was built and proven otherwise: its own two nodes on the target, one cluster of its own, under its own cache cluster name
+    const view = await checkColourView(greenDb(), [{ name: 'g1', address: '127.0.20.1', managementPort: 9000 }, { name: 'g2', address: '127.0.20.2', managementPort: 9000 }], { clusterName: 'keycloak-green' });
     expect(view.problems).toEqual([]);
+    expect([...new Set(view.rows.map((r) => r.clusterName))]).toEqual(['keycloak-green']);
+    expect(eventsOfKind(home, runId, 'colour.view').map((e) => String(e.data.message))).toContain('green: one cluster of 2, JGROUPS_PING holds only its own nodes (cache cluster keycloak-green)');
     const blueView = await checkColourView(blueDb(), [{ name: 'n1', address: '127.0.10.1', managementPort: 9000 }, { name: 'n2', address: '127.0.10.2', managementPort: 9000 }]);
     expect(blueView.ok, blueView.problems.join('; ')).toBe(true);
     // the preflight found the Terraform that built green before the backup was taken

@@ -19,7 +19,8 @@ const record = (colour: 'blue' | 'green', prefix: string): ColourRecord => colou
 describe('the target options of the colour being built', () => {
   it("point every database address at the new colour's database: the plan lists the serving colour's, which a green node must never migrate", () => {
     const planned = { db: 'postgres', 'db-url-host': '10.0.1.50', 'db-url-port': '5432', 'db-url-database': 'keycloak', 'cache-stack': 'jdbc-ping' };
-    expect(optionsForColour(planned, record('green', '10.0.2'), record('blue', '10.0.1'))).toEqual({ ...planned, 'db-url-host': '10.0.2.50' });
+    // and, on 26.7.3, a cache cluster name of green's own
+    expect(optionsForColour(planned, record('green', '10.0.2'), record('blue', '10.0.1'))).toEqual({ ...planned, 'db-url-host': '10.0.2.50', 'spi-cache-embedded--default--cluster-name': 'keycloak-green' });
     const url = { 'db-url': 'jdbc:postgresql://10.0.1.50:5432/keycloak?ssl=true' };
     expect(optionsForColour(url, record('green', '10.0.2'), record('blue', '10.0.1'))['db-url']).toBe('jdbc:postgresql://10.0.2.50:5432/keycloak?ssl=true');
   });

@@ -19,7 +19,7 @@ import { sessionPolicySchema } from '../../../shared/contract/backups.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import { listBackups } from '../../ledger/backups-repo.ts';
 import { activateColour, ensureActiveColour, liveColour, recordBuildingColour, setColourRole } from '../../ledger/colours-repo.ts';
-import { colourDatabaseOptions, colourSpec, standbyClashes } from '../../../shared/domain/colour-spec.ts';
+import { colourCacheClusterName, colourCacheOptions, colourDatabaseOptions, colourSpec, standbyClashes } from '../../../shared/domain/colour-spec.ts';
 import { requestControl } from '../../runs/run-control.ts';
 import { colourTerraform } from '../../services/colour-terraform.ts';
 import { stopKeycloakOnColour } from '../../services/standby-service.ts';
@@ -200,7 +200,7 @@ export const restoreIntoColour: StepImpl = async (ctx) => {
  * Refuses when any database address of the serving colour survives.
  */
 export function optionsForColour(planned: Record<string, string>, colour: ColourRecord, serving: ColourRecord | null): Record<string, string> {
-  const options = colourDatabaseOptions(planned, colour.deployment.database);
+  const options = colourCacheOptions(colourDatabaseOptions(planned, colour.deployment.database), colour.colour, colour.version);
   const servingDb = serving?.deployment.database;
   const leaks = servingDb && servingDb.address !== colour.deployment.database.address
     ? Object.entries(options).filter(([k, v]) => k.startsWith('db-url') && (v === servingDb.address || v.includes(`//${servingDb.address}:`) || v.includes(`//${servingDb.address}/`)))
@@ -231,10 +231,14 @@ export const installColour: StepImpl = async (ctx) => {
 export const verifyColour: StepImpl = async (ctx) => {
   const colour = colourOf(ctx, 'colour');
   const serving = colourOf(ctx, 'serving');
-  for (const [name, cluster] of [[colour, clusterOf(ctx, colour)], [serving, clusterOf(ctx, serving)]] as const) {
-    const view = await checkColourView(await clusterConnection(cluster.spec), cluster.spec.nodes.map((n) => ({ name: n.name, address: nodeAddress(n), managementPort: n.managementPort })), { signal: ctx.signal });
+  const built = recordOf(ctx, colour);
+  // the new colour's own cache cluster name, where its version takes one: its discovery rows must carry it
+  const planned = targetOptionsOf(ctx.params) ?? ctx.cluster.spec.keycloak.options;
+  const ownName = colourCacheClusterName(planned, colour, built.version);
+  for (const [name, cluster, clusterName] of [[colour, clusterOf(ctx, colour), ownName], [serving, clusterOf(ctx, serving), undefined]] as const) {
+    const view = await checkColourView(await clusterConnection(cluster.spec), cluster.spec.nodes.map((n) => ({ name: n.name, address: nodeAddress(n), managementPort: n.managementPort })), { signal: ctx.signal, clusterName });
     if (!view.ok) throw new KeyturnError('tool-failed', `${name}'s cluster view is not exactly its own ${cluster.spec.nodes.length} nodes: ${view.problems.join('; ')}`, `No traffic was switched. Look at ${name}'s JGROUPS_PING and logs; roll back to remove ${colour}.`);
-    ctx.rec.event('engine', 'colour.view', 'info', { message: `${name}: one cluster of ${cluster.spec.nodes.length}, JGROUPS_PING holds only its own nodes`, colour: name });
+    ctx.rec.event('engine', 'colour.view', 'info', { message: `${name}: one cluster of ${cluster.spec.nodes.length}, JGROUPS_PING holds only its own nodes${clusterName ? ` (cache cluster ${clusterName})` : ''}`, colour: name, ...(clusterName ? { clusterName } : {}) });
   }
 };
 
@@ -345,7 +349,10 @@ export const recordStandby: StepImpl = async (ctx) => {
     return;
   }
   const record = recordOf(ctx, active);
-  const derived = colourSpec(ctx.cluster.spec, record.deployment);
+  // Forward, the colour runs the plan's target options (with its edits); a switch back returns to a colour that runs what it ran.
+  const planned = ctx.params.strategy === 'blue-green' ? targetOptionsOf(ctx.params) : undefined;
+  const base = planned ? { ...ctx.cluster.spec, keycloak: { ...ctx.cluster.spec.keycloak, options: planned } } : ctx.cluster.spec;
+  const derived = colourSpec(base, record.deployment, record.version);
   activateColour(ctx.deps.db, ctx.cluster.name, active, { ...derived, keycloak: { ...derived.keycloak, version: record.version } }, ctx.runId);
   // After a watch that switched back on its own, the active colour never changed and the other one is still "building": it is the standby now.
   const kept = liveColour(ctx.deps.db, ctx.cluster.id, standby);
