@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterSpecSchema } from '../../shared/contract/index.ts';
 import { planStrategies } from '../../shared/domain/strategy.ts';
+import { classifyChange } from '../../shared/domain/versions.ts';
 import { sampleSpec } from '../../test/unit/spec-factory.ts';
 import { createRedactor } from '../tools/redact.ts';
 import { getCluster, insertCluster } from '../ledger/clusters-repo.ts';
@@ -35,7 +36,7 @@ function recreate(db: Ledger, clusterId: string, from: string, to: string, secon
   setRunStatus(db, id, o.status ?? 'succeeded', redact);
 }
 
-const change = (from: string, to: string) => ({ exitCode: 3, verdict: 'recreate' as const, reasons: [], change: { from, to, kind: from.split('.')[1] === to.split('.')[1] ? 'patch' as const : 'minor' as const, direction: 'up' as const } });
+const change = (from: string, to: string) => ({ exitCode: 3, verdict: 'recreate' as const, reasons: [], change: classifyChange(from, to) });
 
 describe('the recreate prediction from measured outages', () => {
   it("takes the median of this cluster's measured migrating recreates for a minor change, and of the others for a patch", () => {

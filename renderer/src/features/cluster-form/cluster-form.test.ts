@@ -39,7 +39,7 @@ describe('draft <-> spec', () => {
     expect(r.success).toBe(false);
     const issue = r.error!.issues.find((i) => i.path.includes('backends'))!;
     expect(issue.message).toBe('blue and green must be two backends');
-    expect(fieldIdForPath(issue.path, d)).toBe('traffic-backends-green');
+    expect(fieldIdForPath(issue.path as (string | number)[], d)).toBe('traffic-backends-green');
   });
   it('leaves empty optional fields out so the schema defaults apply', () => {
     const d = emptyDraft();
