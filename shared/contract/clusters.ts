@@ -117,6 +117,12 @@ export const standbySpecSchema = z.strictObject({
       sshHost: hostSchema.optional(),
       /** Where Keycloak is installed on it, when not where the serving cluster's first node has it. */
       keycloakHome: pathSchema.optional(),
+      /**
+       * The SSH host key's fingerprint as `ssh-keygen -lf` prints it (SHA256:...),
+       * read on the host itself: the key Keyturn meets on first contact must be
+       * this one. Without it the first key presented is pinned and named.
+       */
+      hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be a fingerprint as ssh-keygen -lf prints it: SHA256: and 43 characters').optional(),
     }))
     .min(1)
     .max(64),

@@ -384,8 +384,10 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
     const { deployment: out } = await applyColour(greenHosts);
     const inventory = join(home, 'standby-green-inventory.yml');
     writeFileSync(inventory, out.ansibleInventory, { mode: 0o600 });
+    // g1's host key as its operator reads it on the host (ssh-keygen -lf); g2's is left to first contact
+    const g1Key = (await execa('ssh-keygen', ['-lf', join(stateDirOf(home), 'green', 'nodes', 'g1', 'etc', 'ssh', 'ssh_host_ed25519_key.pub')])).stdout.split(/\s+/)[1]!;
     editLab(home, (spec) => {
-      spec.blueGreen = { ...spec.blueGreen, standby: { nodes: out.nodes.map((n) => ({ name: n.name, address: n.address, sshPort: n.sshPort, ...(n.keycloakHome ? { keycloakHome: n.keycloakHome } : {}) })), database: out.database, loadBalancer: out.loadBalancer, inventory, ...(out.keyPath ? { keyPath: out.keyPath } : {}) } };
+      spec.blueGreen = { ...spec.blueGreen, standby: { nodes: out.nodes.map((n) => ({ name: n.name, address: n.address, sshPort: n.sshPort, ...(n.keycloakHome ? { keycloakHome: n.keycloakHome } : {}), ...(n.name === 'g1' ? { hostKeyFingerprint: g1Key } : {}) })), database: out.database, loadBalancer: out.loadBalancer, inventory, ...(out.keyPath ? { keyPath: out.keyPath } : {}) } };
       delete spec.terraform;
     });
     // In front of both colours: a front HAProxy, which the public name now resolves to.
@@ -486,6 +488,11 @@ describe(`blue/green minor upgrade ${from} -> ${to} on the lab`, () => {
 
     // The way out afterwards: the rollback records blue active and green as the standby (traffic is already on blue), then the decommission removes green.
     expect(eventsOfKind(home, runId, 'colour.provisioned')[0]!.data.message).toMatch(/^green is the standby described in the cluster file: g1 127\.0\.20\.1, g2 127\.0\.20\.2/);
+    // g1's key was held to the fingerprint the file gives (before the backup, and when taken into use); g2's pinned on first contact
+    expect(String(eventsOfKind(home, runId, 'preflight.standby')[0]!.data.message)).toMatch(/; host keys as the cluster file gives them for g1, first contact for g2 /);
+    const keys = Object.fromEntries(eventsOfKind(home, runId, 'colour.host-key').map((e) => [String(e.data.node), String(e.data.message)]));
+    expect(keys.g1).toMatch(/pinned for this colour, the fingerprint the cluster file gives for it$/);
+    expect(keys.g2).toMatch(/pinned for this colour, described in the cluster file: first contact/);
     const rb = await keyturn(home, ['rollback', '--cluster', 'lab', '--confirm', '--json'], { timeoutMs: 15 * 60_000 });
     expect(rb.exitCode, rb.stderr.slice(-3000)).toBe(0);
     expect(await roles()).toEqual({ blue: `active ${from}`, green: `standby ${to}` });

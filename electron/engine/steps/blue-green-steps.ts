@@ -28,7 +28,6 @@ import { resolveSecretRef } from '../../services/secret-refs.ts';
 import { checkColourView } from '../../tools/green-view.ts';
 import { createRedactor } from '../../tools/redact.ts';
 import { runSmokeTests, smokeTargetFromSpec } from '../../tools/keycloak-smoke.ts';
-import { scanHostKey } from '../../tools/ssh.ts';
 import { applyColour, destroyColour } from '../../tools/terraform-colour.ts';
 import { colourCluster, servingDeployment } from '../colour-cluster.ts';
 import { nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
@@ -38,6 +37,7 @@ import { showServers } from '../../tools/haproxy.ts';
 import { watchAfterSwitch } from '../traffic-watch.ts';
 import { targetOptionsOf } from './install-options.ts';
 import { installNode, waitNodeReady } from './node-steps.ts';
+import { readNewHostKey } from './node-access.ts';
 import { runBackupTaken } from './cluster-steps.ts';
 import { prepareCluster } from './prepare-steps.ts';
 import { recordFreezeHolds } from './freeze-steps.ts';
@@ -81,12 +81,13 @@ export const backupAndVerify: StepImpl = async (ctx) => {
  * created them or on first contact with a described standby, and recorded
  * (the run's events name every fingerprint, and where the host came from).
  */
-async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: string; sshPort: number; sshHost?: string; keycloakHome?: string }[], origin = "which this run's Terraform created"): Promise<ColourDeployment['nodes']> {
+async function pinNewHosts(ctx: StepContext, nodes: { name: string; address: string; sshPort: number; sshHost?: string; keycloakHome?: string; hostKeyFingerprint?: string }[], origin = "which this run's Terraform created"): Promise<ColourDeployment['nodes']> {
   const out: ColourDeployment['nodes'] = [];
-  for (const n of nodes) {
+  for (const { hostKeyFingerprint, ...n } of nodes) {
     const host = n.sshHost ?? n.address;
-    const key = await scanHostKey({ host, port: n.sshPort, timeoutMs: 10_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-    ctx.rec.event('engine', 'colour.host-key', 'info', { message: `${n.name} (${host}:${n.sshPort}) presented ${key.algorithm} ${key.fingerprint}: pinned for this colour, ${origin}`, node: n.name, fingerprint: key.fingerprint });
+    const { matched, ...key } = await readNewHostKey({ name: n.name, host, port: n.sshPort, expectedFingerprint: hostKeyFingerprint }, ctx.signal);
+    const why = matched ? 'the fingerprint the cluster file gives for it' : origin;
+    ctx.rec.event('engine', 'colour.host-key', 'info', { message: `${n.name} (${host}:${n.sshPort}) presented ${key.algorithm} ${key.fingerprint}: pinned for this colour, ${why}`, node: n.name, fingerprint: key.fingerprint, matched });
     out.push({ ...n, hostKey: { ...key, pinnedAt: new Date().toISOString() } });
   }
   return out;
@@ -108,7 +109,7 @@ async function describedColour(ctx: StepContext, colour: Colour, serving: Colour
   return {
     colour,
     source: 'described',
-    nodes: await pinNewHosts(ctx, s.nodes, 'described in the cluster file: first contact, compare it with the host\'s own key (ssh-keygen -lf)'),
+    nodes: await pinNewHosts(ctx, s.nodes, 'described in the cluster file: first contact, compare it with the host\'s own key (ssh-keygen -lf), or give it as hostKeyFingerprint'),
     database: s.database,
     loadBalancer: s.loadBalancer,
     inventory: s.inventory,

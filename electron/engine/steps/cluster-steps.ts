@@ -14,7 +14,7 @@ import { showServers } from '../../tools/haproxy.ts';
 import { assessCheckTolerance } from '../../tools/haproxy-checks.ts';
 import { checkHealth, clusterSize } from '../../tools/health.ts';
 import { loadBalancerOf, nodeAddress, param, type StepImpl } from '../engine-context.ts';
-import { installedVersion, openNode, pinnedHostKeys } from './node-access.ts';
+import { installedVersion, openNode, pinnedHostKeys, readNewHostKey } from './node-access.ts';
 import { targetOptionsOf } from './install-options.ts';
 import { prepareTarget, probeOnce } from '../probe-request.ts';
 import { runProbeTarget } from '../run-probe-target.ts';
@@ -61,7 +61,7 @@ export const preflight: StepImpl = async (ctx) => {
     }
   }
   if (ctx.params.strategy === 'blue-green') {
-    if (ctx.params.provision === 'described') checkDescribedStandby(ctx);
+    if (ctx.params.provision === 'described') await checkDescribedStandby(ctx);
     else await checkColourTerraform(ctx);
   }
   const artifact = await ctx.deps.artifacts.ensure(param(ctx, 'to'), { signal: ctx.signal });
@@ -86,14 +86,22 @@ async function checkColourTerraform(ctx: Parameters<StepImpl>[0]): Promise<void>
 
 /**
  * A described standby must still be in the cluster file, with its inventory,
- * before the backup is taken; the hosts themselves are reached (and their
+ * before the backup is taken, and a host whose key fingerprint the file gives
+ * must present that key now; the other hosts are first reached (and their
  * keys pinned) when the standby is taken into use.
  */
-function checkDescribedStandby(ctx: Parameters<StepImpl>[0]): void {
+async function checkDescribedStandby(ctx: Parameters<StepImpl>[0]): Promise<void> {
   const s = ctx.cluster.spec.blueGreen?.standby;
   if (!s) throw new KeyturnError('invalid-input', `The plan takes the new colour from the standby described in the cluster file, but cluster '${ctx.cluster.name}' describes none (blueGreen.standby).`, 'Describe the standby again (keyturn cluster update), or plan again. Nothing was changed.');
   if (!existsSync(s.inventory)) throw new KeyturnError('invalid-input', `blueGreen.standby.inventory ${s.inventory} of cluster '${ctx.cluster.name}' does not exist.`, 'Point it at the Ansible inventory of the standby hosts, then start again. Nothing was changed.');
-  ctx.rec.event('engine', 'preflight.standby', 'info', { message: `Described standby ready: ${s.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; database ${s.database.address}:${s.database.port}/${s.database.name}; load balancer ${s.loadBalancer.address}:${s.loadBalancer.port}; inventory ${s.inventory}` });
+  // A host whose key the file gives must present it now, before the backup: the provision step holds it to the same key.
+  const given = s.nodes.filter((x) => x.hostKeyFingerprint);
+  for (const n of given) {
+    await readNewHostKey({ name: n.name, host: n.sshHost ?? n.address, port: n.sshPort, expectedFingerprint: n.hostKeyFingerprint }, ctx.signal);
+  }
+  const keys = given.length === s.nodes.length ? `; host keys as the cluster file gives them (${given.map((n) => n.name).join(', ')})`
+    : `; ${given.length ? `host keys as the cluster file gives them for ${given.map((n) => n.name).join(', ')}, ` : ''}first contact for ${s.nodes.filter((x) => !x.hostKeyFingerprint).map((n) => n.name).join(', ')} (their keys are pinned and named when the standby is taken into use)`;
+  ctx.rec.event('engine', 'preflight.standby', 'info', { message: `Described standby ready: ${s.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; database ${s.database.address}:${s.database.port}/${s.database.name}; load balancer ${s.loadBalancer.address}:${s.loadBalancer.port}; inventory ${s.inventory}${keys}` });
 }
 
 /**

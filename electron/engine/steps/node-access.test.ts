@@ -13,9 +13,10 @@ import { clusterSpecSchema, type ClusterDetail } from '../../../shared/contract/
 import { getCluster, insertCluster, pinHostKey } from '../../ledger/clusters-repo.ts';
 import { openLedger } from '../../ledger/open-ledger.ts';
 import { fingerprintOf } from '../../tools/ssh.ts';
+import { KeyturnError } from '../../../shared/errors.ts';
 import { startSshd, type TestSshd } from '../../tools/test-support/sshd.ts';
 import { makeTempDir } from '../../tools/test-support/daemon.ts';
-import { keycloakProcess } from './node-access.ts';
+import { keycloakProcess, readNewHostKey } from './node-access.ts';
 
 let sshd: TestSshd;
 let root: { dir: string; remove: () => Promise<void> };
@@ -101,5 +102,25 @@ describe('keycloakProcess', () => {
     const r = await keycloakProcess(cluster, cluster.spec.nodes[0]!);
     expect(r.state).toBe('unknown');
     expect(r).toMatchObject({ why: expect.stringMatching(/\S/) });
+  });
+});
+
+describe('readNewHostKey', () => {
+  const own = async () => {
+    const [, publicKey] = (await readFile(sshd.hostKeyPubPath, 'utf8')).trim().split(/\s+/);
+    return fingerprintOf(Buffer.from(publicKey!, 'base64'));
+  };
+
+  it('holds a first contact to the fingerprint the cluster file gives, and says so', async () => {
+    const fingerprint = await own();
+    expect(await readNewHostKey({ name: 'g1', host: sshd.host, port: sshd.port, expectedFingerprint: fingerprint })).toMatchObject({ fingerprint, matched: true });
+    expect(await readNewHostKey({ name: 'g1', host: sshd.host, port: sshd.port })).toMatchObject({ fingerprint, matched: false });
+  });
+
+  it('refuses a host that presents another key than the one given, naming both', async () => {
+    const other = `SHA256:${'A'.repeat(43)}`;
+    const err = await readNewHostKey({ name: 'g1', host: sshd.host, port: sshd.port, expectedFingerprint: other }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KeyturnError);
+    expect(err).toMatchObject({ code: 'host-key-mismatch', message: `Host key of g1 does not match the pinned key: pinned ${other}, presented ${await own()} (ssh-ed25519)` });
   });
 });

@@ -6,7 +6,7 @@
 import type { ClusterDetail, NodeSpec } from '../../../shared/contract/index.ts';
 import { KeyturnError } from '../../../shared/errors.ts';
 import type { PinnedHost } from '../../tools/known-hosts.ts';
-import { connectSsh } from '../../tools/ssh.ts';
+import { connectSsh, hostKeyMismatch, scanHostKey, type HostKey } from '../../tools/ssh.ts';
 
 function unconfirmed(cluster: ClusterDetail, node: NodeSpec): KeyturnError {
   return new KeyturnError('host-key-unconfirmed', `Node ${node.name} (${node.host}:${node.port}) has no pinned SSH host key.`,
@@ -93,4 +93,25 @@ export async function keycloakProcess(cluster: ClusterDetail, node: NodeSpec, si
   } finally {
     await session?.close().catch(() => undefined);
   }
+}
+
+/** A host Keyturn has not pinned yet: where SSH reaches it, and the fingerprint the cluster file expects, if it gives one. */
+export interface NewHost {
+  name: string;
+  host: string;
+  port: number;
+  expectedFingerprint?: string | undefined;
+}
+
+/**
+ * The host key a host Keyturn meets for the first time presents, held to
+ * the fingerprint the cluster file gives for it: a different key is refused
+ * (`host-key-mismatch`, naming both) before anything is read from or written
+ * to the host. `matched` says whether a fingerprint was given and held;
+ * without one the caller pins what it got and names it (first contact).
+ */
+export async function readNewHostKey(h: NewHost, signal?: AbortSignal): Promise<HostKey & { matched: boolean }> {
+  const key = await scanHostKey({ host: h.host, port: h.port, timeoutMs: 10_000, ...(signal ? { signal } : {}) });
+  if (h.expectedFingerprint !== undefined && key.fingerprint !== h.expectedFingerprint) throw hostKeyMismatch(h.name, h.host, h.expectedFingerprint, key);
+  return { ...key, matched: h.expectedFingerprint !== undefined };
 }
