@@ -14,6 +14,7 @@ import { execa, type ResultPromise } from 'execa';
 import { expect } from 'vitest';
 import { enableServer, showServers, type HaproxyServer } from '../../electron/tools/haproxy.ts';
 import { createServices } from '../../electron/registry/services.ts';
+import { keycloakProcess } from '../../electron/engine/steps/node-access.ts';
 import { clusterSpecSchema, type SecretRef } from '../../shared/contract/index.ts';
 import { keyturn } from './lab-harness.ts';
 import { latestRun, withLedger } from './lab-ledger.ts';
@@ -34,6 +35,18 @@ export async function labNodes(home: string): Promise<NodeStatus[]> {
 
 export async function labVersions(home: string): Promise<Record<string, string | null>> {
   return Object.fromEntries((await labNodes(home)).map((n) => [n.name, n.version]));
+}
+
+/** What Keyturn finds over SSH of each lab node's Keycloak process (the check `node.ready` makes while it waits). */
+export async function labProcesses(home: string): Promise<Record<string, string>> {
+  const s = createServices({ home, mode: 'cli' });
+  try {
+    const cluster = s.clusters.get('lab');
+    const states = await Promise.all(cluster.spec.nodes.map(async (n) => [n.name, (await keycloakProcess(cluster, n)).state] as const));
+    return Object.fromEntries(states);
+  } finally {
+    s.close();
+  }
 }
 
 /** The version the ledger records for cluster "lab". */

@@ -26,7 +26,7 @@ import { readSchema, schemaRefusal } from '../../electron/services/schema-guard.
 import { changelogState } from '../../electron/tools/postgres-changelog.ts';
 import { databaseExists, type PgConnection } from '../../electron/tools/postgres.ts';
 import { ensureLabUp, keyturn } from './lab-harness.ts';
-import { editLab, labNodes, labServers, labVersions, rebuildLabAt, recordedVersion, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
+import { editLab, labProcesses, labNodes, labServers, labVersions, rebuildLabAt, recordedVersion, startUpgrade, stateDirOf, waitForRun } from './lab-cluster.ts';
 import { eventSeqs, eventsOfKind, expectRunIsPlan, expectZeroFailed, latestRun, probeProof, runStatus, stepsOf, withLedger } from './lab-ledger.ts';
 
 const lab = inject('lab');
@@ -310,6 +310,8 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
       // when the playbook's start returned before Keycloak died, the wait for readiness notices the process is gone
       // (it does not wait out its five minutes with the cluster in maintenance)
       if (failed.kind === 'node.ready') expect(failed.error).toMatch(/Keycloak on n1 is not running/);
+      // what that check finds on the real nodes: n1's Keycloak died on the taken port, n2 was never started again
+      expect(await labProcesses(home)).toEqual({ n1: 'gone', n2: 'gone' });
       expect(r.stderr).toMatch(/keyturn rollback --cluster lab/);
       // halted in maintenance: every server out of rotation, clients told to come back, never a refused connection
       expect((await labServers(home)).map((s) => s.adminState)).toEqual(['maint', 'maint']);
@@ -327,6 +329,7 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(rb.exitCode, rb.stderr.slice(-4000)).toBe(0);
     expect(await labVersions(home)).toEqual({ n1: from, n2: from });
     expect((await labNodes(home)).every((n) => n.ready)).toBe(true);
+    expect(await labProcesses(home)).toEqual({ n1: 'running', n2: 'running' });
     expect((await labServers(home)).map((s) => `${s.name} ${s.adminState}`)).toEqual(['n1 ready', 'n2 ready']);
     expect(recordedVersion(home)).toBe(from);
     expect(await tokenThroughPublicName()).toBe(true);

@@ -1,9 +1,12 @@
 /**
- * Whether a node's Keycloak process exists, asked over a real sshd: the
- * answer follows the process started from the node's keycloakHome (through
- * its symlink, as kc.sh records it: `-Dkc.home.dir=<home>/bin/..`), ignores
- * another node's process on the same kernel, and is 'unknown', never an
- * error, when the node can't be reached.
+ * Reaching nodes over a real sshd. Whether a node's Keycloak process exists:
+ * the answer follows the process started from the node's keycloakHome
+ * (through its symlink, as kc.sh records it: `-Dkc.home.dir=<home>/bin/..`),
+ * ignores another node's process on the same kernel, and is 'unknown', never
+ * an error, when the node can't be reached. The stand-in here is a plain
+ * process with that argument; the lab's minor-upgrade test asks the same of
+ * real Keycloak nodes, running and dead. And a first contact held to the
+ * fingerprint a cluster file gives.
  */
 import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
