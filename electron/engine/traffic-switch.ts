@@ -45,7 +45,8 @@ export function colourAt<C extends Pick<ColourRecord, 'colour' | 'deployment'>>(
   return colours.find((c) => (t.kind === 'dns' ? c.deployment.loadBalancer.address === points : t.backends?.[c.colour] === points)) ?? null;
 }
 
-function backendsOf(t: HaproxyTraffic): NonNullable<HaproxyTraffic['backends']> {
+/** The front's backend of each colour; refused, saying what to add, when the cluster file names none. */
+export function backendsOf(t: HaproxyTraffic): NonNullable<HaproxyTraffic['backends']> {
   if (!t.backends) {
     throw new KeyturnError('invalid-input', 'traffic.kind haproxy needs traffic.backends to switch colours.', "Set traffic.backends: { blue, green } to the front's backend of each colour (each sending to that colour's load balancer).");
   }
@@ -88,7 +89,7 @@ export interface TrafficSwitchResult {
 }
 
 type DnsTraffic = Extract<ClusterSpec['traffic'], { kind: 'dns' }>;
-type HaproxyTraffic = Extract<ClusterSpec['traffic'], { kind: 'haproxy' }>;
+export type HaproxyTraffic = Extract<ClusterSpec['traffic'], { kind: 'haproxy' }>;
 
 const KEY_RE = /key\s+"([^"]+)"\s*\{[^}]*?algorithm\s+([a-z0-9-]+)\s*;[^}]*?secret\s+"([^"]+)"\s*;/s;
 

@@ -170,13 +170,14 @@ function refuseServingDatabase(detail: ClusterDetail, rec: ColourRecord): void {
 }
 
 /**
- * Stops Keycloak on a described colour's hosts with the cluster's stop
- * playbook, limited to the colour's nodes and held to their pinned host
- * keys: what decommissioning (and a rollback before the switch) does to hosts
- * Keyturn did not create. Refuses, before anything runs, a cluster without a
- * stop playbook or a node without its whole host key.
+ * Retires a described colour: stops Keycloak on its hosts with the cluster's
+ * stop playbook (limited to the colour's nodes, held to their pinned host
+ * keys), then empties its database. What decommissioning (and a rollback
+ * before the switch) does to hosts Keyturn did not create. Refuses, before
+ * anything runs, a cluster without a stop playbook, a node without its whole
+ * host key, and a database the cluster serves from.
  */
-export async function stopKeycloakOnColour(detail: ClusterDetail, rec: ColourRecord, opts: { signal?: AbortSignal } = {}): Promise<RetiredHosts> {
+export async function retireDescribedColour(detail: ClusterDetail, rec: ColourRecord, opts: { signal?: AbortSignal } = {}): Promise<RetiredHosts> {
   const plan = planFor(detail, rec);
   if (plan.action.kind !== 'stop-keycloak') throw new KeyturnError('internal', `${rec.colour} was built by Terraform: it is destroyed there, not stopped.`, 'Abort the run and roll back again.');
   await runPlaybook({
@@ -236,7 +237,7 @@ export function createStandbyService(deps: StandbyServiceDeps) {
           const r = await destroyColour({ dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour: rec.colour, timeoutMs: 30 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
           opts.onProgress?.(r.destroyed ? `Workspace "${rec.colour}" destroyed (${r.summary?.changes?.remove ?? 0} resources) and deleted.` : `Workspace "${rec.colour}" no longer exists: nothing left to destroy.`);
         } else {
-          const r = await stopKeycloakOnColour(detail, rec, opts.signal ? { signal: opts.signal } : {});
+          const r = await retireDescribedColour(detail, rec, opts.signal ? { signal: opts.signal } : {});
           opts.onProgress?.(`Keycloak stopped on ${r.hosts.join(', ')}; database ${r.database} emptied (${r.relationsDropped} tables, views and sequences dropped).`);
         }
         return setColourRole(db, rec.id, 'destroyed');

@@ -22,7 +22,7 @@ import { activateColour, ensureActiveColour, liveColour, recordBuildingColour, s
 import { colourCacheClusterName, colourCacheOptions, colourDatabaseOptions, colourSpec, standbyClashes } from '../../../shared/domain/colour-spec.ts';
 import { requestControl } from '../../runs/run-control.ts';
 import { colourTerraform } from '../../services/colour-terraform.ts';
-import { stopKeycloakOnColour } from '../../services/standby-service.ts';
+import { retireDescribedColour } from '../../services/standby-service.ts';
 import { clusterConnection } from '../../services/database-connection.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
 import { checkColourView } from '../../tools/green-view.ts';
@@ -32,7 +32,7 @@ import { applyColour, destroyColour } from '../../tools/terraform-colour.ts';
 import { colourCluster, servingDeployment } from '../colour-cluster.ts';
 import { nodeAddress, param, type StepContext, type StepImpl } from '../engine-context.ts';
 import { drainOldColour } from '../traffic-drain.ts';
-import { colourTarget, pointTraffic, readTraffic, switchedAtOf } from '../traffic-switch.ts';
+import { backendsOf, colourTarget, pointTraffic, readTraffic, switchedAtOf } from '../traffic-switch.ts';
 import { showServers } from '../../tools/haproxy.ts';
 import { watchAfterSwitch } from '../traffic-watch.ts';
 import { targetOptionsOf } from './install-options.ts';
@@ -132,8 +132,7 @@ async function servingBalancer(ctx: StepContext, serving: Colour): Promise<{ add
     const publicUrl = new URL(ctx.cluster.spec.keycloak.url ?? `https://${t.name}`);
     return { address: before, port: Number(publicUrl.port || (publicUrl.protocol === 'http:' ? 80 : 443)) };
   }
-  const backend = t.backends?.[serving];
-  if (!backend) throw new KeyturnError('invalid-input', 'traffic.kind haproxy needs traffic.backends to switch colours.', "Set traffic.backends: { blue, green } to the front's backend of each colour.");
+  const backend = backendsOf(t)[serving];
   if (before !== backend) {
     throw new KeyturnError('conflict', `The front HAProxy maps ${t.name} to ${before === null ? "its default backend (the map has no entry for it)" : `backend '${before}'`}, not to '${backend}', the serving colour's (${serving}).`,
       `Make the map entry of ${t.name} in ${t.map ?? 'traffic.map'} name '${backend}' (or correct traffic.backends), then start again. Nothing was built.`);
@@ -368,7 +367,7 @@ export const destroyColourStep: StepImpl = async (ctx) => {
   if (record?.deployment.source === 'described' || (!record && ctx.params.provision === 'described')) {
     // Hosts the cluster file described are not Keyturn's to destroy: Keycloak is stopped on them.
     if (record) {
-      const r = await stopKeycloakOnColour(ctx.cluster, record, ctx.signal ? { signal: ctx.signal } : {});
+      const r = await retireDescribedColour(ctx.cluster, record, ctx.signal ? { signal: ctx.signal } : {});
       setColourRole(ctx.deps.db, record.id, 'destroyed', ctx.runId);
       ctx.rec.event('engine', 'colour.destroyed', 'info', { message: `Keycloak stopped on ${colour}'s described standby hosts (${r.hosts.join(', ')}) and its database ${r.database} emptied (${r.relationsDropped} relations); the hosts stay`, colour, relationsDropped: r.relationsDropped });
     }
