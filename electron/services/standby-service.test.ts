@@ -137,6 +137,23 @@ describe('standby decommission refusals (real ledger)', () => {
     expect(roles(db, keyed.clusterId)).toEqual({ blue: 'active', green: 'standby' });
   });
 
+  it("keeps the database of the cluster's own first deployment when it is the standby: only a described standby's copy is emptied", () => {
+    const keyed = (colour: Colour, prefix: string, source: ColourDeployment['source']) => colourDeploymentSchema.parse({
+      ...deployment(colour, prefix, source),
+      nodes: [{ name: `${colour[0]}1`, address: `${prefix}.1`, sshPort: 2222, hostKey: { algorithm: 'ssh-ed25519', fingerprint: 'SHA256:x', publicKey: 'AAAA', pinnedAt: '2026-12-01T10:00:00.000Z' } }],
+    });
+    const clusterId = insertCluster(db, clusterSpecSchema.parse(sampleSpec({ name: 'hosts5', ansible: { inventory: '/srv/inv.yml', playbook: '/srv/site.yml', stopPlaybook: '/srv/stop.yml' } })));
+    const runId = createRun(db, { clusterId, kind: 'upgrade' });
+    ensureActiveColour(db, clusterId, keyed('blue', '127.0.54', 'cluster-file'), '26.5.6');
+    recordBuildingColour(db, { clusterId, deployment: keyed('green', '127.0.55', 'described'), version: '26.7.3', runId, clonePoint: '2026-12-01T10:00:00.000Z' });
+    promoteColour(db, clusterId, 'green', runId);
+    expect(roles(db, clusterId)).toEqual({ blue: 'standby', green: 'active' });
+    const p = standby.plan('hosts5');
+    expect(p.colour).toBe('blue');
+    expect(p.does).toMatch(/the hosts and the database keycloak on 127\.0\.54\.50:5432 \(the cluster's own before its first switch\) stay as they are, its data included/);
+    expect(p.does).not.toMatch(/empty its database/);
+  });
+
   it("never empties the database the cluster serves from, even when a described standby's record names it", () => {
     const own = colourDeploymentSchema.parse({
       ...deployment('green', '127.0.53', 'described'),

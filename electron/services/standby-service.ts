@@ -147,13 +147,26 @@ function planFor(detail: ClusterDetail, rec: ColourRecord): DecommissionPlan {
   colourHostKeys(detail.name, rec);
   const hosts = nodes.map((n) => n.name);
   const db = rec.deployment.database;
-  refuseServingDatabase(detail, rec);
+  const empties = emptiesDatabase(rec);
+  if (empties) refuseServingDatabase(detail, rec);
+  const stop = `Stop Keycloak on hosts ${nodes.map((n) => `${n.name} (${n.address})`).join(', ')} with ${ansible.stopPlaybook}`;
   return {
     ...base,
     action: { kind: 'stop-keycloak', playbook: ansible.stopPlaybook, inventory: rec.deployment.inventory, hosts },
-    does: `Stop Keycloak on hosts ${nodes.map((n) => `${n.name} (${n.address})`).join(', ')} with ${ansible.stopPlaybook}, then empty its database ${db.name} on ${db.address}:${db.port} (its tables dropped, so the next blue/green can restore into it); the hosts and the database themselves are not Keyturn's to destroy and stay.`,
+    does: empties
+      ? `${stop}, then empty its database ${db.name} on ${db.address}:${db.port} (its tables dropped, so the next blue/green can restore into it); the hosts and the database themselves are not Keyturn's to destroy and stay.`
+      : `${stop}; the hosts and the database ${db.name} on ${db.address}:${db.port} (the cluster's own before its first switch) stay as they are, its data included: empty it before these hosts are described as a standby.`,
   };
 }
+
+/**
+ * Only a standby the cluster file described is emptied on the way out: its
+ * database holds a copy Keyturn restored there. The cluster's own first
+ * deployment ('cluster-file') keeps its database as it last served: it held
+ * the production data before any switch, and emptying that is the operator's
+ * call, not a side effect.
+ */
+const emptiesDatabase = (rec: ColourRecord): boolean => rec.deployment.source === 'described';
 
 /**
  * A described colour's database is emptied when the colour goes: refused, by
@@ -170,14 +183,14 @@ function refuseServingDatabase(detail: ClusterDetail, rec: ColourRecord): void {
 }
 
 /**
- * Retires a described colour: stops Keycloak on its hosts with the cluster's
- * stop playbook (limited to the colour's nodes, held to their pinned host
- * keys), then empties its database. What decommissioning (and a rollback
- * before the switch) does to hosts Keyturn did not create. Refuses, before
- * anything runs, a cluster without a stop playbook, a node without its whole
- * host key, and a database the cluster serves from.
+ * Retires a colour on hosts Keyturn did not create: stops Keycloak there with
+ * the cluster's stop playbook (limited to the colour's nodes, held to their
+ * pinned host keys), then empties a described standby's database. What
+ * decommissioning (and a rollback before the switch) does to such hosts.
+ * Refuses, before anything runs, a cluster without a stop playbook, a node
+ * without its whole host key, and a database the cluster serves from.
  */
-export async function retireDescribedColour(detail: ClusterDetail, rec: ColourRecord, opts: { signal?: AbortSignal } = {}): Promise<RetiredHosts> {
+export async function retireColourHosts(detail: ClusterDetail, rec: ColourRecord, opts: { signal?: AbortSignal } = {}): Promise<RetiredHosts> {
   const plan = planFor(detail, rec);
   if (plan.action.kind !== 'stop-keycloak') throw new KeyturnError('internal', `${rec.colour} was built by Terraform: it is destroyed there, not stopped.`, 'Abort the run and roll back again.');
   await runPlaybook({
@@ -189,20 +202,26 @@ export async function retireDescribedColour(detail: ClusterDetail, rec: ColourRe
     timeoutMs: 10 * 60_000,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  // Its copy of the data goes with it (the plan's `costs` says so): the next blue/green restores only into an empty database.
+  const database = `${rec.deployment.database.name} on ${rec.deployment.database.address}:${rec.deployment.database.port}`;
+  if (!emptiesDatabase(rec)) return { hosts: plan.action.hosts, database, relationsDropped: null };
+  // The copy restored there goes with it (the plan's `costs` says so): the next blue/green restores only into an empty database.
   const spec = colourSpec(detail.spec, rec.deployment);
   const dropped = await emptySchema(await clusterConnection(spec), clusterSchema(spec) ?? 'public', opts.signal ? { signal: opts.signal } : {});
-  return { hosts: plan.action.hosts, database: `${rec.deployment.database.name} on ${rec.deployment.database.address}:${rec.deployment.database.port}`, relationsDropped: dropped };
+  return { hosts: plan.action.hosts, database, relationsDropped: dropped };
 }
 
-/** What retiring a described colour did: Keycloak stopped on its hosts, its database emptied. */
+/** What retiring a colour on hosts Keyturn did not create did: Keycloak stopped on them, a described standby's database emptied. */
 export interface RetiredHosts {
   hosts: string[];
   /** `keycloak on 127.0.20.50:5432`. */
   database: string;
-  /** Tables, views and sequences dropped from it (0: it was empty already). */
-  relationsDropped: number;
+  /** Tables, views and sequences dropped from it (0: it was empty already); null when the database was left as it was. */
+  relationsDropped: number | null;
 }
+
+/** One line for what the retirement did, for the CLI's progress and the run's event. */
+export const retiredText = (r: RetiredHosts): string =>
+  `Keycloak stopped on ${r.hosts.join(', ')}; ${r.relationsDropped === null ? `database ${r.database} left as it was` : `database ${r.database} emptied (${r.relationsDropped} tables, views and sequences dropped)`}`;
 
 export function createStandbyService(deps: StandbyServiceDeps) {
   const { db } = deps;
@@ -237,8 +256,8 @@ export function createStandbyService(deps: StandbyServiceDeps) {
           const r = await destroyColour({ dir: tf.dir, varFiles: tf.varFiles, secretVars: tf.secretVars, redact: createRedactor(tf.secrets), colour: rec.colour, timeoutMs: 30 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
           opts.onProgress?.(r.destroyed ? `Workspace "${rec.colour}" destroyed (${r.summary?.changes?.remove ?? 0} resources) and deleted.` : `Workspace "${rec.colour}" no longer exists: nothing left to destroy.`);
         } else {
-          const r = await retireDescribedColour(detail, rec, opts.signal ? { signal: opts.signal } : {});
-          opts.onProgress?.(`Keycloak stopped on ${r.hosts.join(', ')}; database ${r.database} emptied (${r.relationsDropped} tables, views and sequences dropped).`);
+          const r = await retireColourHosts(detail, rec, opts.signal ? { signal: opts.signal } : {});
+          opts.onProgress?.(`${retiredText(r)}.`);
         }
         return setColourRole(db, rec.id, 'destroyed');
       } finally {

@@ -22,7 +22,7 @@ import { activateColour, ensureActiveColour, liveColour, recordBuildingColour, s
 import { colourCacheClusterName, colourCacheOptions, colourDatabaseOptions, colourSpec, standbyClashes } from '../../../shared/domain/colour-spec.ts';
 import { requestControl } from '../../runs/run-control.ts';
 import { colourTerraform } from '../../services/colour-terraform.ts';
-import { retireDescribedColour } from '../../services/standby-service.ts';
+import { retireColourHosts, retiredText } from '../../services/standby-service.ts';
 import { clusterConnection } from '../../services/database-connection.ts';
 import { resolveSecretRef } from '../../services/secret-refs.ts';
 import { checkColourView } from '../../tools/green-view.ts';
@@ -367,9 +367,9 @@ export const destroyColourStep: StepImpl = async (ctx) => {
   if (record?.deployment.source === 'described' || (!record && ctx.params.provision === 'described')) {
     // Hosts the cluster file described are not Keyturn's to destroy: Keycloak is stopped on them.
     if (record) {
-      const r = await retireDescribedColour(ctx.cluster, record, ctx.signal ? { signal: ctx.signal } : {});
+      const r = await retireColourHosts(ctx.cluster, record, ctx.signal ? { signal: ctx.signal } : {});
       setColourRole(ctx.deps.db, record.id, 'destroyed', ctx.runId);
-      ctx.rec.event('engine', 'colour.destroyed', 'info', { message: `Keycloak stopped on ${colour}'s described standby hosts (${r.hosts.join(', ')}) and its database ${r.database} emptied (${r.relationsDropped} relations); the hosts stay`, colour, relationsDropped: r.relationsDropped });
+      ctx.rec.event('engine', 'colour.destroyed', 'info', { message: `${colour}'s described standby retired: ${retiredText(r)}; the hosts stay`, colour, relationsDropped: r.relationsDropped });
     }
     return;
   }
