@@ -14,7 +14,7 @@ import { explain } from '../../shared/domain/compatibility.ts';
 import { diffOptions } from '../../shared/domain/rolling-rules.ts';
 import { applyEdits, startOptions } from '../../shared/domain/start-options.ts';
 import { planStrategies, type ClusterFacts } from '../../shared/domain/strategy.ts';
-import { classifyChange } from '../../shared/domain/versions.ts';
+import { classifyChange, parseVersion } from '../../shared/domain/versions.ts';
 import { median } from '../../shared/domain/median.ts';
 import { KeyturnError } from '../../shared/errors.ts';
 import { beginRun, type RecorderDeps, type RunRecorder } from '../runs/run-recorder.ts';
@@ -66,8 +66,9 @@ export function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): Cl
   const ready = median(readies) ?? 0;
   const stop = median(stops);
   const outages = measuredRecreateOutages(db, clusterId);
-  const migrating = outages.filter((o) => o.from !== null && o.to !== null && minorOf(o.from) !== minorOf(o.to));
-  const plain = outages.filter((o) => o.from !== null && o.to !== null && minorOf(o.from) === minorOf(o.to));
+  const kindOf = (o: (typeof outages)[number]) => (o.from !== null && o.to !== null && parseVersion(o.from) && parseVersion(o.to) ? classifyChange(o.from, o.to).kind : null);
+  const migrating = outages.filter((o) => kindOf(o) === 'minor' || kindOf(o) === 'major');
+  const plain = outages.filter((o) => kindOf(o) === 'patch' || kindOf(o) === 'same');
   const summary = (list: typeof outages) => (list.length ? { seconds: median(list.map((o) => o.seconds))!, samples: list.length } : null);
   return {
     stopSeconds: stop === null ? null : Math.round(stop / 1000),
@@ -77,8 +78,6 @@ export function clusterHistory(db: PlanServiceDeps['db'], clusterId: string): Cl
   };
 }
 
-/** `26.7` of `26.7.3`: a recreate between two of these migrates the schema. */
-const minorOf = (version: string): string => version.split('.').slice(0, 2).join('.');
 
 function clusterFacts(db: PlanServiceDeps['db'], detail: ReturnType<typeof getCluster>, toOptions: Record<string, string>, promote?: 'manual' | 'auto', freeze?: 'on' | 'off', sessions?: PlanInput['sessions']): ClusterFacts {
   const t = detail.spec.traffic;

@@ -17,6 +17,7 @@
 import type { ClusterSpec } from '../contract/clusters.ts';
 import type { ColourDeployment } from '../contract/colours.ts';
 import { KeyturnError } from '../errors.ts';
+import { compareVersions, parseVersion } from './versions.ts';
 
 const JDBC = /^(jdbc:postgresql:\/\/)([^/:?]+)(?::(\d+))?\/([^?]+)(\?.*)?$/;
 
@@ -44,8 +45,8 @@ export const CACHE_CLUSTER_NAME_OPTION = 'spi-cache-embedded--default--cluster-n
 
 /** Whether Keycloak `version` takes a cache cluster name: 26.7.0 and 26.7.3 ship the option, 26.5.6 does not (read from their distributions). */
 export function takesCacheClusterName(version: string): boolean {
-  const [major = 0, minor = 0] = version.split('.').map((p) => Number.parseInt(p, 10));
-  return major > 26 || (major === 26 && minor >= 7);
+  const v = parseVersion(version);
+  return v !== null && compareVersions(version, '26.7.0') >= 0;
 }
 
 /**
