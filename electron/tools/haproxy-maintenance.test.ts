@@ -128,10 +128,34 @@ describe('endMaintenance', () => {
     await enterMaintenance(api, backend);
     const polls: string[][] = [];
     const back = await endMaintenance(api, backend, ['n1', 'n2'], { timeoutMs: 20_000, intervalMs: 50, onPoll: (s) => polls.push(s.map((x) => x.status)) });
-    expect(back.map((s) => [s.name, s.adminState, s.operationalState, s.status])).toEqual([['n1', 'ready', 'running', 'UP'], ['n2', 'ready', 'running', 'UP']]);
+    expect(back.servers.map((s) => [s.name, s.adminState, s.operationalState, s.status])).toEqual([['n1', 'ready', 'running', 'UP'], ['n2', 'ready', 'running', 'UP']]);
+    expect(back.forcedUp).toEqual([]);
+    // Nothing was proven ready by the caller: the first poll, right after leaving maintenance, is before HAProxy's rise checks passed.
+    expect(polls[0]).not.toEqual(['UP', 'UP']);
     expect(polls.at(-1)).toEqual(['UP', 'UP']);
     expect(new Set((await many(6)).map((a) => `${a.status} ${a.body}`))).toEqual(new Set(['200 n1', '200 n2']));
     expect(await maintenanceState(api, backend)).toEqual({ state: 'none', inMaintenance: [], notInMaintenance: ['n1', 'n2'] });
+  });
+
+  it('sets a server the caller proved ready UP at once, without waiting for rise checks; HAProxy keeps checking the others', async () => {
+    await enterMaintenance(api, backend);
+    const polls: string[][] = [];
+    // A 10-minute poll interval: only a server already plain UP at the first poll lets this return.
+    const back = await endMaintenance(api, backend, ['n1'], { timeoutMs: 600_000, intervalMs: 600_000, provenReady: ['n1'], onPoll: (s) => polls.push(s.map((x) => x.status)) });
+    expect(back.forcedUp).toEqual(['n1']);
+    expect(polls).toEqual([['UP']]);
+    expect((await many(4)).map((a) => `${a.status} ${a.body}`)).toEqual(Array(4).fill('200 n1'));
+    // n2 is still in maintenance: no request reached it.
+    expect(await maintenanceState(api, backend)).toEqual({ state: 'partial', inMaintenance: ['n2'], notInMaintenance: ['n1'] });
+  });
+
+  it("a server set UP that then fails HAProxy's own checks is taken out again: its checks keep watching", async () => {
+    await enterMaintenance(api, backend);
+    nodes[0]!.ready = false; // the node turns unready right after the caller saw it ready
+    const back = await endMaintenance(api, backend, ['n1'], { timeoutMs: 20_000, provenReady: ['n1'] });
+    expect(back.forcedUp).toEqual(['n1']);
+    const down = await waitForServers((s) => s.find((x) => x.name === 'n1')?.status === 'DOWN');
+    expect(down.find((x) => x.name === 'n1')?.lastCheck).toMatch(/L7STS 503/);
   });
 
   it('times out naming the server whose check fails and why; the healthy one serves meanwhile', async () => {

@@ -2,8 +2,9 @@
  * Maintenance mode of a whole HAProxy backend, for a recreate upgrade: every
  * server out of rotation at once, so clients get HAProxy's own 503 (with the
  * `Retry-After` its config adds) instead of a refused connection or a request
- * stuck on a stopping node; then back, but only once HAProxy's own health
- * checks see each server UP again.
+ * stuck on a stopping node; then back, for each server once HAProxy has it
+ * UP: at once when the caller has just seen it ready itself, else after
+ * HAProxy's own health checks pass.
  *
  * Why per-server MAINT and not a config switch: it acts at once on the
  * running process through the same runtime API the rolling drain uses, and
@@ -13,7 +14,7 @@
 import { request as httpRequest } from 'node:http';
 import { KeyturnError } from '../../shared/errors.ts';
 import { pause } from './abortable-pause.ts';
-import { disableServer, enableServer, showServers, type HaproxyCallOptions, type HaproxyServer, type RuntimeApi } from './haproxy.ts';
+import { disableServer, enableServer, setServerHealthUp, showServers, type HaproxyCallOptions, type HaproxyServer, type RuntimeApi } from './haproxy.ts';
 
 /** What a client got from HAProxy's frontend: its answer, or why there was none. */
 export type FrontendAnswer =
@@ -88,21 +89,40 @@ export interface EndMaintenanceOptions {
   signal?: AbortSignal;
   /** Each poll's view of the servers being brought back (for progress). */
   onPoll?: (servers: HaproxyServer[]) => void;
+  /**
+   * Servers the caller has itself just seen answer ready: set UP at once
+   * instead of after HAProxy's `rise` passing checks, which keep running.
+   */
+  provenReady?: readonly string[];
+}
+
+export interface MaintenanceEnded {
+  /** The servers brought back, each plain UP. */
+  servers: HaproxyServer[];
+  /** Those set UP at once (proven ready by the caller); the others waited for HAProxy's own checks. */
+  forcedUp: string[];
 }
 
 /** A server counts as back when HAProxy's own check says plain UP: "UP 1/2" right after leaving MAINT has not been checked yet. */
 const isBack = (s: HaproxyServer) => s.adminState === 'ready' && s.operationalState === 'running' && s.status === 'UP';
 
 /**
- * Takes `servers` out of maintenance, then waits until HAProxy's own health
- * check reports each one plain UP. On timeout the servers stay ready (those
- * UP serve, the others get no traffic from HAProxy) and the error names each
- * server that is not UP with its last check; `enterMaintenance` closes again.
+ * Takes `servers` out of maintenance, then waits until HAProxy reports each
+ * one plain UP: at once for those in `provenReady` (their health is set UP,
+ * so clients do not get the maintenance answer for `rise` more checks of a
+ * node already seen ready), after its own checks for the others. On timeout
+ * the servers stay ready (those UP serve, the others get no traffic from
+ * HAProxy) and the error names each server that is not UP with its last
+ * check; `enterMaintenance` closes again.
  */
-export async function endMaintenance(api: RuntimeApi, backend: string, servers: readonly string[], { timeoutMs, intervalMs = 250, signal, onPoll }: EndMaintenanceOptions): Promise<HaproxyServer[]> {
+export async function endMaintenance(api: RuntimeApi, backend: string, servers: readonly string[], { timeoutMs, intervalMs = 250, signal, onPoll, provenReady = [] }: EndMaintenanceOptions): Promise<MaintenanceEnded> {
   if (servers.length === 0) throw new KeyturnError('invalid-input', `No servers given to bring back into backend '${backend}'`, 'Pass the servers enterMaintenance put in maintenance.');
   const deadline = Date.now() + timeoutMs;
-  for (const name of servers) await enableServer(api, backend, name, { signal });
+  const forcedUp: string[] = [];
+  for (const name of servers) {
+    await enableServer(api, backend, name, { signal });
+    if (provenReady.includes(name) && (await setServerHealthUp(api, backend, name, { signal }))) forcedUp.push(name);
+  }
   for (;;) {
     if (signal?.aborted) throw new KeyturnError('aborted', `Waiting for ${backend} to leave maintenance was cancelled`, 'The servers are ready; HAProxy sends traffic to those its checks see UP.');
     const all = await showServers(api, backend, { signal });
@@ -114,7 +134,7 @@ export async function endMaintenance(api: RuntimeApi, backend: string, servers: 
     const present = mine as HaproxyServer[];
     onPoll?.(present);
     const notBack = present.filter((s) => !isBack(s));
-    if (notBack.length === 0) return present;
+    if (notBack.length === 0) return { servers: present, forcedUp };
     if (Date.now() >= deadline) {
       const why = notBack.map((s) => `${s.name} is ${s.adminState === 'ready' ? s.status : s.adminState.toUpperCase()}${s.lastCheck ? ` (last check: ${s.lastCheck})` : ''}`).join('; ');
       throw new KeyturnError(

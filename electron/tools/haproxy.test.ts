@@ -5,9 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeyturnError } from '../../shared/errors.ts';
-import { disableServer, drainServer, enableServer, haproxyCommand, showServers, waitForNoSessions, type HaproxyServer } from './haproxy.ts';
-import { makeTempDir, waitUntil } from './test-support/daemon.ts';
-import { startHaproxy, type TestHaproxy } from './test-support/haproxy.ts';
+import { disableServer, drainServer, enableServer, haproxyCommand, setServerHealthUp, showServers, waitForNoSessions, type HaproxyServer } from './haproxy.ts';
+import { freePort, makeTempDir, waitUntil } from './test-support/daemon.ts';
+import { runHaproxyConfig, startHaproxy, type TestHaproxy } from './test-support/haproxy.ts';
 import { startHttpServer, type TestHttpServer } from './test-support/http-server.ts';
 
 let nodes: TestHttpServer[] = [];
@@ -151,6 +151,38 @@ describe('drain and waitForNoSessions', () => {
     await expect(waitForNoSessions(api, backend, 'n1', { timeoutMs: 900_000, intervalMs: 600_000, signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
     expect(await slow).toBe('n1');
     await enableServer(api, backend, 'n2');
+  });
+});
+
+describe('setServerHealthUp', () => {
+  it("sets a checked server UP at once, long before its rise checks would; a tracking server is left to follow the one it tracks", async () => {
+    // Checks a minute apart with rise 3: leaving maintenance, only the forced health makes the server UP within this test.
+    const tmp = await makeTempDir('haproxy-health');
+    const address = '127.0.30.9';
+    const port = await freePort(address);
+    const socketPath = `${tmp.dir}/admin.sock`;
+    const config = [
+      'global', `  stats socket ${socketPath} mode 600 level admin`, '',
+      'defaults', '  mode http', '  timeout connect 2s', '  timeout client 10s', '  timeout server 10s', '',
+      'frontend fe', `  bind ${address}:${port}`, '  default_backend kc', '',
+      'backend kc', '  option httpchk GET /health',
+      `  server s1 ${nodes[0]!.address}:${nodes[0]!.port} check inter 60s rise 3 fall 2`,
+      `  server s2 ${nodes[1]!.address}:${nodes[1]!.port} track kc/s1`, '',
+    ].join('\n');
+    const daemon = await runHaproxyConfig(tmp, config, { address, port, socketPath });
+    try {
+      await disableServer(socketPath, 'kc', 's1');
+      await enableServer(socketPath, 'kc', 's1');
+      expect((await showServers(socketPath, 'kc')).find((x) => x.name === 's1')?.status).not.toBe('UP');
+      expect(await setServerHealthUp(socketPath, 'kc', 's1')).toBe(true);
+      expect((await showServers(socketPath, 'kc')).map((x) => `${x.name} ${x.status}`)).toEqual(['s1 UP', 's2 UP']);
+      expect(await (await fetch(`http://${address}:${port}/`, { headers: { connection: 'close' } })).text()).toMatch(/^n[12]$/);
+      expect(await setServerHealthUp(socketPath, 'kc', 's2')).toBe(false);
+      await expect(setServerHealthUp(socketPath, 'kc', 's9')).rejects.toMatchObject({ code: 'not-found' });
+    } finally {
+      await daemon.stop();
+      await tmp.remove();
+    }
   });
 });
 

@@ -227,6 +227,23 @@ export function enableServer(api: RuntimeApi, backend: string, server: string, o
   return setState(api, backend, server, 'ready', opts);
 }
 
+/**
+ * Sets a server's health to UP at once, as `set server <b>/<s> health up`
+ * does, instead of waiting for `rise` passing checks (with HAProxy's default
+ * `inter 2s rise 2`, four seconds of every client answered 503 after a
+ * recreate). Only for a server the caller has just seen ready itself:
+ * HAProxy keeps checking it and takes it out again after `fall` failures.
+ * Returns false for a server that tracks another one's checks (`track`):
+ * HAProxy refuses to set its health, and it follows the tracked server.
+ */
+export async function setServerHealthUp(api: RuntimeApi, backend: string, server: string, opts: HaproxyCallOptions = {}): Promise<boolean> {
+  const command = `set server ${checkName('backend', backend)}/${checkName('server', server)} health up`;
+  const answer = (await haproxyCommand(api, command, opts)).trim();
+  if (answer === '') return true;
+  if (/tracking server/i.test(answer)) return false;
+  throw failure(api, command, answer, backend, server);
+}
+
 /** Stops sending new sessions to a server while it keeps serving the ones it has (and sticky clients). */
 export function drainServer(api: RuntimeApi, backend: string, server: string, opts: HaproxyCallOptions = {}): Promise<void> {
   return setState(api, backend, server, 'drain', opts);

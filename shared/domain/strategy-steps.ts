@@ -111,7 +111,7 @@ function downAndFirstUp(f: StepFacts, p: Params, first: string | undefined, firs
     // A cold JVM answers its first token requests in seconds: warm it while clients still get the maintenance answer, not timeouts.
     ...(f.warmup ? [step('node.warmup', `${first}: warm up with token requests before it takes traffic`, first, solo)] : []),
   );
-  if (f.loadBalancer) steps.push(step('lb.end-maintenance', `End the maintenance: ${first} serves once HAProxy's own check sees it UP (downtime ends)`, first, solo));
+  if (f.loadBalancer) steps.push(step('lb.end-maintenance', `End the maintenance: ${first} asked for /health/ready once more, then set UP in HAProxy at once (its checks keep watching; downtime ends)`, first, solo));
   return steps;
 }
 

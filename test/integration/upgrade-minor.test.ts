@@ -215,6 +215,8 @@ describe(`minor upgrade ${from} -> ${to} on the lab`, () => {
     expect(proof.disabled).toEqual([]);
     expect(proof.failed).toBe(doc.downtime.maintenanceAnswers);
     expect(eventsOfKind(home, upgradeId, 'downtime.measured')).toHaveLength(1);
+    // the outage ended as soon as n1 answered ready: set UP in the real HAProxy, not after its rise checks
+    expect(eventsOfKind(home, upgradeId, 'lb.maintenance-ended').map((e) => e.data)).toEqual([expect.objectContaining({ node: 'n1', forcedUp: true })]);
     expect(await tokenThroughPublicName()).toBe(true);
   });
 

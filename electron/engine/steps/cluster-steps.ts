@@ -9,6 +9,7 @@ import { KeyturnError } from '../../../shared/errors.ts';
 import { updateCluster } from '../../ledger/clusters-repo.ts';
 import { listBackups } from '../../ledger/backups-repo.ts';
 import { colourTerraform } from '../../services/colour-terraform.ts';
+import { prepareSchemaGuard } from '../../services/schema-guard.ts';
 import { findExecutable } from '../../tools/executable.ts';
 import { showServers } from '../../tools/haproxy.ts';
 import { assessCheckTolerance } from '../../tools/haproxy-checks.ts';
@@ -65,6 +66,8 @@ export const preflight: StepImpl = async (ctx) => {
     else await checkColourTerraform(ctx);
   }
   const artifact = await ctx.deps.artifacts.ensure(param(ctx, 'to'), { signal: ctx.signal });
+  // The schema guard before each start then only asks the database: in a recreate that start is inside the outage.
+  await prepareSchemaGuard(artifact.path, { signal: ctx.signal });
   ctx.rec.event('engine', 'preflight.ok', 'info', { message: `All ${cluster.spec.nodes.length} nodes reachable and ready; Keycloak ${artifact.version} verified (sha256 ${artifact.sha256.slice(0, 12)}…)` });
 };
 

@@ -1,8 +1,8 @@
 /**
  * The outage part of recreate and restore: the load balancer answers 503
  * with Retry-After while every node is stopped; the database is restored
- * beside the live one when a rollback needs it; the maintenance ends once
- * HAProxy's own health check sees the first started node UP. A Pause never
+ * beside the live one when a rollback needs it; the maintenance ends as
+ * soon as the first started node answers ready. A Pause never
  * takes effect inside this part (step-kinds.ts): a cluster must not be left
  * stopped because someone pressed Pause.
  */
@@ -10,7 +10,8 @@ import { KeyturnError } from '../../../shared/errors.ts';
 import { runPlaybook } from '../../tools/ansible.ts';
 import { endMaintenance, enterMaintenance } from '../../tools/haproxy-maintenance.ts';
 import { recordAnsibleEvent } from '../../runs/ansible-events.ts';
-import { loadBalancerOf, param, type StepImpl } from '../engine-context.ts';
+import { checkHealth } from '../../tools/health.ts';
+import { loadBalancerOf, nodeAddress, param, type StepImpl } from '../engine-context.ts';
 import { pinnedHostKeys } from './node-access.ts';
 
 /** Every server of the backend into MAINT: clients get HAProxy's 503 (with Retry-After where configured), never a refused connection. */
@@ -54,12 +55,24 @@ export const restoreDatabaseStep: StepImpl = async (ctx) => {
   });
 };
 
-/** Puts the step's node back into rotation and waits until HAProxy's own check sees it UP: the outage ends here. */
+/**
+ * Puts the step's node back into rotation: the outage ends here. The node is
+ * asked for /health/ready once more first; answering 200, HAProxy is told it
+ * is UP at once (its own checks keep watching and take it out after `fall`
+ * failures), because every `rise` check HAProxy would still wait for is a
+ * maintenance answer to every client. A node that does not answer 200 waits
+ * for HAProxy's own checks, as any server does.
+ */
 export const endMaintenanceStep: StepImpl = async (ctx) => {
   const lb = loadBalancerOf(ctx.cluster);
-  const node = ctx.node?.name;
+  const node = ctx.node;
   if (!node) throw new KeyturnError('internal', 'Ending the maintenance needs the node that serves first.', 'Abort the run and plan again.');
-  await endMaintenance(lb.runtimeApi, lb.backend, [node], { timeoutMs: 120_000, signal: ctx.signal });
-  ctx.nodeState(node, 'joined', `${node} serves: maintenance over`);
-  ctx.rec.event('engine', 'lb.maintenance-ended', 'info', { message: `Maintenance over: ${node} is UP in ${lb.backend} and serves every request`, backend: lb.backend, node });
+  const health = await checkHealth({ address: nodeAddress(node), managementPort: node.managementPort, path: '/health/ready', timeoutMs: 5000 });
+  const ready = health.status === 'UP';
+  const ended = await endMaintenance(lb.runtimeApi, lb.backend, [node.name], { timeoutMs: 120_000, signal: ctx.signal, provenReady: ready ? [node.name] : [] });
+  ctx.nodeState(node.name, 'joined', `${node.name} serves: maintenance over`);
+  const how = ended.forcedUp.includes(node.name)
+    ? `set UP at once after it answered ready (HAProxy's own checks keep watching it)`
+    : `UP by HAProxy's own checks${ready ? ' (it tracks another server)' : ` (its /health/ready was ${health.status} when asked)`}`;
+  ctx.rec.event('engine', 'lb.maintenance-ended', 'info', { message: `Maintenance over: ${node.name} is ${how} in ${lb.backend} and serves every request`, backend: lb.backend, node: node.name, forcedUp: ended.forcedUp.includes(node.name) });
 };

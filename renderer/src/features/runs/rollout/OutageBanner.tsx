@@ -156,7 +156,7 @@ export function OutageBannerView({ outage, live, runFinishedAt, nowMs }: OutageB
       >
         <div className="banner-message">
           {live
-            ? `${outage.servers.length ? outage.servers.join(', ') : 'Every node'} out of rotation; clients are told to retry. It ends once the load balancer's own check sees the first started node UP.`
+            ? `${outage.servers.length ? outage.servers.join(', ') : 'Every node'} out of rotation; clients are told to retry. It ends as soon as the first started node answers ready.`
             : 'The run stopped with every node down: clients get the maintenance answer until a Rollback (restore) or Resume ends it.'}
         </div>
         <ProberLine outage={outage} />
