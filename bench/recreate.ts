@@ -44,7 +44,7 @@ import {
   arg, clearTarget, describeNodes, ensureLabOn, keyturn, labAnsibleConfig, labCluster, labLb, labNodes, labStatusOf, logger, root, waitSettled, withLedger, type Lb, type LabNode,
 } from './lib/lab-bench.ts';
 import { keyturnTaskEvents, runLabPlaybook, spans, startBenchProber, startReadyPoller, transitions, type ReadyPoller, type Span } from './lib/lab-measure.ts';
-import { firstStartToReady, recreateVerdict, sideOutage, type NodeStart } from './lib/recreate-figures.ts';
+import { firstStartToReady, gracefulStopMs, recreateVerdict, sideOutage, type NodeStart } from './lib/recreate-figures.ts';
 import { printRecreateReport, type RecreateSide } from './lib/recreate-report.ts';
 
 const baselinePlaybook = join(root, 'bench', 'baseline-recreate.yml');
@@ -195,7 +195,9 @@ export async function main(args: string[]): Promise<number> {
       ...sideFigures('keyturn', `keyturn upgrade --cluster lab --to ${to} --strategy recreate --yes --json`, kt.t, kt.sp, kt.starts, poller, samples),
       keyturn: { runId: kt.runId, reported: kt.reported, steps: kt.steps },
     };
-    const verdict = recreateVerdict(keyturnSide.outage.downtimeMs, baseline.outage.downtimeMs, keyturnSide.startToReady, baseline.startToReady);
+    // The same supervisor stop on both sides: the baseline's own task, and the lab stop playbook's that Keyturn runs.
+    const stops = { keyturn: gracefulStopMs(kt.sp, /^Stop the running Keycloak/), baseline: gracefulStopMs(base.sp, /^Stop Keycloak$/) };
+    const verdict = recreateVerdict(keyturnSide.outage.downtimeMs, baseline.outage.downtimeMs, keyturnSide.startToReady, baseline.startToReady, stops);
     printRecreateReport({ from, to, baseline, keyturn: keyturnSide, verdict, reproduce });
 
     log(`way back: keyturn ${restoreRollback.join(' ')} (a restore rollback; not measured)`);
@@ -214,6 +216,8 @@ export async function main(args: string[]): Promise<number> {
         bound: 'last successful request before the first failure to the first successful one after the last: the longest the outage can have been',
         startToReady: 'earliest Keycloak start task (Keyturn: its playbook\'s, else its node.install step) to the first /health/ready UP (250 ms poll) of a started node: the migration included',
         limit: 'the shorter of the two sides\' first start-to-ready: the physical limit of any recreate',
+        stop: 'the longest host\'s graceful stop task (kc-supervisor stop: SIGTERM until the JVM exited), the shorter of the two sides\'',
+        floor: 'stop + limit: what no recreate that stops the old version gracefully can go below',
       },
       baseline, keyturn: keyturnSide, verdict, labLeft,
     }, null, 2)}\n`);

@@ -6,6 +6,7 @@
  * ratios the issue sets goals on.
  */
 import { maintenanceWindow, type ProbeSample } from '../../shared/domain/probe-stats.ts';
+import type { Span } from './lab-measure.ts';
 
 /** Keyturn's downtime may be at most this many times the limit (issue 11). */
 export const LIMIT_GOAL = 1.1;
@@ -87,6 +88,17 @@ export function firstStartToReady(starts: readonly NodeStart[], ready: ReadonlyM
   return best ? { node: best.node, startAt: new Date(first).toISOString(), readyAt: new Date(best.at).toISOString(), ms: best.at - first } : null;
 }
 
+/**
+ * How long the old version took to stop gracefully: the longest of the
+ * hosts' stop tasks (the supervisor's stop returns once the JVM exited),
+ * null when the side ran none. A recreate cannot start the new version
+ * before this is over, so it belongs to the floor as much as the start.
+ */
+export function gracefulStopMs(spans: readonly Span[], task: RegExp): number | null {
+  const stops = spans.filter((x) => !x.skipped && task.test(x.task)).map((x) => x.end - x.start);
+  return stops.length ? Math.max(...stops) : null;
+}
+
 /** The figures the goals are stated on, from one run of both sides. */
 export interface RecreateVerdict {
   /** The physical limit: the shorter of the two sides' first start-to-ready (the same migration on the same lab). */
@@ -98,11 +110,22 @@ export interface RecreateVerdict {
   withinLimit: boolean;
   /** Keyturn's downtime below the baseline's; false when either figure is missing. */
   belowBaseline: boolean;
+  /** The old version's graceful stop, the shorter of the two sides' (same stop, same lab). */
+  stopMs: number | null;
+  stopFrom: 'baseline' | 'keyturn' | null;
+  /**
+   * What no recreate that stops Keycloak gracefully can go below: that stop
+   * plus the first node's start-to-ready (`limitMs`); null when either is missing.
+   */
+  floorMs: number | null;
+  keyturnOverFloor: number | null;
+  /** Keyturn's downtime <= 1.1 x the floor; false when either figure is missing. */
+  withinFloor: boolean;
 }
 
 const over = (a: number | null, b: number | null) => (a === null || b === null || b <= 0 ? null : a / b);
 
-export function recreateVerdict(keyturnDowntimeMs: number | null, baselineDowntimeMs: number | null, keyturnStart: StartToReady | null, baselineStart: StartToReady | null): RecreateVerdict {
+export function recreateVerdict(keyturnDowntimeMs: number | null, baselineDowntimeMs: number | null, keyturnStart: StartToReady | null, baselineStart: StartToReady | null, stops: { keyturn: number | null; baseline: number | null } = { keyturn: null, baseline: null }): RecreateVerdict {
   const candidates = [
     ...(keyturnStart ? [{ from: 'keyturn' as const, ms: keyturnStart.ms }] : []),
     ...(baselineStart ? [{ from: 'baseline' as const, ms: baselineStart.ms }] : []),
@@ -110,6 +133,12 @@ export function recreateVerdict(keyturnDowntimeMs: number | null, baselineDownti
   const limit = candidates[0] ?? null;
   const keyturnOverLimit = over(keyturnDowntimeMs, limit?.ms ?? null);
   const keyturnOverBaseline = over(keyturnDowntimeMs, baselineDowntimeMs);
+  const stop = [
+    ...(stops.keyturn !== null ? [{ from: 'keyturn' as const, ms: stops.keyturn }] : []),
+    ...(stops.baseline !== null ? [{ from: 'baseline' as const, ms: stops.baseline }] : []),
+  ].sort((a, b) => a.ms - b.ms)[0] ?? null;
+  const floorMs = stop && limit ? stop.ms + limit.ms : null;
+  const keyturnOverFloor = over(keyturnDowntimeMs, floorMs);
   return {
     limitMs: limit?.ms ?? null,
     limitFrom: limit?.from ?? null,
@@ -117,5 +146,10 @@ export function recreateVerdict(keyturnDowntimeMs: number | null, baselineDownti
     keyturnOverBaseline,
     withinLimit: keyturnOverLimit !== null && keyturnOverLimit <= LIMIT_GOAL,
     belowBaseline: keyturnOverBaseline !== null && keyturnOverBaseline < 1,
+    stopMs: stop?.ms ?? null,
+    stopFrom: stop?.from ?? null,
+    floorMs,
+    keyturnOverFloor,
+    withinFloor: keyturnOverFloor !== null && keyturnOverFloor <= LIMIT_GOAL,
   };
 }

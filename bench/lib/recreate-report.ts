@@ -58,13 +58,15 @@ export function printRecreateReport(r: { from: string; to: string; baseline: Rec
     ? `keyturn's own record (its prober): predicted ${rep.predictedSeconds ?? '?'} s, measured ${rep.measuredSeconds ?? '-'} s, at most ${rep.boundSeconds ?? '-'} s (run ${k.keyturn?.runId})\n`
     : `keyturn's own record: no downtime figures in its JSON (run ${k.keyturn?.runId ?? '?'})\n`);
   for (const s of k.keyturn?.steps ?? []) {
-    if (['lb.maintenance', 'cluster.stop', 'node.install', 'node.ready', 'lb.end-maintenance'].includes(s.kind)) process.stdout.write(`  ${`${s.kind}${s.node ? ` ${s.node}` : ''}`.padEnd(24)} ${clock(s.startedAt)}  ${sec(s.ms).padStart(8)}\n`);
+    if (['lb.maintenance', 'cluster.stop', 'node.install', 'node.ready', 'node.warmup', 'lb.end-maintenance'].includes(s.kind)) process.stdout.write(`  ${`${s.kind}${s.node ? ` ${s.node}` : ''}`.padEnd(24)} ${clock(s.startedAt)}  ${sec(s.ms).padStart(8)}\n`);
   }
 
   process.stdout.write(`\nphysical limit of any recreate (first node start-to-ready, the shorter of both sides): ${sec(v.limitMs)}${v.limitFrom ? ` (${v.limitFrom})` : ''}\n`);
   const goal = (label: string, value: number | null, met: boolean, target: string) => process.stdout.write(`  ${label.padEnd(28)} ${q(value).padStart(6)}  goal ${target.padEnd(7)} ${met ? 'met' : 'NOT met'}\n`);
+  process.stdout.write(`graceful stop of the old version (longest host, the shorter of both sides): ${sec(v.stopMs)}${v.stopFrom ? ` (${v.stopFrom})` : ''}; floor of a graceful recreate (stop + limit): ${sec(v.floorMs)}\n`);
   process.stdout.write('RATIOS (one run, side by side)\n');
   goal('keyturn downtime / limit', v.keyturnOverLimit, v.withinLimit, `<= ${LIMIT_GOAL}`);
+  goal('keyturn downtime / floor', v.keyturnOverFloor, v.withinFloor, `<= ${LIMIT_GOAL}`);
   goal('keyturn / baseline downtime', v.keyturnOverBaseline, v.belowBaseline, '< 1');
   process.stdout.write(`\nreproduce: ${r.reproduce}\n`);
 }

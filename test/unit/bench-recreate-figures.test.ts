@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProbeSample } from '../../shared/domain/probe-stats.ts';
-import { firstStartToReady, recreateVerdict, sideOutage, type ReadyAnswer, type StartToReady } from '../../bench/lib/recreate-figures.ts';
+import { firstStartToReady, gracefulStopMs, recreateVerdict, sideOutage, type ReadyAnswer, type StartToReady } from '../../bench/lib/recreate-figures.ts';
 
 const ok = (atMs: number): ProbeSample => ({ atMs, ok: true, status: 200, reason: null, latencyMs: 20, address: '127.0.10.100' });
 const failed = (atMs: number, reason: string, status: number | null = 503): ProbeSample => ({ atMs, ok: false, status, reason, latencyMs: 3, address: '127.0.10.100' });
@@ -74,6 +74,7 @@ describe('recreateVerdict', () => {
   it('takes the shorter start-to-ready as the limit and states both ratios against their goals', () => {
     expect(recreateVerdict(33_000, 90_000, s(30_000), s(40_000))).toEqual({
       limitMs: 30_000, limitFrom: 'keyturn', keyturnOverLimit: 1.1, keyturnOverBaseline: 33_000 / 90_000, withinLimit: true, belowBaseline: true,
+      stopMs: null, stopFrom: null, floorMs: null, keyturnOverFloor: null, withinFloor: false,
     });
     expect(recreateVerdict(33_000, 30_000, s(35_000), s(30_000))).toMatchObject({ limitMs: 30_000, limitFrom: 'baseline', withinLimit: true, belowBaseline: false });
   });
@@ -84,6 +85,29 @@ describe('recreateVerdict', () => {
 
   it('meets no goal on a missing figure rather than guessing', () => {
     expect(recreateVerdict(null, 90_000, s(30_000), s(30_000))).toMatchObject({ keyturnOverLimit: null, keyturnOverBaseline: null, withinLimit: false, belowBaseline: false });
-    expect(recreateVerdict(30_000, null, null, null)).toEqual({ limitMs: null, limitFrom: null, keyturnOverLimit: null, keyturnOverBaseline: null, withinLimit: false, belowBaseline: false });
+    expect(recreateVerdict(30_000, null, null, null)).toEqual({
+      limitMs: null, limitFrom: null, keyturnOverLimit: null, keyturnOverBaseline: null, withinLimit: false, belowBaseline: false,
+      stopMs: null, stopFrom: null, floorMs: null, keyturnOverFloor: null, withinFloor: false,
+    });
+    // a stop without a start-to-ready is no floor
+    expect(recreateVerdict(30_000, 90_000, null, null, { keyturn: 3000, baseline: null })).toMatchObject({ stopMs: 3000, floorMs: null, withinFloor: false });
+  });
+
+  it('adds the shorter graceful stop to the limit as the floor of a recreate that stops gracefully', () => {
+    // 2.6 s stop + 9.5 s start: 13.3 s is 1.1 times that floor, while it is 1.4 times the start alone
+    expect(recreateVerdict(13_310, 76_000, s(9500), s(15_000), { keyturn: 2700, baseline: 2600 })).toMatchObject({
+      limitMs: 9500, stopMs: 2600, stopFrom: 'baseline', floorMs: 12_100, withinLimit: false, withinFloor: true,
+    });
+    expect(recreateVerdict(13_400, 76_000, s(9500), null, { keyturn: 2600, baseline: null })).toMatchObject({ stopFrom: 'keyturn', floorMs: 12_100, withinFloor: false });
+  });
+});
+
+describe('gracefulStopMs', () => {
+  const span = (host: string, task: string, start: number, end: number, skipped = false) => ({ host, task, start, end, skipped });
+
+  it('is the longest stop task of any host, skipped ones left out; null without one', () => {
+    const spans = [span('n1', 'Stop Keycloak', 0, 2500), span('n2', 'Stop Keycloak', 10, 2710), span('n1', 'Start Keycloak', 3000, 3500), span('n3', 'Stop Keycloak', 0, 9000, true)];
+    expect(gracefulStopMs(spans, /^Stop Keycloak$/)).toBe(2700);
+    expect(gracefulStopMs(spans, /^Stop the running Keycloak/)).toBeNull();
   });
 });
