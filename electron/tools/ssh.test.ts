@@ -240,9 +240,16 @@ describe('exec', () => {
     const duration = (30 + Math.random()).toFixed(5);
     // A 1 ms deadline fires before the channel is even open.
     await expect(session.exec(['sleep', duration], { timeoutMs: 1 })).rejects.toMatchObject({ code: 'timeout' });
-    await sleep(800);
-    const survivors = await session.exec(['sh', '-c', 'pgrep -af "$1" || true', 'sh', `slee[p] ${duration}`]);
-    expect(survivors.stdout).toBe('');
+    // Past the 3 s the session waits for a late channel's pid (ssh-exec.ts): a sleep that survives that stays for 30 s.
+    // Then up to 10 s for the kill to land, however slow the machine.
+    await sleep(3500);
+    let survivors = '';
+    for (let i = 0; i < 100; i++) {
+      survivors = (await session.exec(['sh', '-c', 'pgrep -af "$1" || true', 'sh', `slee[p] ${duration}`])).stdout;
+      if (survivors === '') break;
+      await sleep(100);
+    }
+    expect(survivors).toBe('');
   });
 });
 
