@@ -171,6 +171,22 @@ describe('connectSsh', () => {
   });
 });
 
+/**
+ * The `sleep <duration>` processes still on the host, polled for up to 10 s
+ * until there are none: a kill is on its way right after a rejection, and a
+ * slow machine may take more than a moment to land it.
+ */
+async function sleepsLeft(on: SshSession, duration: string): Promise<string> {
+  let left = '';
+  for (let i = 0; i < 100; i++) {
+    // the [p] keeps pgrep from matching its own shell
+    left = (await on.exec(['sh', '-c', 'pgrep -af "$1" || true', 'sh', `slee[p] ${duration}`])).stdout;
+    if (left === '') break;
+    await sleep(100);
+  }
+  return left;
+}
+
 describe('exec', () => {
   let session: SshSession;
   beforeAll(async () => {
@@ -225,14 +241,8 @@ describe('exec', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 400);
     await expect(session.exec(sleeper, { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
-    // The kill runs right after the rejection: the sleeps are gone long before they would end by themselves (the [p] keeps pgrep from matching its own shell).
-    let survivors = '';
-    for (let i = 0; i < 100; i++) {
-      survivors = (await session.exec(['sh', '-c', 'pgrep -af "$1" || true', 'sh', `slee[p] ${duration}`])).stdout;
-      if (survivors === '') break;
-      await sleep(100);
-    }
-    expect(survivors).toBe('');
+    // The kill runs right after the rejection: the sleeps are gone long before they would end by themselves.
+    expect(await sleepsLeft(session, duration)).toBe('');
     expect((await session.exec(['echo', 'still here'])).stdout).toBe('still here\n');
   });
 
@@ -243,13 +253,7 @@ describe('exec', () => {
     // Past the 3 s the session waits for a late channel's pid (ssh-exec.ts): a sleep that survives that stays for 30 s.
     // Then up to 10 s for the kill to land, however slow the machine.
     await sleep(3500);
-    let survivors = '';
-    for (let i = 0; i < 100; i++) {
-      survivors = (await session.exec(['sh', '-c', 'pgrep -af "$1" || true', 'sh', `slee[p] ${duration}`])).stdout;
-      if (survivors === '') break;
-      await sleep(100);
-    }
-    expect(survivors).toBe('');
+    expect(await sleepsLeft(session, duration)).toBe('');
   });
 });
 
