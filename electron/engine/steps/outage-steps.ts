@@ -67,7 +67,7 @@ export const endMaintenanceStep: StepImpl = async (ctx) => {
   const lb = loadBalancerOf(ctx.cluster);
   const node = ctx.node;
   if (!node) throw new KeyturnError('internal', 'Ending the maintenance needs the node that serves first.', 'Abort the run and plan again.');
-  const health = await checkHealth({ address: nodeAddress(node), managementPort: node.managementPort, path: '/health/ready', timeoutMs: 5000 });
+  const health = await checkHealth({ address: nodeAddress(node), managementPort: node.managementPort, path: '/health/ready', timeoutMs: 5000, signal: ctx.signal });
   const ready = health.status === 'UP';
   const ended = await endMaintenance(lb.runtimeApi, lb.backend, [node.name], { timeoutMs: 120_000, signal: ctx.signal, provenReady: ready ? [node.name] : [] });
   ctx.nodeState(node.name, 'joined', `${node.name} serves: maintenance over`);
